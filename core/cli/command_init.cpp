@@ -1,0 +1,88 @@
+// offload init: write a commented, working offload.toml for a provider and a framework.
+#include "cli/commands.hpp"
+
+#include "util/error.hpp"
+#include "util/log.hpp"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <thread>
+
+namespace offload {
+
+namespace {
+
+const Plugin &find_or_explain(PluginRegistry &registry, PluginKind kind, const std::string &id)
+{
+    const Plugin *plugin = registry.find(kind, id);
+    if (!plugin)
+        throw Error(registry.not_found_message(kind, id));
+    return *plugin;
+}
+
+std::string core_sections()
+{
+    return fmt::format(R"(
+[offload]
+# Sandboxes running batches at once (default: the number of CPUs). `offload run --parallel N` overrides it.
+max_parallel = {}
+# Seconds one batch may run before its whole process tree is killed; its unfinished tests are then
+# run again one by one, and a test that still times out alone fails with reason "timeout".
+test_timeout_secs = 900
+# How often a failed test is tried again. A test that fails, then passes, is reported flaky (exit code 2).
+retry_count = 0
+# Extra directories to search for plugins, relative to this file.
+# plugin_paths = ["tools/offload-plugins"]
+
+[report]
+# Where the merged JUnit report and the per-batch logs (logs/batch-NNNN.log) are written.
+output_dir = "test-results"
+junit = true
+junit_file = "junit.xml"
+)",
+                       std::max(1u, std::thread::hardware_concurrency()));
+}
+
+} // namespace
+
+int command_init(const GlobalOptions &global, const std::string &provider_id, const std::string &framework_id)
+{
+    const std::filesystem::path file = global.config_file;
+    if (std::filesystem::exists(file))
+        throw Error(fmt::format("{} already exists; offload init never overwrites a file. Remove it, or write the "
+                                "new one elsewhere with -c FILE",
+                                file.string()));
+
+    HostEnvironment environment{std::filesystem::current_path()};
+    PluginRegistry registry(search_path_without_config(global), environment);
+    const Plugin &provider = find_or_explain(registry, PluginKind::Provider, provider_id);
+    const Plugin &framework = find_or_explain(registry, PluginKind::Framework, framework_id);
+
+    std::string text = fmt::format("# offload configuration, written by `offload init --provider {} --framework {}`.\n"
+                                   "# Check it with `offload validate`; run the tests with `offload run`.\n",
+                                   provider_id, framework_id);
+    text += core_sections();
+    text += fmt::format("\n[provider]\n# {}\ntype = \"{}\"\n", provider.description, provider.id);
+    text += ProviderInstance::config_template(provider);
+    text += fmt::format("\n[discovery]\n# {}\ntype = \"{}\"\n", framework.description, framework.id);
+    text += FrameworkInstance::config_template(framework);
+
+    std::error_code error;
+    if (file.has_parent_path())
+        std::filesystem::create_directories(file.parent_path(), error);
+    // "x": fail rather than overwrite a file that appeared in the meantime.
+    std::FILE *out = std::fopen(file.c_str(), "wx");
+    if (!out)
+        throw Error(fmt::format("cannot create {}: {}", file.string(), std::strerror(errno)));
+    bool written = std::fwrite(text.data(), 1, text.size(), out) == text.size();
+    if (std::fclose(out) != 0 || !written)
+        throw Error(fmt::format("cannot write {}: {}", file.string(), std::strerror(errno)));
+    log::print(fmt::format("wrote {} (provider {}, framework {}); next: offload validate, then offload run\n",
+                           file.string(), provider.id, framework.id));
+    return 0;
+}
+
+} // namespace offload

@@ -1,0 +1,87 @@
+// offload run, offload collect.
+#include "cli/commands.hpp"
+
+#include "report/junit_writer.hpp"
+#include "report/summary.hpp"
+#include "runner/discovery.hpp"
+#include "runner/runner.hpp"
+#include "util/json.hpp"
+#include "util/log.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+
+namespace offload {
+
+namespace {
+
+// Discovery gets the same limit as a batch: it is the same kind of command.
+std::chrono::milliseconds batch_timeout(const Settings &settings)
+{
+    return std::chrono::milliseconds(int64_t(settings.test_timeout_secs * 1000.0));
+}
+
+} // namespace
+
+int command_run(const GlobalOptions &global, const RunCommandOptions &options)
+{
+    Session session(global);
+    Settings &settings = session.settings();
+    FrameworkInstance &framework = session.framework();
+    ProviderInstance &provider = session.provider();
+
+    std::vector<DiscoveredTest> tests = discover_tests(framework, settings.project_dir, batch_timeout(settings));
+
+    RunOptions run_options;
+    run_options.parallel = options.parallel.value_or(settings.max_parallel);
+    run_options.batch_timeout = batch_timeout(settings);
+    run_options.retries = options.retries.value_or(settings.retry_count);
+    run_options.output_dir = settings.output_dir;
+    // Logs of an earlier run would be mistaken for this run's.
+    std::error_code error;
+    std::filesystem::remove_all(settings.output_dir / "logs", error);
+
+    provider.prepare(settings.project_dir.string(), run_options.parallel);
+    Runner runner(run_options, framework, provider, tests);
+    RunOutcome outcome = runner.run();
+
+    std::filesystem::path junit_file;
+    if (settings.junit) {
+        junit_file = settings.junit_file;
+        write_junit_file(junit_file.string(), outcome.report);
+    }
+    log::print(format_summary(outcome, junit_file));
+    return exit_code_for(outcome);
+}
+
+int command_collect(const GlobalOptions &global, CollectFormat format)
+{
+    Session session(global);
+    FrameworkInstance &framework = session.framework();
+    std::vector<DiscoveredTest> tests =
+        discover_tests(framework, session.settings().project_dir, batch_timeout(session.settings()));
+    std::string out;
+    if (format == CollectFormat::Json) {
+        out += "[\n";
+        for (size_t i = 0; i < tests.size(); ++i) {
+            out += "  {\"id\": ";
+            append_json_string(out, tests[i].id);
+            if (!tests[i].file.empty()) {
+                out += ", \"file\": ";
+                append_json_string(out, tests[i].file);
+            }
+            out += i + 1 < tests.size() ? "},\n" : "}\n";
+        }
+        out += "]\n";
+    } else {
+        for (const DiscoveredTest &test : tests) {
+            out += test.id;
+            out += '\n';
+        }
+    }
+    log::print(out);
+    return 0;
+}
+
+} // namespace offload

@@ -1,0 +1,80 @@
+#include "cli/session.hpp"
+
+#include "util/error.hpp"
+
+#include <cstdlib>
+
+namespace offload {
+
+namespace {
+
+std::string plugin_path_environment()
+{
+    const char *value = std::getenv("OFFLOAD_PLUGIN_PATH");
+    return value ? value : "";
+}
+
+} // namespace
+
+std::vector<SearchDir> search_path_without_config(const GlobalOptions &options)
+{
+    SearchPathInputs inputs;
+    inputs.command_line = options.plugin_paths;
+    inputs.environment = plugin_path_environment();
+    inputs.project_dir = std::filesystem::current_path();
+    inputs.installed_dir = installed_plugin_dir();
+    return plugin_search_path(inputs);
+}
+
+Session::Session(const GlobalOptions &options)
+{
+    m_settings = load_settings(options.config_file, m_diagnostics);
+    m_environment.project_dir = m_settings->project_dir;
+
+    SearchPathInputs inputs;
+    inputs.command_line = options.plugin_paths;
+    inputs.environment = plugin_path_environment();
+    inputs.config = m_settings->plugin_paths;
+    inputs.project_dir = m_settings->project_dir;
+    inputs.installed_dir = installed_plugin_dir();
+    m_registry = std::make_unique<PluginRegistry>(plugin_search_path(inputs), m_environment);
+
+    const std::string file = options.config_file;
+    m_discovery_config = std::make_unique<offload_config>(*m_settings->discovery_table, "discovery", file, m_diagnostics);
+    m_provider_config = std::make_unique<offload_config>(*m_settings->provider_table, "provider", file, m_diagnostics);
+}
+
+Session::~Session()
+{
+    m_framework.reset();
+    m_provider.reset();
+    deinit_plugins();
+}
+
+FrameworkInstance &Session::framework()
+{
+    if (!m_framework) {
+        const Plugin *plugin = m_registry->find(PluginKind::Framework, m_settings->framework_type);
+        if (!plugin)
+            throw Error(m_registry->not_found_message(PluginKind::Framework, m_settings->framework_type) +
+                        "\n  ([discovery] type in " + m_settings->config_file.string() + ")");
+        m_framework = std::make_unique<FrameworkInstance>(*plugin, *m_discovery_config);
+        m_diagnostics.throw_if_errors(m_settings->config_file.string());
+    }
+    return *m_framework;
+}
+
+ProviderInstance &Session::provider()
+{
+    if (!m_provider) {
+        const Plugin *plugin = m_registry->find(PluginKind::Provider, m_settings->provider_type);
+        if (!plugin)
+            throw Error(m_registry->not_found_message(PluginKind::Provider, m_settings->provider_type) +
+                        "\n  ([provider] type in " + m_settings->config_file.string() + ")");
+        m_provider = std::make_unique<ProviderInstance>(*plugin, *m_provider_config);
+        m_diagnostics.throw_if_errors(m_settings->config_file.string());
+    }
+    return *m_provider;
+}
+
+} // namespace offload

@@ -1,0 +1,276 @@
+#include "config/settings.hpp"
+
+#include "config/toml_access.hpp"
+#include "util/error.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace offload {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// Reads one section of the core, checking types and ranges, and warns about unknown keys.
+class SectionReader {
+public:
+    SectionReader(const toml::table &document, std::string section, std::vector<std::string> known_keys,
+                  std::string file, Diagnostics &diagnostics)
+        : m_section(std::move(section)), m_known(std::move(known_keys)), m_file(std::move(file)),
+          m_diagnostics(diagnostics)
+    {
+        const toml::node *node = document.get(m_section);
+        if (node && !node->as_table())
+            m_diagnostics.error(location_of(*node, m_file),
+                                fmt::format("[{}] must be a table, not {}", m_section,
+                                            type_description(node->type())));
+        m_table = node ? node->as_table() : nullptr;
+        warn_unknown_keys();
+    }
+
+    const toml::table *table() const { return m_table; }
+
+    std::optional<int64_t> integer(const std::string &key, int64_t min, int64_t max)
+    {
+        const toml::node *node = get(key);
+        if (!node)
+            return std::nullopt;
+        const auto *value = node->as_integer();
+        if (!value)
+            return wrong(*node, key, fmt::format("an integer from {} to {}", min, max)), std::nullopt;
+        if (value->get() < min || value->get() > max)
+            return wrong(*node, key, fmt::format("from {} to {}", min, max), fmt::to_string(value->get())),
+                   std::nullopt;
+        return value->get();
+    }
+
+    std::optional<double> positive_number(const std::string &key)
+    {
+        const toml::node *node = get(key);
+        if (!node)
+            return std::nullopt;
+        double number = 0;
+        if (const auto *integer = node->as_integer())
+            number = double(integer->get());
+        else if (const auto *floating = node->as_floating_point())
+            number = floating->get();
+        else
+            return wrong(*node, key, "a number of seconds greater than 0"), std::nullopt;
+        if (!(number > 0) || !std::isfinite(number))
+            return wrong(*node, key, "a number of seconds greater than 0", fmt::format("{}", number)),
+                   std::nullopt;
+        return number;
+    }
+
+    std::optional<bool> boolean(const std::string &key)
+    {
+        const toml::node *node = get(key);
+        if (!node)
+            return std::nullopt;
+        if (const auto *value = node->as_boolean())
+            return value->get();
+        return wrong(*node, key, "true or false"), std::nullopt;
+    }
+
+    std::optional<std::string> string(const std::string &key, bool allow_empty = false)
+    {
+        const toml::node *node = get(key);
+        if (!node)
+            return std::nullopt;
+        const auto *value = node->as_string();
+        if (!value)
+            return wrong(*node, key, "a string"), std::nullopt;
+        if (!allow_empty && value->get().empty())
+            return wrong(*node, key, "a non-empty string", "\"\""), std::nullopt;
+        return value->get();
+    }
+
+    std::optional<std::vector<std::string>> string_list(const std::string &key)
+    {
+        const toml::node *node = get(key);
+        if (!node)
+            return std::nullopt;
+        const toml::array *array = node->as_array();
+        if (!array)
+            return wrong(*node, key, "an array of strings"), std::nullopt;
+        std::vector<std::string> values;
+        for (const toml::node &element : *array) {
+            const auto *value = element.as_string();
+            if (!value)
+                return wrong(element, key, "an array of strings"), std::nullopt;
+            values.push_back(value->get());
+        }
+        return values;
+    }
+
+    void missing(const std::string &key, const std::string &hint)
+    {
+        Location where{m_file, 0, 0};
+        if (m_table)
+            where = location_of(*m_table, m_file);
+        m_diagnostics.error(where, fmt::format("{} is missing; {}", describe_key(m_section, key), hint));
+    }
+
+private:
+    const toml::node *get(const std::string &key) const { return m_table ? m_table->get(key) : nullptr; }
+
+    void wrong(const toml::node &node, const std::string &key, const std::string &expected,
+               const std::string &got = {})
+    {
+        m_diagnostics.error(location_of(node, m_file),
+                            fmt::format("{} must be {}, not {}", describe_key(m_section, key), expected,
+                                        got.empty() ? std::string(type_description(node.type())) : got));
+    }
+
+    void warn_unknown_keys()
+    {
+        if (!m_table || m_known.empty())
+            return;
+        for (const auto &[key, node] : *m_table) {
+            std::string_view name = key.str();
+            if (std::find(m_known.begin(), m_known.end(), name) != m_known.end())
+                continue;
+            std::string hint;
+            for (const std::string &known : m_known)
+                if (edit_distance(name, known) <= 2)
+                    hint = fmt::format("; did you mean {}?", known);
+            m_diagnostics.warning(location_of(key, m_file),
+                                  fmt::format("unknown key {} is ignored{}", describe_key(m_section, name), hint));
+        }
+    }
+
+    std::string m_section;
+    std::vector<std::string> m_known;
+    std::string m_file;
+    Diagnostics &m_diagnostics;
+    const toml::table *m_table = nullptr;
+};
+
+fs::path resolve(const fs::path &base, const fs::path &path)
+{
+    return (path.is_absolute() ? path : base / path).lexically_normal();
+}
+
+toml::table parse_file(const fs::path &file, const std::string &display_name, Diagnostics &diagnostics)
+{
+    std::ifstream in(file, std::ios::binary);
+    if (!in)
+        throw Error(fmt::format("cannot read {}: {}", display_name, std::strerror(errno)));
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    std::string text = buffer.str();
+    try {
+        return toml::parse(text, display_name);
+    } catch (const toml::parse_error &e) {
+        Location where{display_name, e.source().begin.line, e.source().begin.column};
+        diagnostics.error(where, fmt::format("not valid TOML: {}", e.description()));
+        throw Error(fmt::format("{} is not valid TOML (see above)", display_name));
+    }
+}
+
+std::string type_hint(const std::string &section)
+{
+    if (section == "provider")
+        return "add e.g. `type = \"process\"` (run `offload plugins` to see the providers offload finds)";
+    return "add e.g. `type = \"generic\"` (run `offload plugins` to see the frameworks offload finds)";
+}
+
+} // namespace
+
+std::unique_ptr<Settings> load_settings(const fs::path &file, Diagnostics &diagnostics)
+{
+    std::error_code error;
+    fs::path absolute = fs::absolute(file, error);
+    if (error || !fs::exists(absolute)) {
+        throw Error(fmt::format(
+            "no config file {}: create one with `offload init --provider process --framework generic`, "
+            "or name another with -c FILE",
+            file.string()));
+    }
+    if (fs::is_directory(absolute))
+        throw Error(fmt::format("{} is a directory; -c takes the path of an offload.toml file", file.string()));
+
+    auto settings = std::make_unique<Settings>();
+    settings->config_file = absolute.lexically_normal();
+    settings->project_dir = settings->config_file.parent_path();
+    const std::string name = file.string();
+    settings->document = parse_file(absolute, name, diagnostics);
+    const toml::table &document = settings->document;
+
+    for (const auto &[key, node] : document) {
+        std::string_view section = key.str();
+        if (section != "offload" && section != "report" && section != "provider" && section != "discovery")
+            diagnostics.warning(location_of(key, name),
+                                fmt::format("unknown section [{}] is ignored (offload reads [offload], "
+                                            "[report], [provider] and [discovery])",
+                                            section));
+    }
+
+    SectionReader offload(document, "offload",
+                          {"max_parallel", "test_timeout_secs", "retry_count", "plugin_paths"}, name, diagnostics);
+    unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
+    settings->max_parallel = unsigned(offload.integer("max_parallel", 1, 4096).value_or(cpus));
+    settings->test_timeout_secs = offload.positive_number("test_timeout_secs").value_or(900);
+    settings->retry_count = unsigned(offload.integer("retry_count", 0, 100).value_or(0));
+    for (const std::string &path : offload.string_list("plugin_paths").value_or(std::vector<std::string>{}))
+        settings->plugin_paths.push_back(resolve(settings->project_dir, path));
+
+    SectionReader report(document, "report", {"output_dir", "junit", "junit_file"}, name, diagnostics);
+    settings->output_dir = resolve(settings->project_dir, report.string("output_dir").value_or("test-results"));
+    settings->junit = report.boolean("junit").value_or(true);
+    settings->junit_file = resolve(settings->output_dir, report.string("junit_file").value_or("junit.xml"));
+
+    for (const char *section : {"provider", "discovery"}) {
+        SectionReader plugin(document, section, {}, name, diagnostics);
+        std::string &type = std::string(section) == "provider" ? settings->provider_type : settings->framework_type;
+        const toml::table *&table =
+            std::string(section) == "provider" ? settings->provider_table : settings->discovery_table;
+        table = plugin.table();
+        if (!document.get(section)) {
+            diagnostics.error(Location{name, 0, 0},
+                              fmt::format("section [{}] is missing; {}", section, type_hint(section)));
+            continue;
+        }
+        if (auto value = plugin.string("type"))
+            type = *value;
+        else if (table && !table->get("type"))
+            plugin.missing("type", type_hint(section));
+    }
+
+    diagnostics.throw_if_errors(name);
+    return settings;
+}
+
+std::string describe_settings(const Settings &settings)
+{
+    toml::table offload{
+        {"max_parallel", int64_t(settings.max_parallel)},
+        {"test_timeout_secs", settings.test_timeout_secs},
+        {"retry_count", int64_t(settings.retry_count)},
+    };
+    toml::array paths;
+    for (const auto &path : settings.plugin_paths)
+        paths.push_back(path.string());
+    offload.insert("plugin_paths", std::move(paths));
+    toml::table report{
+        {"output_dir", settings.output_dir.string()},
+        {"junit", settings.junit},
+        {"junit_file", settings.junit_file.string()},
+    };
+    std::ostringstream out;
+    out << "# " << settings.config_file.string() << ", with defaults filled in\n";
+    out << "[offload]\n" << offload << "\n\n[report]\n" << report << "\n";
+    if (settings.provider_table)
+        out << "\n[provider]\n" << *settings.provider_table << "\n";
+    if (settings.discovery_table)
+        out << "\n[discovery]\n" << *settings.discovery_table << "\n";
+    return out.str();
+}
+
+} // namespace offload

@@ -1,0 +1,46 @@
+// offload.toml: the core's own settings, and the plugin tables handed on to plugins.
+#pragma once
+
+#include "config/diagnostics.hpp"
+
+#include <toml++/toml.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace offload {
+
+struct Settings {
+    std::filesystem::path config_file;    // absolute
+    std::filesystem::path project_dir;    // the directory holding config_file; commands run here
+    toml::table document;                 // the whole file; the tables below point into it
+
+    // [offload]
+    unsigned max_parallel = 1;            // sandboxes at once
+    double test_timeout_secs = 900;       // how long one batch's command may run
+    unsigned retry_count = 0;             // extra attempts for a failed test
+    std::vector<std::filesystem::path> plugin_paths;  // absolute
+
+    // [report]
+    std::filesystem::path output_dir;     // absolute
+    bool junit = true;
+    std::filesystem::path junit_file;     // absolute (relative values are inside output_dir)
+
+    // [provider] and [discovery]: `type` plus the plugin's own keys.
+    std::string provider_type;
+    std::string framework_type;
+    const toml::table *provider_table = nullptr;
+    const toml::table *discovery_table = nullptr;
+};
+
+// Reads and checks the file. Every problem is reported through diagnostics with file:line:column;
+// throws offload::Error when the file is missing, unparsable, or has errors. Unknown keys of the
+// core's sections are warnings (plugins' keys are checked by the plugin host).
+std::unique_ptr<Settings> load_settings(const std::filesystem::path &file, Diagnostics &diagnostics);
+
+// The settings as TOML, with defaults filled in, for `offload validate`.
+std::string describe_settings(const Settings &settings);
+
+} // namespace offload

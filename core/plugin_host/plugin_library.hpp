@@ -1,0 +1,49 @@
+// Loading one plugin file: open it with Boost.DLL, check its ABI and descriptor, initialize it,
+// and fetch its interfaces. A bad plugin is refused with a reason, never a crash of the host.
+#pragma once
+
+#include "plugin_host/host_services.hpp"
+
+#include <offload/framework.h>
+#include <offload/plugin.h>
+#include <offload/provider.h>
+
+#include <filesystem>
+#include <string>
+#include <variant>
+
+namespace offload {
+
+// A loaded, initialized plugin. The library stays loaded until the process exits, and the
+// pointers here stay valid that long.
+struct Plugin {
+    std::filesystem::path path;
+    std::string origin;                 // which search directory it came from
+    std::string id;
+    std::string version;
+    std::string description;
+    uint32_t abi_major = 0;
+    uint32_t abi_minor = 0;
+    const offload_framework_v1 *framework = nullptr;  // NULL when not a framework
+    const offload_provider_v1 *provider = nullptr;    // NULL when not a provider
+    const HostServices *services = nullptr;
+
+    // "framework", "provider" or "framework, provider".
+    std::string kinds() const;
+};
+
+struct RefusedPlugin {
+    std::filesystem::path path;
+    std::string origin;
+    std::string reason;   // one line: why it cannot be used and what to do
+};
+
+// Loads the shared library at path (absolute). Thread: main.
+std::variant<Plugin, RefusedPlugin> load_plugin(const std::filesystem::path &path, const std::string &origin,
+                                                const HostEnvironment &environment);
+
+// Calls deinit() of every plugin loaded so far, once, in reverse order of loading. The libraries
+// stay mapped. Call after every plugin instance has been destroyed.
+void deinit_plugins();
+
+} // namespace offload

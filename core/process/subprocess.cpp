@@ -1,0 +1,485 @@
+#include "process/subprocess.hpp"
+
+#include "process/interrupt.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <climits>
+#include <csignal>
+#include <string>
+#include <system_error>
+#include <unordered_map>
+#include <utility>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+namespace offload {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// While the graceful stop of an interruption runs, the level is polled this often to notice level 2
+// (wait_fd() stays readable, so it can no longer tell).
+constexpr milliseconds interrupt_tick{50};
+// The longest wait between checks that the rest of a process group is gone (members that are not
+// our children give no notification). Checks start at 1 ms and double up to this.
+constexpr milliseconds group_tick_max{50};
+// Without a pidfd the leader is polled with waitpid(WNOHANG) this often.
+constexpr milliseconds leader_tick{10};
+
+std::string errno_text(int error)
+{
+    return std::generic_category().message(error);
+}
+
+class Fd {
+public:
+    Fd() = default;
+    explicit Fd(int fd) : m_fd(fd) {}
+    Fd(Fd &&other) noexcept : m_fd(std::exchange(other.m_fd, -1)) {}
+    Fd &operator=(Fd &&other) noexcept
+    {
+        reset(std::exchange(other.m_fd, -1));
+        return *this;
+    }
+    Fd(const Fd &) = delete;
+    Fd &operator=(const Fd &) = delete;
+    ~Fd() { reset(); }
+
+    int get() const { return m_fd; }
+    explicit operator bool() const { return m_fd >= 0; }
+    void reset(int fd = -1)
+    {
+        if (m_fd >= 0)
+            ::close(m_fd);
+        m_fd = fd;
+    }
+
+private:
+    int m_fd = -1;
+};
+
+// Both ends close-on-exec (the spawn dup2()s the write end onto 1 or 2, which clears the flag only
+// there); the read end non-blocking for the poll loop. Returns 0 or an errno value.
+int make_pipe(Fd &read_end, Fd &write_end)
+{
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0)
+        return errno;
+    read_end.reset(fds[0]);
+    write_end.reset(fds[1]);
+    const int flags = ::fcntl(fds[0], F_GETFL);
+    if (flags < 0 || ::fcntl(fds[0], F_SETFL, flags | O_NONBLOCK) < 0)
+        return errno;
+    return 0;
+}
+
+std::string_view env_name(std::string_view entry)
+{
+    return entry.substr(0, entry.find('='));
+}
+
+// offload's environment with the overrides applied, in order: a same-named entry is replaced in
+// place, a new one appended.
+std::vector<std::string> child_environment(const std::vector<std::string> &overrides)
+{
+    std::vector<std::string> result;
+    for (char **entry = environ; entry != nullptr && *entry != nullptr; ++entry)
+        result.emplace_back(*entry);
+    if (overrides.empty())
+        return result;
+
+    std::unordered_map<std::string, size_t> index;
+    for (size_t i = 0; i < result.size(); ++i)
+        index.emplace(std::string(env_name(result[i])), i);
+    for (const std::string &entry : overrides) {
+        auto [it, added] = index.emplace(std::string(env_name(entry)), result.size());
+        if (added)
+            result.push_back(entry);
+        else
+            result[it->second] = entry;
+    }
+    return result;
+}
+
+std::vector<char *> c_strings(std::vector<std::string> &strings)
+{
+    std::vector<char *> result;
+    result.reserve(strings.size() + 1);
+    for (std::string &s : strings)
+        result.push_back(s.data());
+    result.push_back(nullptr);
+    return result;
+}
+
+class SpawnAttributes {
+public:
+    SpawnAttributes() { ::posix_spawnattr_init(&m_attr); }
+    ~SpawnAttributes() { ::posix_spawnattr_destroy(&m_attr); }
+    SpawnAttributes(const SpawnAttributes &) = delete;
+    SpawnAttributes &operator=(const SpawnAttributes &) = delete;
+    posix_spawnattr_t *get() { return &m_attr; }
+
+private:
+    posix_spawnattr_t m_attr;
+};
+
+class SpawnFileActions {
+public:
+    SpawnFileActions() { ::posix_spawn_file_actions_init(&m_actions); }
+    ~SpawnFileActions() { ::posix_spawn_file_actions_destroy(&m_actions); }
+    SpawnFileActions(const SpawnFileActions &) = delete;
+    SpawnFileActions &operator=(const SpawnFileActions &) = delete;
+    posix_spawn_file_actions_t *get() { return &m_actions; }
+
+private:
+    posix_spawn_file_actions_t m_actions;
+};
+
+// Empty, or why the working directory cannot be entered.
+std::string check_working_dir(const std::string &dir)
+{
+    struct stat info {};
+    if (::stat(dir.c_str(), &info) != 0) {
+        if (errno == ENOENT)
+            return "working directory '" + dir + "' does not exist";
+        return "cannot use working directory '" + dir + "': " + errno_text(errno);
+    }
+    if (!S_ISDIR(info.st_mode))
+        return "working directory '" + dir + "' is not a directory";
+    if (::access(dir.c_str(), X_OK) != 0)
+        return "cannot enter working directory '" + dir + "': " + errno_text(errno);
+    return {};
+}
+
+// Starts the child; returns its pid, or 0 with `error` set.
+pid_t spawn(const ProcessSpec &spec, int stdout_fd, int stderr_fd, std::string &error)
+{
+    SpawnFileActions actions;
+    int rc = ::posix_spawn_file_actions_addopen(actions.get(), 0, "/dev/null", O_RDONLY, 0);
+    if (rc == 0)
+        rc = ::posix_spawn_file_actions_adddup2(actions.get(), stdout_fd, 1);
+    if (rc == 0)
+        rc = ::posix_spawn_file_actions_adddup2(actions.get(), stderr_fd, 2);
+    if (rc == 0 && !spec.working_dir.empty())
+        rc = ::posix_spawn_file_actions_addchdir_np(actions.get(), spec.working_dir.c_str());
+
+    SpawnAttributes attributes;
+    sigset_t empty_mask;
+    sigemptyset(&empty_mask);
+    // offload ignores SIGPIPE and handles the stop signals; an exec keeps ignored dispositions, so
+    // they are reset explicitly.
+    sigset_t default_signals;
+    sigemptyset(&default_signals);
+    for (int signal_number : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT, SIGCHLD})
+        sigaddset(&default_signals, signal_number);
+    if (rc == 0)
+        rc = ::posix_spawnattr_setflags(attributes.get(), POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+                                                              POSIX_SPAWN_SETSIGDEF);
+    if (rc == 0)
+        rc = ::posix_spawnattr_setpgroup(attributes.get(), 0);
+    if (rc == 0)
+        rc = ::posix_spawnattr_setsigmask(attributes.get(), &empty_mask);
+    if (rc == 0)
+        rc = ::posix_spawnattr_setsigdefault(attributes.get(), &default_signals);
+    if (rc != 0) {
+        error = errno_text(rc);
+        return 0;
+    }
+
+    std::vector<std::string> argv_strings = spec.argv;
+    std::vector<char *> argv = c_strings(argv_strings);
+    std::vector<std::string> env_strings = child_environment(spec.env);
+    std::vector<char *> envp = c_strings(env_strings);
+
+    // glibc's posix_spawnp returns only once the child has exec'd (or failed to, reporting why), so
+    // on success the child is in its own process group already.
+    pid_t pid = 0;
+    rc = ::posix_spawnp(&pid, argv[0], actions.get(), attributes.get(), argv.data(), envp.data());
+    if (rc != 0) {
+        error = errno_text(rc);
+        return 0;
+    }
+    return pid;
+}
+
+// Supervises one started child until its whole process group is gone.
+class Supervisor {
+public:
+    Supervisor(const ProcessSpec &spec, pid_t pid, Fd stdout_read, Fd stderr_read, Clock::time_point start)
+        : m_spec(spec), m_pid(pid), m_start(start)
+    {
+        m_streams[0] = std::move(stdout_read);
+        m_streams[1] = std::move(stderr_read);
+        // A pidfd lets the leader's exit wake the same poll() as the pipes.
+        m_pidfd.reset(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+    }
+    Supervisor(const Supervisor &) = delete;
+    Supervisor &operator=(const Supervisor &) = delete;
+
+    // Only on an exception (from on_output or an allocation): nothing of the group may outlive us.
+    ~Supervisor()
+    {
+        if (m_finished)
+            return;
+        ::kill(-m_pid, SIGKILL);
+        while (!m_leader_reaped) {
+            int status = 0;
+            if (::waitpid(m_pid, &status, 0) == m_pid || errno != EINTR)
+                m_leader_reaped = true;
+        }
+        const timespec pause{0, 1000000};
+        while (!group_gone())
+            ::nanosleep(&pause, nullptr);
+    }
+
+    void run(ProcessOutcome &outcome);
+
+private:
+    void signal_group(int signal_number) { ::kill(-m_pid, signal_number); }
+    void check_leader(ProcessOutcome &outcome);
+    bool group_gone();
+    void read_stream(size_t index);
+    void drain_streams();
+
+    const ProcessSpec &m_spec;
+    const pid_t m_pid; // also the pgid
+    const Clock::time_point m_start;
+    std::array<Fd, 2> m_streams; // read ends of stdout and stderr
+    Fd m_pidfd;
+    bool m_leader_reaped = false;
+    bool m_finished = false;
+    std::vector<char> m_buffer = std::vector<char>(64 * 1024);
+};
+
+void Supervisor::check_leader(ProcessOutcome &outcome)
+{
+    int status = 0;
+    const pid_t result = ::waitpid(m_pid, &status, WNOHANG);
+    if (result == 0 || (result < 0 && errno == EINTR))
+        return;
+    m_leader_reaped = true;
+    m_pidfd.reset();
+    if (result < 0)
+        return; // ECHILD: someone else reaped it against the rules; the status is lost
+    if (WIFEXITED(status)) {
+        outcome.exit_code = WEXITSTATUS(status);
+    } else if (WIFSIGNALED(status)) {
+        outcome.term_signal = WTERMSIG(status);
+        outcome.exit_code = 128 + outcome.term_signal;
+    }
+}
+
+// Reaps the members of the group that have been re-parented to us, then tells whether any is left.
+// Only called once the leader is reaped, so that waitid() cannot take the leader's status.
+bool Supervisor::group_gone()
+{
+    for (;;) {
+        siginfo_t info{};
+        if (::waitid(P_PGID, static_cast<id_t>(m_pid), &info, WEXITED | WNOHANG) != 0 || info.si_pid == 0)
+            break;
+    }
+    // Zombies still count as members, hence the reaping first. EPERM means only processes we may
+    // not signal are left (a set-user-ID program): we could not stop them anyway.
+    return ::kill(-m_pid, 0) != 0;
+}
+
+void Supervisor::read_stream(size_t index)
+{
+    Fd &fd = m_streams[index];
+    const ssize_t count = ::read(fd.get(), m_buffer.data(), m_buffer.size());
+    if (count > 0) {
+        if (m_spec.on_output)
+            m_spec.on_output(static_cast<int>(index) + 1,
+                             std::string_view(m_buffer.data(), static_cast<size_t>(count)));
+    } else if (count == 0 || (errno != EAGAIN && errno != EINTR)) {
+        fd.reset();
+    }
+}
+
+// What the group wrote is in the pipes already; a process outside the group may keep writing, so
+// read at most one pipe's capacity (all that can have been buffered) per stream.
+void Supervisor::drain_streams()
+{
+    for (size_t index = 0; index < m_streams.size(); ++index) {
+        Fd &fd = m_streams[index];
+        if (!fd)
+            continue;
+        const int capacity = ::fcntl(fd.get(), F_GETPIPE_SZ);
+        long left = capacity > 0 ? capacity : 1024 * 1024;
+        while (fd && left > 0) {
+            const ssize_t count = ::read(fd.get(), m_buffer.data(), m_buffer.size());
+            if (count < 0 && errno == EINTR)
+                continue;
+            if (count <= 0)
+                break;
+            left -= count;
+            if (m_spec.on_output)
+                m_spec.on_output(static_cast<int>(index) + 1,
+                                 std::string_view(m_buffer.data(), static_cast<size_t>(count)));
+        }
+        fd.reset();
+    }
+}
+
+void Supervisor::run(ProcessOutcome &outcome)
+{
+    // Only a rise above this level stops the command (see the header).
+    int handled_level = Interrupt::level();
+    const bool has_deadline = m_spec.timeout > milliseconds::zero();
+    const Clock::time_point deadline = m_start + m_spec.timeout;
+    Clock::time_point kill_at{};
+    bool term_sent = false;
+    bool kill_sent = false;
+    milliseconds group_tick{1};
+
+    // SIGTERM now, SIGKILL after the grace period; a stop under way is not restarted.
+    auto stop_gracefully = [&](Clock::time_point now) {
+        if (term_sent || kill_sent)
+            return;
+        signal_group(SIGTERM);
+        term_sent = true;
+        kill_at = now + m_spec.kill_grace;
+    };
+    auto stop_now = [&] {
+        if (kill_sent)
+            return;
+        signal_group(SIGKILL);
+        kill_sent = true;
+    };
+
+    for (;;) {
+        const Clock::time_point now = Clock::now();
+
+        const int level = Interrupt::level();
+        if (level > handled_level) {
+            if (!m_leader_reaped)
+                outcome.cancelled = true;
+            if (level >= 2)
+                stop_now();
+            else
+                stop_gracefully(now);
+            handled_level = level;
+        }
+        if (has_deadline && !m_leader_reaped && !term_sent && !kill_sent && now >= deadline) {
+            outcome.timed_out = true;
+            stop_gracefully(now);
+        }
+        if (m_leader_reaped) {
+            if (group_gone())
+                break;
+            stop_gracefully(now); // the leader left others of its group behind
+        }
+        if (term_sent && !kill_sent && now >= kill_at)
+            stop_now();
+
+        Clock::duration wait = Clock::duration::max();
+        auto wait_until = [&](Clock::time_point when) {
+            wait = std::min(wait, std::max(when - now, Clock::duration::zero()));
+        };
+        if (has_deadline && !m_leader_reaped && !term_sent && !kill_sent)
+            wait_until(deadline);
+        if (term_sent && !kill_sent)
+            wait_until(kill_at);
+        if (handled_level == 1)
+            wait = std::min<Clock::duration>(wait, interrupt_tick);
+        if (m_leader_reaped) {
+            wait = std::min<Clock::duration>(wait, group_tick);
+            group_tick = std::min(group_tick * 2, group_tick_max);
+        }
+        if (!m_leader_reaped && !m_pidfd)
+            wait = std::min<Clock::duration>(wait, leader_tick);
+        int timeout_ms = -1;
+        if (wait != Clock::duration::max())
+            timeout_ms = static_cast<int>(
+                std::min<milliseconds::rep>(std::chrono::ceil<milliseconds>(wait).count(), INT_MAX));
+
+        std::array<pollfd, 4> fds{};
+        nfds_t count = 0;
+        std::array<int, 2> stream_slot{-1, -1};
+        for (size_t index = 0; index < m_streams.size(); ++index) {
+            if (m_streams[index]) {
+                stream_slot[index] = static_cast<int>(count);
+                fds[count++] = pollfd{m_streams[index].get(), POLLIN, 0};
+            }
+        }
+        int pidfd_slot = -1;
+        if (!m_leader_reaped && m_pidfd) {
+            pidfd_slot = static_cast<int>(count);
+            fds[count++] = pollfd{m_pidfd.get(), POLLIN, 0};
+        }
+        // Once the level is above 0 the descriptor stays readable and would spin the loop.
+        if (handled_level == 0)
+            fds[count++] = pollfd{Interrupt::wait_fd(), POLLIN, 0};
+
+        const int ready = ::poll(fds.data(), count, timeout_ms);
+        if (ready < 0)
+            continue; // EINTR
+        for (size_t index = 0; index < m_streams.size(); ++index)
+            if (stream_slot[index] >= 0 && fds[static_cast<size_t>(stream_slot[index])].revents != 0)
+                read_stream(index);
+        if (!m_leader_reaped &&
+            (!m_pidfd || (pidfd_slot >= 0 && fds[static_cast<size_t>(pidfd_slot)].revents)))
+            check_leader(outcome);
+    }
+
+    drain_streams();
+    m_finished = true;
+    outcome.duration = std::chrono::duration_cast<milliseconds>(Clock::now() - m_start);
+}
+
+} // namespace
+
+ProcessOutcome run_process(const ProcessSpec &spec)
+{
+    ProcessOutcome outcome;
+    if (spec.argv.empty()) {
+        outcome.start_error = "cannot run an empty command";
+        return outcome;
+    }
+    const std::string prefix = "cannot run '" + spec.argv[0] + "': ";
+
+    if (!spec.working_dir.empty()) {
+        std::string why = check_working_dir(spec.working_dir);
+        if (!why.empty()) {
+            outcome.start_error = prefix + why;
+            return outcome;
+        }
+    }
+
+    Fd stdout_read, stdout_write, stderr_read, stderr_write;
+    int error = make_pipe(stdout_read, stdout_write);
+    if (error == 0)
+        error = make_pipe(stderr_read, stderr_write);
+    if (error != 0) {
+        outcome.start_error = prefix + "cannot create a pipe: " + errno_text(error);
+        return outcome;
+    }
+
+    const Clock::time_point start = Clock::now();
+    std::string why;
+    const pid_t pid = spawn(spec, stdout_write.get(), stderr_write.get(), why);
+    if (pid == 0) {
+        outcome.start_error = prefix + why;
+        return outcome;
+    }
+    // Only the child may hold the write ends, so that the pipes reach EOF when the group is done.
+    stdout_write.reset();
+    stderr_write.reset();
+
+    Supervisor supervisor(spec, pid, std::move(stdout_read), std::move(stderr_read), start);
+    supervisor.run(outcome);
+    return outcome;
+}
+
+} // namespace offload

@@ -1,0 +1,55 @@
+// Runs one local command in its own process group, streams its output, and makes sure that nothing
+// of its process group outlives the call.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace offload {
+
+struct ProcessSpec {
+    std::vector<std::string> argv; // argv[0] is looked up in offload's own PATH
+    std::string working_dir;       // empty: inherit
+    std::vector<std::string> env;  // "NAME=value": added to, or replacing in, the inherited environment
+    std::chrono::milliseconds timeout{0}; // 0: no timeout
+    std::chrono::milliseconds kill_grace{2000};
+    // Receives output as it arrives, in chunks of any size; stream 1 = stdout, 2 = stderr. May be empty.
+    // Called on the thread that called run_process. If it throws, the process group is killed and
+    // waited for, and the exception propagates out of run_process.
+    std::function<void(int stream, std::string_view data)> on_output;
+};
+
+struct ProcessOutcome {
+    // Non-empty: the process could not be started, and says why ("cannot run 'foo': No such file or
+    // directory"); the other fields are then unset.
+    std::string start_error;
+    int exit_code = -1;                    // the leader's exit code, or 128 + signal
+    int term_signal = 0;                   // the signal that ended the leader, 0 if it exited
+    bool timed_out = false;                // killed because the timeout passed
+    bool cancelled = false;                // killed because Interrupt::level() rose while the leader ran
+    std::chrono::milliseconds duration{0}; // from start until the whole process group is gone
+};
+
+// Runs argv in a new process group (its pgid == its pid) with stdin from /dev/null and stdout and
+// stderr on separate pipes, and waits until the leader AND every process left in its group are gone:
+// - timeout: SIGTERM to the whole group, SIGKILL to the group after kill_grace.
+// - Interrupt level rising to 1 while it runs: the same (SIGTERM, grace, SIGKILL), cancelled = true;
+//   rising to 2 (also during the grace period): SIGKILL to the group at once.
+//   Only a rise above the level in force when run_process was called counts: a command started
+//   during a graceful stop (say, cleanup of a sandbox) runs to its end unless the level then
+//   reaches 2, and one started at level 2 is never cancelled.
+// - the leader exits while others of its group still run (a background process left behind, a
+//   grandchild that ignores SIGTERM): SIGTERM to the group, SIGKILL after kill_grace; the exit code
+//   is the leader's.
+// - a process that left the group (setsid) but still holds the pipes never blocks the call: once the
+//   group is gone, what is buffered in the pipes is read and the call returns.
+// Orphaned group members are reaped only if become_subreaper() was called (else init reaps them).
+// Thread-safe: many threads may call it at once; every descriptor it creates is close-on-exec, so none
+// leaks into another thread's child. Never waits for children other than its own leader and the
+// members of its group.
+ProcessOutcome run_process(const ProcessSpec &spec);
+
+} // namespace offload

@@ -1,0 +1,392 @@
+#include "report/junit_writer.hpp"
+
+#include "report/xml_text.hpp"
+#include "util/error.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <ostream>
+#include <streambuf>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace offload {
+namespace {
+
+// The report's text on its way to the stream: pieces are copied through a raw pointer into a buffer that goes
+// to the stream in chunks. With a std::string::append per piece, unoptimized builds needed most of a second
+// for 100,000 tests.
+class ReportBuffer {
+  public:
+    explicit ReportBuffer(std::ostream &out) : m_out(out) { m_data.resize(2 * chunk_bytes); }
+
+    void text(std::string_view literal)
+    {
+        std::memcpy(room(literal.size()), literal.data(), literal.size());
+        m_used += literal.size();
+    }
+
+    // Sanitized and escaped for XML text, or for a double-quoted attribute value.
+    void escaped(std::string_view bytes, bool in_attribute)
+    {
+        if (bytes.size() > direct_bytes) {
+            // Escaping in place needs room for the worst case, six times the input: go through a string.
+            m_scratch.clear();
+            append_xml_escaped(m_scratch, bytes, in_attribute);
+            flush();
+            m_out.write(m_scratch.data(), static_cast<std::streamsize>(m_scratch.size()));
+            return;
+        }
+        const char *end = write_xml_escaped(room(bytes.size() * xml_escaped_max_growth), bytes, in_attribute);
+        m_used = static_cast<size_t>(end - m_data.data());
+    }
+
+    // ` name="value"`, with prefix being ` name="`.
+    void attribute(std::string_view prefix, std::string_view value)
+    {
+        text(prefix);
+        escaped(value, true);
+        text("\"");
+    }
+
+    void number(size_t value)
+    {
+        const char *end = std::to_chars(room(24), m_data.data() + m_data.size(), value).ptr;
+        m_used = static_cast<size_t>(end - m_data.data());
+    }
+
+    // Seconds with 3 decimals; unknown (negative) and nonsensical values as 0.
+    void seconds(double secs)
+    {
+        if (!std::isfinite(secs) || secs < 0)
+            secs = 0;
+        secs = std::min(secs, 1e12);
+        const char *end =
+            std::to_chars(room(32), m_data.data() + m_data.size(), secs, std::chars_format::fixed, 3).ptr;
+        m_used = static_cast<size_t>(end - m_data.data());
+    }
+
+    // Hands what has built up to the stream once it makes a chunk; false once the stream has failed.
+    bool flush_if_full() { return m_used < chunk_bytes ? bool(m_out) : flush(); }
+
+    bool flush()
+    {
+        m_out.write(m_data.data(), static_cast<std::streamsize>(m_used));
+        m_used = 0;
+        return bool(m_out);
+    }
+
+  private:
+    static constexpr size_t chunk_bytes = 64 * 1024;
+    static constexpr size_t direct_bytes = 16 * 1024;
+
+    // Where the next size bytes go.
+    char *room(size_t size)
+    {
+        if (m_data.size() - m_used < size)
+            m_data.resize(std::max(2 * m_data.size(), m_used + size));
+        return m_data.data() + m_used;
+    }
+
+    std::ostream &m_out;
+    std::vector<char> m_data;
+    size_t m_used = 0;
+    std::string m_scratch;
+};
+
+bool failed_or_errored(const Attempt &attempt)
+{
+    return attempt.outcome == Outcome::Failed || attempt.outcome == Outcome::Error;
+}
+
+// ` message="..." type="failure|error"` of a failed or errored attempt.
+void put_problem_attributes(ReportBuffer &out, const Attempt &attempt)
+{
+    out.attribute(" message=\"", attempt.message);
+    out.text(attempt.outcome == Outcome::Error ? " type=\"error\"" : " type=\"failure\"");
+}
+
+// <failure>/<error> of the final attempt: its output is the element's text.
+void put_final_problem(ReportBuffer &out, std::string_view tag, const Attempt &attempt)
+{
+    out.text("      <");
+    out.text(tag);
+    put_problem_attributes(out, attempt);
+    if (attempt.output.empty()) {
+        out.text("/>\n");
+        return;
+    }
+    out.text(">");
+    out.escaped(attempt.output, false);
+    out.text("</");
+    out.text(tag);
+    out.text(">\n");
+}
+
+// Surefire's record of an earlier attempt: <flakyFailure>, <rerunError>..., its output in <stackTrace>.
+void put_earlier_attempt(ReportBuffer &out, std::string_view kind, const Attempt &attempt)
+{
+    const std::string_view suffix = attempt.outcome == Outcome::Error ? "Error" : "Failure";
+    out.text("      <");
+    out.text(kind);
+    out.text(suffix);
+    put_problem_attributes(out, attempt);
+    if (attempt.output.empty()) {
+        out.text("/>\n");
+        return;
+    }
+    out.text("><stackTrace>");
+    out.escaped(attempt.output, false);
+    out.text("</stackTrace></");
+    out.text(kind);
+    out.text(suffix);
+    out.text(">\n");
+}
+
+void put_earlier_attempts(ReportBuffer &out, std::string_view kind, const TestReport &test)
+{
+    for (size_t i = 0; i + 1 < test.attempts.size(); ++i)
+        if (failed_or_errored(test.attempts[i]))
+            put_earlier_attempt(out, kind, test.attempts[i]);
+}
+
+void put_testcase(ReportBuffer &out, const TestReport &test, const std::string &report_name)
+{
+    const Outcome outcome = test.final_outcome();
+    const Attempt *last = test.attempts.empty() ? nullptr : &test.attempts.back();
+
+    out.attribute("    <testcase name=\"", test.id);
+    if (test.file.empty()) {
+        out.attribute(" classname=\"", report_name);
+    } else {
+        out.attribute(" classname=\"", test.file);
+        out.attribute(" file=\"", test.file);
+    }
+    out.text(" time=\"");
+    out.seconds(last ? last->duration_secs : 0);
+    if (outcome == Outcome::Passed && !test.flaky()) {
+        out.text("\"/>\n");
+        return;
+    }
+    out.text("\">\n");
+    switch (outcome) {
+    case Outcome::Passed:
+        put_earlier_attempts(out, "flaky", test);
+        if (!last->output.empty()) {
+            out.text("      <system-out>");
+            out.escaped(last->output, false);
+            out.text("</system-out>\n");
+        }
+        break;
+    case Outcome::Failed:
+        put_final_problem(out, "failure", *last);
+        put_earlier_attempts(out, "rerun", test);
+        break;
+    case Outcome::Error:
+        put_final_problem(out, "error", *last);
+        put_earlier_attempts(out, "rerun", test);
+        break;
+    case Outcome::Skipped:
+        out.attribute("      <skipped message=\"", last->message);
+        out.text("/>\n");
+        break;
+    case Outcome::NotRun: {
+        // Normally a test without attempts; an attempt that ended as NotRun carries its reason itself.
+        const std::string &reason =
+            !test.not_run_reason.empty() || !last ? test.not_run_reason : last->message;
+        out.attribute("      <error message=\"", reason.empty() ? "not run" : "not run: " + reason);
+        out.text(" type=\"not-run\"/>\n");
+        break;
+    }
+    }
+    out.text("    </testcase>\n");
+}
+
+struct SuiteCounts {
+    size_t tests = 0, failures = 0, errors = 0, skipped = 0;
+};
+
+SuiteCounts suite_counts(const RunReport &report)
+{
+    SuiteCounts counts;
+    counts.tests = report.tests.size();
+    for (const TestReport &test : report.tests) {
+        switch (test.final_outcome()) {
+        case Outcome::Passed: break;
+        case Outcome::Failed: ++counts.failures; break;
+        case Outcome::Error:
+        case Outcome::NotRun: ++counts.errors; break;
+        case Outcome::Skipped: ++counts.skipped; break;
+        }
+    }
+    return counts;
+}
+
+// The attributes <testsuites> and <testsuite> share.
+void put_suite_attributes(ReportBuffer &out, const RunReport &report, const SuiteCounts &counts)
+{
+    out.attribute(" name=\"", report.name);
+    out.text(" tests=\"");
+    out.number(counts.tests);
+    out.text("\" failures=\"");
+    out.number(counts.failures);
+    out.text("\" errors=\"");
+    out.number(counts.errors);
+    out.text("\" skipped=\"");
+    out.number(counts.skipped);
+    out.text("\" time=\"");
+    out.seconds(report.wall_secs);
+    out.text("\"");
+    if (!report.started_at.empty())
+        out.attribute(" timestamp=\"", report.started_at);
+}
+
+// An unbuffered stream buffer over a file descriptor that remembers why a write failed; write_junit already
+// hands over large chunks.
+class FdStreambuf : public std::streambuf {
+  public:
+    explicit FdStreambuf(int fd) : m_fd(fd) {}
+    int error() const { return m_error; } // errno of the first failed write, 0 if none
+
+  protected:
+    int_type overflow(int_type ch) override
+    {
+        if (traits_type::eq_int_type(ch, traits_type::eof()))
+            return traits_type::not_eof(ch);
+        const char c = traits_type::to_char_type(ch);
+        return write_all(&c, 1) ? ch : traits_type::eof();
+    }
+
+    std::streamsize xsputn(const char *data, std::streamsize size) override
+    {
+        return write_all(data, static_cast<size_t>(size)) ? size : 0;
+    }
+
+  private:
+    bool write_all(const char *data, size_t size)
+    {
+        while (size > 0 && m_error == 0) {
+            const ssize_t written = ::write(m_fd, data, size);
+            if (written < 0 && errno == EINTR)
+                continue;
+            if (written < 0) {
+                m_error = errno;
+                break;
+            }
+            data += written;
+            size -= static_cast<size_t>(written);
+        }
+        return m_error == 0;
+    }
+
+    int m_fd;
+    int m_error = 0;
+};
+
+// The file the report is written to before it is renamed into place; removed again unless it was renamed.
+class TemporaryFile {
+  public:
+    explicit TemporaryFile(std::string path) : m_path(std::move(path)) {}
+    TemporaryFile(const TemporaryFile &) = delete;
+    TemporaryFile &operator=(const TemporaryFile &) = delete;
+    ~TemporaryFile()
+    {
+        if (m_fd >= 0)
+            ::close(m_fd);
+        if (m_created && !m_committed)
+            ::unlink(m_path.c_str());
+    }
+    const std::string &path() const { return m_path; }
+    int fd() const { return m_fd; }
+    // Creates or truncates the file; false with errno set on failure.
+    bool open()
+    {
+        m_fd = ::open(m_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+        m_created = m_fd >= 0;
+        return m_created;
+    }
+    // Closes the descriptor; returns close()'s result.
+    int close()
+    {
+        const int result = ::close(m_fd);
+        m_fd = -1;
+        return result;
+    }
+    void committed() { m_committed = true; }
+
+  private:
+    std::string m_path;
+    int m_fd = -1;
+    bool m_created = false;
+    bool m_committed = false;
+};
+
+[[noreturn]] void fail(const std::string &path, const std::string &reason)
+{
+    throw Error("cannot write the JUnit report " + path + ": " + reason);
+}
+
+} // namespace
+
+void write_junit(std::ostream &out, const RunReport &report)
+{
+    const SuiteCounts counts = suite_counts(report);
+    ReportBuffer buffer(out);
+    buffer.text("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites");
+    put_suite_attributes(buffer, report, counts);
+    buffer.text(">\n  <testsuite");
+    put_suite_attributes(buffer, report, counts);
+    buffer.text(">\n");
+    for (const TestReport &test : report.tests) {
+        put_testcase(buffer, test, report.name);
+        if (!buffer.flush_if_full())
+            return;
+    }
+    buffer.text("  </testsuite>\n</testsuites>\n");
+    buffer.flush();
+    out.flush();
+}
+
+void write_junit_file(const std::string &path, const RunReport &report)
+{
+    const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+    if (!parent.empty()) {
+        std::error_code error;
+        std::filesystem::create_directories(parent, error);
+        if (error)
+            fail(path, "cannot create directory " + parent.string() + ": " + error.message());
+    }
+
+    TemporaryFile temporary(path + ".tmp");
+    if (!temporary.open()) {
+        const int error = errno;
+        fail(path, "cannot create " + temporary.path() + ": " + std::strerror(error));
+    }
+
+    FdStreambuf buffer(temporary.fd());
+    std::ostream out(&buffer);
+    write_junit(out, report);
+    if (!out || buffer.error() != 0)
+        fail(path, std::strerror(buffer.error() != 0 ? buffer.error() : EIO));
+    // Without fsync a crash shortly after the rename can leave an empty file under the final name.
+    if (::fsync(temporary.fd()) != 0 || temporary.close() != 0) {
+        const int error = errno;
+        fail(path, std::strerror(error));
+    }
+    if (std::rename(temporary.path().c_str(), path.c_str()) != 0) {
+        const int error = errno;
+        fail(path, "cannot rename " + temporary.path() + " to it: " + std::strerror(error));
+    }
+    temporary.committed();
+}
+
+} // namespace offload

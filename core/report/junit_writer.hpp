@@ -1,0 +1,23 @@
+// Writing the merged report of a run as JUnit XML.
+#pragma once
+
+#include "results/test_result.hpp"
+
+#include <iosfwd>
+#include <string>
+
+namespace offload {
+
+// Writes the merged report in the JUnit dialect that Jenkins, GitLab, GitHub and Maven Surefire read:
+// one <testsuite> named report.name holding one <testcase> per test in report order. A passed test that
+// needed retries carries its failed attempts as Surefire's <flakyFailure>/<flakyError>; a failed or errored
+// one carries its earlier attempts as <rerunFailure>/<rerunError>. A test that never ran is an <error> of
+// type "not-run". Counts: failures = failed, errors = errored + not run, skipped = skipped, tests = all.
+// Streams test by test; the caller checks the stream's state.
+void write_junit(std::ostream &out, const RunReport &report);
+
+// Writes to path atomically (path + ".tmp", then rename), creating parent directories. Throws offload::Error
+// naming the path and the OS reason on failure, leaving no .tmp behind.
+void write_junit_file(const std::string &path, const RunReport &report);
+
+} // namespace offload

@@ -1,0 +1,96 @@
+#include "report/summary.hpp"
+
+#include "util/error.hpp"
+
+#include <fmt/format.h>
+
+namespace offload {
+
+namespace {
+
+constexpr size_t max_listed = 30;
+
+std::string first_line(const std::string &text)
+{
+    size_t end = text.find('\n');
+    return end == std::string::npos ? text : text.substr(0, end);
+}
+
+// "id", "id: reason" with the reason cut to one line.
+std::string describe(const std::string &id, const std::string &reason)
+{
+    std::string line = first_line(reason);
+    if (line.size() > 200)
+        line = line.substr(0, 200) + "...";
+    return line.empty() ? id : id + ": " + line;
+}
+
+void list_section(std::string &out, const std::string &title, const std::vector<std::string> &lines)
+{
+    if (lines.empty())
+        return;
+    out += fmt::format("{} ({}):\n", title, lines.size());
+    for (size_t i = 0; i < lines.size() && i < max_listed; ++i)
+        out += "  " + lines[i] + "\n";
+    if (lines.size() > max_listed)
+        out += fmt::format("  ... and {} more (see the JUnit report)\n", lines.size() - max_listed);
+}
+
+} // namespace
+
+std::string format_summary(const RunOutcome &outcome, const std::filesystem::path &junit_file)
+{
+    std::vector<std::string> failed, not_run, flaky;
+    for (const TestReport &test : outcome.report.tests) {
+        switch (test.final_outcome()) {
+        case Outcome::Failed:
+        case Outcome::Error: {
+            const Attempt &last = test.attempts.back();
+            std::string line = describe(test.id, last.message);
+            if (!last.log_path.empty())
+                line += fmt::format("  [log: {}]", last.log_path);
+            if (test.attempts.size() > 1)
+                line += fmt::format("  [{} attempts]", test.attempts.size());
+            failed.push_back(line);
+            break;
+        }
+        case Outcome::NotRun: not_run.push_back(describe(test.id, test.not_run_reason)); break;
+        case Outcome::Passed:
+            if (test.flaky())
+                flaky.push_back(fmt::format("{}  [passed on attempt {}]", test.id, test.attempts.size()));
+            break;
+        case Outcome::Skipped: break;
+        }
+    }
+
+    std::string out = "\n";
+    list_section(out, "Failed", failed);
+    list_section(out, "Not run", not_run);
+    list_section(out, "Flaky (failed, then passed on retry)", flaky);
+    list_section(out, "Incidents", outcome.incidents);
+    if (!junit_file.empty())
+        out += fmt::format("JUnit report: {}\n", junit_file.string());
+
+    Counts counts = count(outcome.report);
+    out += fmt::format("{}{} tests in {:.2f}s on {} sandbox{} ({} batch{}): {} passed{}, {} failed, {} not run, "
+                       "{} skipped\n",
+                       outcome.interrupted ? "INTERRUPTED after " : "", counts.total(), outcome.report.wall_secs,
+                       outcome.sandboxes_created, outcome.sandboxes_created == 1 ? "" : "es", outcome.batches_run,
+                       outcome.batches_run == 1 ? "" : "es", counts.passed,
+                       counts.flaky ? fmt::format(" ({} flaky)", counts.flaky) : "", counts.failed, counts.not_run,
+                       counts.skipped);
+    out += fmt::format("{} passed, {} failed\n", counts.passed, counts.failed + counts.not_run);
+    return out;
+}
+
+int exit_code_for(const RunOutcome &outcome)
+{
+    if (outcome.interrupted)
+        return exit_interrupted;
+    Counts counts = count(outcome.report);
+    if (counts.failed > 0 || counts.not_run > 0)
+        return exit_failed;
+    return counts.flaky > 0 ? exit_flaky : exit_passed;
+}
+
+} // namespace offload

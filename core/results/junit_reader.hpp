@@ -1,0 +1,54 @@
+// Reading the JUnit XML reports that test frameworks write, in the dialects found in the wild.
+#pragma once
+
+#include "results/test_result.hpp"
+
+#include <cstddef>
+#include <functional>
+#include <string>
+
+namespace offload {
+
+struct JunitCase {
+    std::string suite;                 // name of the innermost enclosing <testsuite>, "" if none
+    std::string classname, name, file; // attributes, "" when absent
+    double time_secs = -1;             // "time" attribute, negative when absent or unparsable
+    Outcome outcome = Outcome::Passed; // <failure> -> Failed, <error> -> Error, <skipped> -> Skipped
+    std::string message;               // message attribute of <failure>/<error>/<skipped> (first one found)
+    std::string details;               // text of <failure>/<error> (data and CDATA), then <system-out>, then
+                                       // <system-err>, separated by a blank line
+};
+
+enum class JunitReadStatus { Ok, NotFound, Malformed };
+
+struct JunitReadResult {
+    JunitReadStatus status = JunitReadStatus::Ok;
+    std::string error; // for NotFound/Malformed: what is wrong and where, e.g.
+                       // "not well-formed XML at line 3: expected >"
+    size_t cases = 0;  // number of cases handed to on_case
+};
+
+// The most of a case's details that is kept: the first details_head_bytes and the last
+// details_max_bytes - details_head_bytes, joined by "\n[... N bytes omitted ...]\n".
+inline constexpr size_t details_max_bytes = 64 * 1024;
+inline constexpr size_t details_head_bytes = 16 * 1024;
+
+// Parses JUnit XML text and calls on_case for every <testcase> in document order, at any depth under the root
+// <testsuites> or <testsuite> (nested testsuites happen). Everything handed out is sanitize_text()ed.
+//
+// A root element other than testsuites/testsuite is Malformed ("root element is <foo>, expected <testsuites>
+// or <testsuite>"). A document that fails to parse is Malformed with the line number; cases are only reported
+// if the whole document parsed. details is bounded as described at details_max_bytes.
+//
+// Accepts the dialects of pytest, meson, Maven Surefire (flakyFailure/flakyError/rerunFailure/rerunError
+// children do not decide the outcome), Go's go-junit-report and cargo2junit; skipped tests with
+// type="pytest.xfail" are Skipped. Stray NUL bytes, which XML forbids but some tools write into captured
+// output, are tolerated and handed out as "\x00". Exceptions thrown by on_case propagate.
+JunitReadResult parse_junit(std::string text, const std::function<void(const JunitCase &)> &on_case);
+
+// Reads the file (NotFound if it does not exist; Malformed if it cannot be read or is over 1 GiB) and parses
+// it. The error starts with the path, e.g. "out/junit.xml: not well-formed XML at line 3: expected >".
+JunitReadResult read_junit_file(const std::string &path,
+                                const std::function<void(const JunitCase &)> &on_case);
+
+} // namespace offload

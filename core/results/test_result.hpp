@@ -1,0 +1,52 @@
+// The result model of a run: what happened to each discovered test, attempt by attempt.
+// Produced by the runner, read by the report writers and the summary.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace offload {
+
+enum class Outcome { Passed, Failed, Skipped, Error, NotRun };
+
+std::string_view outcome_name(Outcome outcome); // "passed", "failed", "skipped", "error", "not run"
+
+// One execution of a test inside one batch.
+struct Attempt {
+    Outcome outcome = Outcome::NotRun;
+    double duration_secs = -1;   // negative: unknown
+    std::string message;         // short reason: first line of the failure, "timeout after 30s"...
+    std::string output;          // the test's own output or failure text, bounded in size
+    std::string log_path;        // the whole output of the batch the attempt ran in
+    unsigned sandbox = 0;        // index of the sandbox it ran on
+};
+
+// Everything known about one discovered test.
+struct TestReport {
+    std::string id;
+    std::string file;               // source file, empty if the framework did not say
+    std::vector<Attempt> attempts;  // in the order they ran
+    std::string not_run_reason;     // why there is no attempt, when there is none
+
+    // The outcome of the last attempt; NotRun without attempts.
+    Outcome final_outcome() const;
+    // Passed in the end after at least one failed or errored attempt.
+    bool flaky() const;
+};
+
+struct RunReport {
+    std::string name = "offload";       // the report's <testsuites name>
+    std::vector<TestReport> tests;      // in discovery order
+    double wall_secs = 0;
+    std::string started_at;             // ISO 8601, UTC
+};
+
+// Counts for the summary line. A flaky test counts as passed and as flaky.
+struct Counts {
+    size_t passed = 0, failed = 0, skipped = 0, not_run = 0, flaky = 0;
+    size_t total() const { return passed + failed + skipped + not_run; }
+};
+Counts count(const RunReport &report);
+
+} // namespace offload

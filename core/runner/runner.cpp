@@ -1,0 +1,386 @@
+#include "runner/runner.hpp"
+
+#include "process/interrupt.hpp"
+#include "runner/batch_output.hpp"
+#include "scheduler/batching.hpp"
+#include "util/log.hpp"
+
+#include <fmt/format.h>
+
+#include <poll.h>
+#include <thread>
+
+namespace offload {
+
+namespace {
+
+constexpr unsigned sandbox_create_attempts = 3;
+constexpr unsigned max_infra_failures_per_batch = 3;
+
+// Sleeps, but wakes at once on Ctrl-C. Returns false when interrupted.
+bool sleep_unless_interrupted(std::chrono::milliseconds duration)
+{
+    pollfd fd{Interrupt::wait_fd(), POLLIN, 0};
+    poll(&fd, 1, int(duration.count()));
+    return Interrupt::level() == 0;
+}
+
+std::string first_line(const std::string &text)
+{
+    size_t end = text.find('\n');
+    return end == std::string::npos ? text : text.substr(0, end);
+}
+
+std::string iso8601_now()
+{
+    std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    char buffer[32];
+    std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &utc);
+    return buffer;
+}
+
+bool needs_retry(Outcome outcome) { return outcome == Outcome::Failed || outcome == Outcome::Error || outcome == Outcome::NotRun; }
+
+} // namespace
+
+Runner::Runner(RunOptions options, const FrameworkInstance &framework, ProviderInstance &provider,
+               const std::vector<DiscoveredTest> &tests)
+    : m_options(std::move(options)), m_framework(framework), m_provider(provider)
+{
+    m_outcome.report.tests.reserve(tests.size());
+    for (const DiscoveredTest &test : tests) {
+        TestReport report;
+        report.id = test.id;
+        report.file = test.file;
+        m_outcome.report.tests.push_back(std::move(report));
+    }
+    for (std::vector<size_t> &tests_of_batch :
+         make_batches(tests.size(), m_options.parallel, framework.max_batch_size())) {
+        Batch batch;
+        batch.number = m_next_batch_number++;
+        batch.tests = std::move(tests_of_batch);
+        m_queue.push(std::move(batch));
+    }
+}
+
+RunOutcome Runner::run()
+{
+    m_start = std::chrono::steady_clock::now();
+    m_outcome.report.started_at = iso8601_now();
+    size_t batch_count = m_next_batch_number - 1;
+    unsigned workers = unsigned(std::min<size_t>(m_options.parallel, batch_count));
+    log::info(fmt::format("running {} tests in {} batches on up to {} {} sandbox{}", m_outcome.report.tests.size(),
+                          batch_count, workers, m_provider.plugin().id, workers == 1 ? "" : "es"));
+
+    m_workers_left = workers;
+    std::vector<std::thread> threads;
+    for (unsigned i = 0; i < workers; ++i)
+        threads.emplace_back([this, i] { worker(i); });
+
+    bool announced = false;
+    while (m_workers_left > 0) {
+        pollfd fd{Interrupt::wait_fd(), POLLIN, 0};
+        poll(&fd, 1, announced ? 100 : 250);
+        if (Interrupt::level() > 0 && !announced) {
+            announced = true;
+            m_queue.close();
+            log::warning("interrupted: stopping the running batches and destroying every sandbox "
+                         "(interrupt again to kill at once)");
+        }
+    }
+    for (std::thread &thread : threads)
+        thread.join();
+
+    // Whatever is still queued never ran: say why.
+    std::string reason = Interrupt::level() > 0 ? "the run was interrupted before it ran"
+                         : m_last_sandbox_error.empty()
+                             ? "it was never scheduled"
+                             : "no sandbox could be created: " + m_last_sandbox_error;
+    for (const Batch &batch : m_queue.take_remaining())
+        for (size_t test : batch.tests)
+            if (m_outcome.report.tests[test].attempts.empty())
+                m_outcome.report.tests[test].not_run_reason = reason;
+    for (TestReport &test : m_outcome.report.tests)
+        if (test.attempts.empty() && test.not_run_reason.empty())
+            test.not_run_reason = reason;
+
+    m_outcome.interrupted = Interrupt::level() > 0;
+    m_outcome.report.wall_secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
+    return std::move(m_outcome);
+}
+
+std::unique_ptr<Sandbox> Runner::create_sandbox_with_retries(std::string &error)
+{
+    std::chrono::milliseconds backoff{500};
+    for (unsigned attempt = 1; attempt <= sandbox_create_attempts; ++attempt) {
+        if (Interrupt::level() > 0)
+            return nullptr;
+        unsigned index = m_next_sandbox_index++;
+        ProviderInstance::Creation creation = m_provider.create_sandbox(index);
+        if (creation.sandbox) {
+            std::lock_guard lock(m_mutex);
+            ++m_outcome.sandboxes_created;
+            return std::move(creation.sandbox);
+        }
+        error = creation.error;
+        if (creation.status == OFFLOAD_CANCELLED)
+            return nullptr;
+        log::warning(fmt::format("sandbox {} could not be created (attempt {} of {}): {}", index, attempt,
+                                 sandbox_create_attempts, error));
+        if (attempt < sandbox_create_attempts && !sleep_unless_interrupted(backoff))
+            return nullptr;
+        backoff *= 2;
+    }
+    return nullptr;
+}
+
+void Runner::worker(unsigned worker_index)
+{
+    std::unique_ptr<Sandbox> sandbox;
+    while (std::optional<Batch> batch = m_queue.pop(worker_index)) {
+        if (Interrupt::level() > 0) {
+            m_queue.push(std::move(*batch));
+            m_queue.finished();
+            break;
+        }
+        if (!sandbox) {
+            std::string error;
+            sandbox = create_sandbox_with_retries(error);
+            if (!sandbox) {
+                if (Interrupt::level() == 0) {
+                    std::lock_guard lock(m_mutex);
+                    m_last_sandbox_error = error;
+                }
+                if (Interrupt::level() == 0)
+                    note_incident(fmt::format("a sandbox could not be created after {} attempts: {}",
+                                              sandbox_create_attempts, error));
+                m_queue.push(std::move(*batch));
+                m_queue.finished();
+                break;
+            }
+        }
+        std::string sandbox_error;
+        BatchEnd end = run_batch(*batch, worker_index, *sandbox, sandbox_error);
+        if (end == BatchEnd::SandboxFailed) {
+            note_incident(fmt::format("sandbox {} failed under batch {}: {}", sandbox->index(), batch->number,
+                                      sandbox_error));
+            std::string destroy_error;
+            if (!sandbox->destroy(destroy_error))
+                log::warning(fmt::format("sandbox {}: {}", sandbox->index(), destroy_error));
+            sandbox.reset();
+            Batch again = std::move(*batch);
+            again.avoid_sandbox = int(worker_index);
+            if (++again.infra_failures < max_infra_failures_per_batch) {
+                m_queue.push(std::move(again));
+            } else {
+                std::lock_guard lock(m_mutex);
+                for (size_t test : again.tests) {
+                    m_outcome.report.tests[test].not_run_reason =
+                        fmt::format("its batch was lost with {} sandboxes in a row; last: {}",
+                                    max_infra_failures_per_batch, sandbox_error);
+                    settle(Outcome::NotRun);
+                }
+            }
+        } else if (end == BatchEnd::Cancelled) {
+            m_queue.push(std::move(*batch));
+        }
+        m_queue.finished();
+        if (end == BatchEnd::Cancelled)
+            break;
+    }
+    if (sandbox) {
+        std::string error;
+        if (!sandbox->destroy(error))
+            note_incident(fmt::format("sandbox {}: {}", sandbox->index(), error));
+    }
+    // When the last worker gives up, nothing can take what is queued.
+    if (--m_workers_left == 0)
+        m_queue.close();
+}
+
+Runner::BatchEnd Runner::run_batch(const Batch &batch, unsigned worker, Sandbox &sandbox, std::string &sandbox_error)
+{
+    std::vector<std::string> ids;
+    ids.reserve(batch.tests.size());
+    for (size_t test : batch.tests)
+        ids.push_back(m_outcome.report.tests[test].id);
+
+    const std::string stem = fmt::format("batch-{:04}", batch.number);
+    const std::filesystem::path log_dir = m_options.output_dir / "logs";
+    const std::string remote_result = sandbox.work_dir() + "/offload-" + stem + ".xml";
+    const std::filesystem::path local_result = log_dir / (stem + ".junit.xml");
+
+    BatchRunFacts facts;
+    facts.test_ids = &ids;
+    std::string error;
+    std::optional<std::string> command = m_framework.batch_command(ids, remote_result, error);
+    if (!command) {
+        std::vector<ReportedResult> results;
+        for (const std::string &id : ids)
+            results.push_back({id, Outcome::Error, -1, "the framework could not build the command: " + error, ""});
+        settle_batch(batch, worker, sandbox.index(), results, facts, 0);
+        return BatchEnd::Done;
+    }
+
+    BatchOutput output(log_dir / (stem + ".log"));
+    if (!output.error().empty())
+        log::warning(output.error());
+    {
+        std::lock_guard lock(m_mutex);
+        ++m_running_batches;
+        ++m_outcome.batches_run;
+    }
+    log::debug(fmt::format("batch {} ({} tests, attempt {}) on sandbox {}: {}", batch.number, ids.size(),
+                           batch.attempt + 1, sandbox.index(), *command));
+    std::vector<std::string> env = {fmt::format("OFFLOAD_BATCH={}", batch.number),
+                                    fmt::format("OFFLOAD_ATTEMPT={}", batch.attempt + 1)};
+    ExecOutcome exec = sandbox.exec(*command, env, m_options.batch_timeout,
+                                    [&output](int, std::string_view data) { output.write(data); });
+    {
+        std::lock_guard lock(m_mutex);
+        --m_running_batches;
+    }
+    if (exec.status == OFFLOAD_CANCELLED)
+        return BatchEnd::Cancelled;
+    if (exec.status != OFFLOAD_OK) {
+        sandbox_error = exec.error;
+        return BatchEnd::SandboxFailed;
+    }
+
+    facts.exit_code = exec.exit_code;
+    facts.timed_out = exec.timed_out;
+    facts.duration_ms = exec.duration_ms;
+    facts.log_path = output.log_path().string();
+    facts.output_tail = output.tail();
+    std::string download_error;
+    offload_status download = sandbox.download(remote_result, local_result.string(), download_error);
+    if (download == OFFLOAD_OK)
+        facts.result_file = local_result.string();
+    else if (download != OFFLOAD_NOT_FOUND)
+        log::warning(fmt::format("batch {}: the result file could not be fetched: {}", batch.number, download_error));
+
+    std::vector<ReportedResult> results;
+    if (!m_framework.parse_results(facts, results, error)) {
+        log::warning(fmt::format("batch {}: the {} framework could not read the results: {}", batch.number,
+                                 m_framework.plugin().id, error));
+    }
+    settle_batch(batch, worker, sandbox.index(), results, facts,
+                 std::chrono::duration<double>(m_options.batch_timeout).count());
+    return BatchEnd::Done;
+}
+
+void Runner::settle_batch(const Batch &batch, unsigned worker, unsigned sandbox,
+                          const std::vector<ReportedResult> &results, const BatchRunFacts &facts, double timeout_secs)
+{
+    std::unordered_map<std::string_view, const ReportedResult *> by_id;
+    for (const ReportedResult &result : results)
+        by_id.emplace(result.id, &result);
+
+    Batch retry;
+    retry.attempt = batch.attempt + 1;
+    retry.avoid_sandbox = int(worker);
+    std::vector<size_t> unfinished;   // tests a timeout cut off, to run again on their own
+    std::vector<std::string> lines;
+
+    std::unique_lock lock(m_mutex);
+    for (size_t test : batch.tests) {
+        TestReport &report = m_outcome.report.tests[test];
+        auto found = by_id.find(report.id);
+        Attempt attempt;
+        attempt.sandbox = sandbox;
+        attempt.log_path = facts.log_path;
+        if (found != by_id.end()) {
+            const ReportedResult &result = *found->second;
+            attempt.outcome = result.outcome;
+            attempt.duration_secs = result.duration_secs;
+            attempt.message = result.message;
+            attempt.output = result.output;
+        } else if (facts.timed_out && batch.tests.size() > 1) {
+            unfinished.push_back(test);
+            continue;
+        } else if (facts.timed_out) {
+            attempt.outcome = Outcome::Failed;
+            attempt.duration_secs = timeout_secs;
+            attempt.message = fmt::format("timeout: still running after {:g} s, killed", timeout_secs);
+            attempt.output = facts.output_tail;
+        } else {
+            attempt.outcome = Outcome::NotRun;
+            attempt.message = fmt::format("no result: its batch exited with code {} without reporting this test",
+                                          facts.exit_code);
+            attempt.output = facts.output_tail;
+        }
+        report.attempts.push_back(attempt);
+        bool retry_it = needs_retry(attempt.outcome) && report.attempts.size() <= m_options.retries;
+        if (retry_it) {
+            retry.tests.push_back(test);
+        } else {
+            settle(attempt.outcome);
+            if (attempt.outcome == Outcome::NotRun)
+                report.not_run_reason = attempt.message;
+        }
+
+        std::string where = fmt::format("sandbox {}, {}", sandbox, facts.log_path);
+        if (attempt.outcome == Outcome::Failed || attempt.outcome == Outcome::Error) {
+            lines.push_back(fmt::format("{} {} [{:.2f}s] ({}){}\n{}", retry_it ? "TRY-FAIL" : "FAIL", report.id,
+                                        std::max(0.0, attempt.duration_secs), where,
+                                        retry_it ? ", will retry" : "",
+                                        attempt.message.empty() ? "" : "    " + first_line(attempt.message) + "\n"));
+        } else if (attempt.outcome == Outcome::NotRun) {
+            lines.push_back(fmt::format("NOT RUN {} ({}){}\n    {}\n", report.id, where, retry_it ? ", will retry" : "",
+                                        attempt.message));
+        } else if (report.flaky()) {
+            lines.push_back(fmt::format("FLAKY {} passed on attempt {} ({})\n", report.id, report.attempts.size(),
+                                        where));
+        }
+    }
+    lock.unlock();
+
+    for (const std::string &line : lines)
+        log::print(line);
+    if (!retry.tests.empty()) {
+        retry.number = m_next_batch_number++;
+        m_queue.push(std::move(retry));
+    }
+    for (size_t test : unfinished) {
+        Batch alone;
+        alone.number = m_next_batch_number++;
+        alone.tests = {test};
+        alone.attempt = batch.attempt;
+        m_queue.push(std::move(alone));
+    }
+    if (!unfinished.empty())
+        log::warning(fmt::format("batch {} timed out; its {} unfinished tests run again one by one", batch.number,
+                                 unfinished.size()));
+    print_progress();
+}
+
+void Runner::note_incident(std::string text)
+{
+    log::warning(text);
+    std::lock_guard lock(m_mutex);
+    m_outcome.incidents.push_back(std::move(text));
+}
+
+void Runner::settle(Outcome outcome)
+{
+    switch (outcome) {
+    case Outcome::Passed: ++m_settled.passed; break;
+    case Outcome::Skipped: ++m_settled.skipped; break;
+    case Outcome::NotRun: ++m_settled.not_run; break;
+    default: ++m_settled.failed; break;
+    }
+}
+
+void Runner::print_progress()
+{
+    std::lock_guard lock(m_mutex);
+    double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
+    log::info(fmt::format("{}/{} tests done ({} passed, {} failed, {} not run), {} batch{} running, {:.1f}s",
+                          m_settled.total(), m_outcome.report.tests.size(), m_settled.passed, m_settled.failed,
+                          m_settled.not_run, m_running_batches, m_running_batches == 1 ? "" : "es", elapsed));
+}
+
+} // namespace offload

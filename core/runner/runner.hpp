@@ -1,0 +1,74 @@
+// Orchestration of one run: sandboxes pull batches from one queue, results become per-test
+// attempts, failed tests are retried, and every sandbox is destroyed whatever happens.
+#pragma once
+
+#include "plugin_host/framework_instance.hpp"
+#include "plugin_host/provider_instance.hpp"
+#include "results/test_result.hpp"
+#include "scheduler/work_queue.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace offload {
+
+struct RunOptions {
+    unsigned parallel = 1;                       // sandboxes at once
+    std::chrono::milliseconds batch_timeout{0};  // 0: none
+    unsigned retries = 0;                        // extra attempts for a failed test
+    std::filesystem::path output_dir;            // batch logs go to output_dir/logs
+};
+
+struct RunOutcome {
+    RunReport report;
+    bool interrupted = false;
+    size_t batches_run = 0;
+    unsigned sandboxes_created = 0;
+    std::vector<std::string> incidents;          // sandbox failures and the like, for the summary
+};
+
+class Runner {
+public:
+    // The framework and provider must outlive the runner; tests must not be empty.
+    Runner(RunOptions options, const FrameworkInstance &framework, ProviderInstance &provider,
+           const std::vector<DiscoveredTest> &tests);
+
+    // Runs everything; returns when every batch is done or the run was interrupted, and every
+    // sandbox has been destroyed. Main thread.
+    RunOutcome run();
+
+private:
+    enum class BatchEnd { Done, SandboxFailed, Cancelled };
+
+    void worker(unsigned worker_index);
+    std::unique_ptr<Sandbox> create_sandbox_with_retries(std::string &error);
+    BatchEnd run_batch(const Batch &batch, unsigned worker, Sandbox &sandbox, std::string &sandbox_error);
+    void settle_batch(const Batch &batch, unsigned worker, unsigned sandbox,
+                      const std::vector<ReportedResult> &results, const BatchRunFacts &facts, double timeout_secs);
+    // Counts a test whose final outcome is known. Caller holds m_mutex.
+    void settle(Outcome outcome);
+    void note_incident(std::string text);
+    void print_progress();
+
+    RunOptions m_options;
+    const FrameworkInstance &m_framework;
+    ProviderInstance &m_provider;
+    WorkQueue m_queue;
+    std::chrono::steady_clock::time_point m_start;
+
+    std::mutex m_mutex;              // guards everything below
+    RunOutcome m_outcome;
+    Counts m_settled;                // tests whose final outcome is known
+    size_t m_running_batches = 0;
+    std::string m_last_sandbox_error;
+
+    std::atomic<size_t> m_next_batch_number{1};
+    std::atomic<unsigned> m_next_sandbox_index{0};
+    std::atomic<unsigned> m_workers_left{0};
+};
+
+} // namespace offload

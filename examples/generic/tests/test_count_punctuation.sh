@@ -1,0 +1,2 @@
+. tests/lib.sh
+expect 5 "$(echo "Hello, world! It's a test." | $wordstat count)" "punctuation separates words, apostrophes do not"

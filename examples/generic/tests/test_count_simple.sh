@@ -1,0 +1,2 @@
+. tests/lib.sh
+expect 4 "$(printf 'one two\nthree  four\n' | $wordstat count)" "words on two lines"

@@ -1,0 +1,2 @@
+. tests/lib.sh
+expect 3 "$(printf 'a\nb\nc\n' | $wordstat lines)" "three lines"

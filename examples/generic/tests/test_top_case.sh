@@ -1,0 +1,2 @@
+. tests/lib.sh
+expect "3 word" "$(echo 'Word WORD word' | $wordstat top 1)" "case-insensitive"

@@ -1,0 +1,282 @@
+// The generic framework: any test tool, described by two commands in offload.toml.
+//   discover_command  prints one test id per line
+//   run_command       runs a batch; {tests} becomes the batch's ids, each quoted for sh, and
+//                     {result_file} (optional) a path where the command writes JUnit XML
+// With a result file, JUnit <testcase>s are matched to the ids; without one, the exit code
+// decides, and a batch holds one test unless batch_size says otherwise.
+#include <offload/plugin.hpp>
+
+#include <algorithm>
+#include <memory>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+using namespace offload::sdk;
+
+struct offload_framework_instance {
+    const offload_host *host;
+    std::string discover_command;
+    std::string run_command;
+    std::string result_file;        // where the command writes JUnit itself; empty: at {result_file}
+    bool uses_result_file = false;  // the command writes JUnit (at {result_file} or result_file)
+    size_t batch_size = 0;          // 0: no limit
+};
+
+namespace {
+
+constexpr std::string_view tests_placeholder = "{tests}";
+constexpr std::string_view result_placeholder = "{result_file}";
+
+std::string replace_all(std::string text, std::string_view from, const std::string &to)
+{
+    size_t at = 0;
+    while ((at = text.find(from, at)) != std::string::npos) {
+        text.replace(at, from.size(), to);
+        at += to.size();
+    }
+    return text;
+}
+
+// The last lines of a text, for error messages.
+std::string last_lines(std::string_view text, size_t count)
+{
+    size_t start = text.size();
+    while (start > 0 && count > 0) {
+        start = text.rfind('\n', start - 1);
+        if (start == std::string_view::npos) {
+            start = 0;
+            break;
+        }
+        if (start + 1 < text.size())
+            --count;
+    }
+    while (start < text.size() && text[start] == '\n')
+        ++start;
+    return std::string(text.substr(start));
+}
+
+offload_status create(const offload_host *host, const offload_config *config, offload_framework_instance **out,
+                      const offload_text_sink *error)
+{
+    return guarded(error, [&]() -> offload_status {
+        auto instance = std::make_unique<offload_framework_instance>();
+        instance->host = host;
+        Config settings(host, config);
+        auto discover = settings.string("discover_command");
+        auto run = settings.string("run_command");
+        if (!discover || discover->empty())
+            settings.fail("discover_command", "is required: a command that prints one test id per line");
+        if (!run || run->empty())
+            settings.fail("run_command", "is required: a command that runs the tests named by {tests}");
+        if (run->find(tests_placeholder) == std::string::npos)
+            settings.fail("run_command", "must contain {tests}, where offload puts the batch's test ids");
+        instance->discover_command = *discover;
+        instance->run_command = *run;
+        instance->result_file = settings.string("result_file").value_or("");
+        instance->uses_result_file =
+            !instance->result_file.empty() || run->find(result_placeholder) != std::string::npos;
+        if (auto size = settings.integer("batch_size")) {
+            if (*size < 1)
+                settings.fail("batch_size", "must be at least 1");
+            instance->batch_size = size_t(*size);
+        } else if (!instance->uses_result_file) {
+            // The exit code of a batch can only speak for one test.
+            instance->batch_size = 1;
+        }
+        *out = instance.release();
+        return OFFLOAD_OK;
+    });
+}
+
+void destroy(offload_framework_instance *instance) { delete instance; }
+
+void config_template(const offload_text_sink *toml)
+{
+    append_text(toml,
+                "# Prints one test id per line; runs in the project directory.\n"
+                "discover_command = \"find tests -name 'test_*.sh' | sort\"\n"
+                "# Runs one batch. {tests} becomes the batch's test ids, each quoted for sh (ids never run as\n"
+                "# shell code). Add {result_file} where the command should write JUnit XML: then a batch may\n"
+                "# hold many tests and each gets its own result. Without it the exit code decides, and a\n"
+                "# batch holds one test.\n"
+                "run_command = \"sh {tests}\"\n"
+                "# If the tool writes JUnit to a fixed path of its own (relative to where it runs):\n"
+                "# result_file = \"reports/junit.xml\"\n"
+                "# The most tests in one batch (default: no limit with a result file, else 1).\n"
+                "# batch_size = 50\n");
+}
+
+size_t max_batch_size(const offload_framework_instance *instance) { return instance->batch_size; }
+
+offload_status discover_command(const offload_framework_instance *instance, const offload_text_sink *command,
+                                const offload_text_sink *)
+{
+    append_text(command, instance->discover_command);
+    return OFFLOAD_OK;
+}
+
+offload_status parse_discovery(const offload_framework_instance *instance, const offload_discovery_output *output,
+                               const offload_test_sink *tests, const offload_text_sink *error)
+{
+    return guarded(error, [&]() -> offload_status {
+        std::string_view out(output->stdout_text, output->stdout_length);
+        if (output->exit_code != 0) {
+            offload_text_printf(error, "the discovery command exited with code %d: %s", output->exit_code,
+                                instance->discover_command.c_str());
+            std::string err = last_lines({output->stderr_text, output->stderr_length}, 20);
+            if (!err.empty())
+                offload_text_printf(error, "\n%s", err.c_str());
+            return OFFLOAD_ERROR;
+        }
+        size_t start = 0;
+        while (start < out.size()) {
+            size_t end = out.find('\n', start);
+            if (end == std::string_view::npos)
+                end = out.size();
+            std::string id(out.substr(start, end - start));
+            if (!id.empty() && id.back() == '\r')
+                id.pop_back();
+            if (!id.empty()) {
+                offload_discovered_test test{sizeof(offload_discovered_test), id.c_str(), nullptr};
+                tests->add(tests->context, &test);
+            }
+            start = end + 1;
+        }
+        return OFFLOAD_OK;
+    });
+}
+
+offload_status batch_command(const offload_framework_instance *instance, const offload_batch *batch,
+                             const offload_text_sink *command, const offload_text_sink *error)
+{
+    return guarded(error, [&]() -> offload_status {
+        std::string ids;
+        for (size_t i = 0; i < batch->test_count; ++i) {
+            if (i > 0)
+                ids += ' ';
+            ids += shell_quote(instance->host, batch->test_ids[i]);
+        }
+        const std::string host_result = shell_quote(instance->host, batch->result_file);
+        if (instance->result_file.empty()) {
+            std::string text = replace_all(instance->run_command, result_placeholder, host_result);
+            append_text(command, replace_all(std::move(text), tests_placeholder, ids));
+            return OFFLOAD_OK;
+        }
+        // The tool writes JUnit to its own path: clear it first so an old file is never read, and
+        // hand it over to the host's path afterwards, keeping the command's exit code.
+        const std::string own_result = shell_quote(instance->host, instance->result_file);
+        std::string run = replace_all(instance->run_command, result_placeholder, own_result);
+        run = replace_all(std::move(run), tests_placeholder, ids);
+        append_text(command, "rm -f " + own_result + "\n" + run + "\noffload_status=$?\ncp " + own_result + " " +
+                                 host_result + " 2>/dev/null\nexit $offload_status");
+        return OFFLOAD_OK;
+    });
+}
+
+// The ids a JUnit <testcase> may stand for, most specific first.
+std::vector<std::string> candidate_ids(const offload_junit_case &c)
+{
+    std::string classname = c.classname, name = c.name, file = c.file;
+    std::vector<std::string> ids = {name};
+    if (!classname.empty()) {
+        ids.push_back(classname + "." + name);
+        ids.push_back(classname + "::" + name);
+        ids.push_back(classname + "/" + name);
+    }
+    if (!file.empty())
+        ids.push_back(file + "::" + name);
+    return ids;
+}
+
+struct ResultContext {
+    const offload_result_sink *results;
+    std::unordered_map<std::string, bool> pending;   // batch ids -> reported yet
+};
+
+void report_case(void *context, const offload_junit_case *c)
+{
+    auto &ctx = *static_cast<ResultContext *>(context);
+    for (const std::string &id : candidate_ids(*c)) {
+        auto it = ctx.pending.find(id);
+        if (it == ctx.pending.end())
+            continue;
+        it->second = true;
+        offload_test_result result{};
+        result.struct_size = sizeof result;
+        result.test_id = it->first.c_str();
+        result.outcome = c->outcome;
+        result.duration_secs = c->time_secs;
+        result.message = c->message;
+        result.output = c->details;
+        ctx.results->report(ctx.results->context, &result);
+        return;
+    }
+}
+
+offload_status parse_results(const offload_framework_instance *instance, const offload_batch_run *run,
+                             const offload_result_sink *results, const offload_text_sink *error)
+{
+    return guarded(error, [&]() -> offload_status {
+        std::string tail(run->output_tail, run->output_tail_length);
+        if (instance->uses_result_file) {
+            if (!run->result_file) {
+                if (run->timed_out)
+                    return OFFLOAD_OK;   // the host runs the tests again one by one
+                std::string message = "the run command wrote no JUnit result file (exit code " +
+                                      std::to_string(run->exit_code) + ")";
+                for (size_t i = 0; i < run->test_count; ++i) {
+                    offload_test_result result{sizeof(offload_test_result), run->test_ids[i], OFFLOAD_OUTCOME_ERROR,
+                                               -1, message.c_str(), tail.c_str()};
+                    results->report(results->context, &result);
+                }
+                return OFFLOAD_OK;
+            }
+            ResultContext context{results, {}};
+            for (size_t i = 0; i < run->test_count; ++i)
+                context.pending.emplace(run->test_ids[i], false);
+            offload_junit_sink sink{sizeof(offload_junit_sink), &context, report_case};
+            return instance->host->read_junit(instance->host, run->result_file, &sink, error);
+        }
+        if (run->timed_out)
+            return OFFLOAD_OK;
+        bool passed = run->exit_code == 0;
+        std::string message = passed ? "" : "exit code " + std::to_string(run->exit_code);
+        double duration = double(run->duration_ms) / 1000.0 / double(std::max<size_t>(1, run->test_count));
+        for (size_t i = 0; i < run->test_count; ++i) {
+            offload_test_result result{sizeof(offload_test_result), run->test_ids[i],
+                                       passed ? OFFLOAD_OUTCOME_PASSED : OFFLOAD_OUTCOME_FAILED, duration,
+                                       message.c_str(), passed ? nullptr : tail.c_str()};
+            results->report(results->context, &result);
+        }
+        return OFFLOAD_OK;
+    });
+}
+
+const offload_framework_v1 framework_interface = {
+    sizeof(offload_framework_v1), create, destroy, config_template, max_batch_size, discover_command,
+    parse_discovery, batch_command, parse_results,
+};
+
+const void *get_interface(const char *id)
+{
+    return std::strcmp(id, OFFLOAD_FRAMEWORK_INTERFACE_V1) == 0 ? &framework_interface : nullptr;
+}
+
+const offload_plugin_descriptor descriptor = {
+    sizeof(offload_plugin_descriptor),
+    OFFLOAD_ABI_MAJOR,
+    OFFLOAD_ABI_MINOR,
+    "generic",
+    OFFLOAD_PLUGIN_VERSION,
+    "any test tool: a discovery command and a run command, JUnit XML or exit codes",
+    nullptr,
+    nullptr,
+    get_interface,
+};
+
+} // namespace
+
+OFFLOAD_DEFINE_PLUGIN(descriptor)

@@ -1,0 +1,237 @@
+// The process provider: sandboxes are scratch directories on this machine, and a batch runs as
+// `SHELL -c COMMAND` in its own process group (through the host's run_process service, which
+// kills the whole tree on timeout or Ctrl-C).
+#include <offload/plugin.hpp>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include <cstdlib>
+#include <cstring>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+using namespace offload::sdk;
+
+struct offload_provider_instance {
+    const offload_host *host;
+    std::string shell = "sh";
+    std::string working_dir;          // relative to the project; "sandbox" for the sandbox's dir
+    uint64_t kill_grace_ms = 5000;
+    std::vector<std::string> env;     // NAME=value
+    fs::path scratch_root;            // where run directories are created
+    fs::path run_dir;                 // this run's directory, made by prepare()
+    fs::path project_dir;
+};
+
+struct offload_sandbox {
+    offload_provider_instance *provider;
+    fs::path dir;
+};
+
+namespace {
+
+offload_status create(const offload_host *host, const offload_config *config, offload_provider_instance **out,
+                      const offload_text_sink *error)
+{
+    return guarded(error, [&]() -> offload_status {
+        auto instance = std::make_unique<offload_provider_instance>();
+        instance->host = host;
+        Config settings(host, config);
+        instance->shell = settings.string("shell").value_or("sh");
+        if (instance->shell.empty())
+            settings.fail("shell", "must name a shell, e.g. \"sh\" or \"/bin/bash\"");
+        instance->working_dir = settings.string("working_dir").value_or(".");
+        if (auto grace = settings.number("kill_grace_secs")) {
+            if (*grace < 0 || *grace > 3600)
+                settings.fail("kill_grace_secs", "must be from 0 to 3600 seconds");
+            instance->kill_grace_ms = uint64_t(*grace * 1000.0);
+        }
+        if (auto env = settings.string_table("env")) {
+            for (const auto &[name, value] : *env) {
+                if (name.empty() || name.find('=') != std::string::npos)
+                    settings.fail("env", "variable names must be non-empty and must not contain '='");
+                instance->env.push_back(name + "=" + value);
+            }
+        }
+        const char *tmp = std::getenv("TMPDIR");
+        instance->scratch_root = settings.string("scratch_dir").value_or(tmp && *tmp ? tmp : "/tmp");
+        *out = instance.release();
+        return OFFLOAD_OK;
+    });
+}
+
+void destroy(offload_provider_instance *instance)
+{
+    if (!instance)
+        return;
+    std::error_code ignored;
+    if (!instance->run_dir.empty())
+        fs::remove_all(instance->run_dir, ignored);
+    delete instance;
+}
+
+void config_template(const offload_text_sink *toml)
+{
+    append_text(toml,
+                "# Each batch runs as SHELL -c COMMAND, in its own process group.\n"
+                "shell = \"sh\"\n"
+                "# Where batch commands run: a directory relative to this file, or \"sandbox\" for each\n"
+                "# sandbox's own scratch directory (always available as $OFFLOAD_SANDBOX_DIR and $TMPDIR).\n"
+                "working_dir = \".\"\n"
+                "# Seconds between SIGTERM and SIGKILL when a batch times out or offload is interrupted.\n"
+                "kill_grace_secs = 5\n"
+                "# Extra environment variables for every batch.\n"
+                "# env = { PYTHONHASHSEED = \"0\" }\n"
+                "# Where sandbox scratch directories are created (default: $TMPDIR, else /tmp).\n"
+                "# scratch_dir = \"/tmp\"\n");
+}
+
+offload_status prepare(offload_provider_instance *instance, const offload_prepare_request *request,
+                       const offload_text_sink *error)
+{
+    return guarded(error, [&]() -> offload_status {
+        instance->project_dir = request->project_dir;
+        std::error_code code;
+        fs::create_directories(instance->scratch_root, code);
+        std::string pattern = (instance->scratch_root / "offload-run-XXXXXX").string();
+        if (!mkdtemp(pattern.data())) {
+            offload_text_printf(error, "cannot create a scratch directory in %s: %s",
+                                instance->scratch_root.c_str(), std::strerror(errno));
+            return OFFLOAD_ERROR;
+        }
+        instance->run_dir = pattern;
+        if (instance->working_dir != "sandbox") {
+            fs::path dir = fs::path(instance->working_dir).is_absolute()
+                               ? fs::path(instance->working_dir)
+                               : instance->project_dir / instance->working_dir;
+            if (!fs::is_directory(dir, code)) {
+                offload_text_printf(error, "[provider] working_dir: %s is not a directory", dir.c_str());
+                return OFFLOAD_ERROR;
+            }
+            instance->working_dir = dir.lexically_normal().string();
+        }
+        return OFFLOAD_OK;
+    });
+}
+
+offload_status create_sandbox(offload_provider_instance *instance, const offload_sandbox_request *request,
+                              offload_sandbox **out, const offload_text_sink *work_dir, const offload_text_sink *error)
+{
+    return guarded(error, [&]() -> offload_status {
+        if (instance->run_dir.empty()) {
+            append_text(error, "create_sandbox called before prepare");
+            return OFFLOAD_ERROR;
+        }
+        fs::path dir = instance->run_dir / ("sandbox-" + std::to_string(request->index));
+        std::error_code code;
+        if (!fs::create_directory(dir, code) && code) {
+            offload_text_printf(error, "cannot create %s: %s", dir.c_str(), code.message().c_str());
+            return OFFLOAD_INFRA_ERROR;
+        }
+        *out = new offload_sandbox{instance, dir};
+        append_text(work_dir, dir.string());
+        return OFFLOAD_OK;
+    });
+}
+
+offload_status exec(offload_sandbox *sandbox, const offload_exec_request *request, offload_exec_result *result,
+                    const offload_text_sink *error)
+{
+    return guarded(error, [&]() -> offload_status {
+        const offload_provider_instance &provider = *sandbox->provider;
+        std::error_code code;
+        if (!fs::is_directory(sandbox->dir, code)) {
+            offload_text_printf(error, "the sandbox directory %s has disappeared", sandbox->dir.c_str());
+            return OFFLOAD_INFRA_ERROR;
+        }
+        std::vector<std::string> env = provider.env;
+        env.push_back("OFFLOAD_SANDBOX_DIR=" + sandbox->dir.string());
+        env.push_back("TMPDIR=" + sandbox->dir.string());
+        for (size_t i = 0; request->env && request->env[i]; ++i)
+            env.emplace_back(request->env[i]);
+        std::vector<const char *> env_list;
+        for (const std::string &entry : env)
+            env_list.push_back(entry.c_str());
+        env_list.push_back(nullptr);
+        const char *argv[] = {provider.shell.c_str(), "-c", request->command, nullptr};
+        std::string dir = provider.working_dir == "sandbox" ? sandbox->dir.string() : provider.working_dir;
+
+        offload_process_request process{};
+        process.struct_size = sizeof process;
+        process.argv = argv;
+        process.working_dir = dir.c_str();
+        process.env = env_list.data();
+        process.timeout_ms = request->timeout_ms;
+        process.kill_grace_ms = provider.kill_grace_ms;
+        process.output = request->output;
+        offload_process_result outcome{};
+        outcome.struct_size = sizeof outcome;
+        offload_status status = provider.host->run_process(provider.host, &process, &outcome, error);
+        result->exit_code = outcome.exit_code;
+        result->timed_out = outcome.timed_out;
+        result->duration_ms = outcome.duration_ms;
+        return status;
+    });
+}
+
+offload_status download(offload_sandbox *sandbox, const char *sandbox_path, const char *local_path,
+                        const offload_text_sink *error)
+{
+    return guarded(error, [&]() -> offload_status {
+        (void)sandbox;
+        std::error_code code;
+        if (!fs::exists(sandbox_path, code))
+            return OFFLOAD_NOT_FOUND;
+        fs::create_directories(fs::path(local_path).parent_path(), code);
+        fs::copy_file(sandbox_path, local_path, fs::copy_options::overwrite_existing, code);
+        if (code) {
+            offload_text_printf(error, "cannot copy %s to %s: %s", sandbox_path, local_path, code.message().c_str());
+            return OFFLOAD_ERROR;
+        }
+        return OFFLOAD_OK;
+    });
+}
+
+offload_status destroy_sandbox(offload_sandbox *sandbox, const offload_text_sink *error)
+{
+    std::unique_ptr<offload_sandbox> owned(sandbox);
+    return guarded(error, [&]() -> offload_status {
+        std::error_code code;
+        fs::remove_all(owned->dir, code);
+        if (code) {
+            offload_text_printf(error, "cannot remove %s: %s", owned->dir.c_str(), code.message().c_str());
+            return OFFLOAD_ERROR;
+        }
+        return OFFLOAD_OK;
+    });
+}
+
+const offload_provider_v1 provider_interface = {
+    sizeof(offload_provider_v1), create, destroy, config_template, prepare, create_sandbox, exec, download,
+    destroy_sandbox,
+};
+
+const void *get_interface(const char *id)
+{
+    return std::strcmp(id, OFFLOAD_PROVIDER_INTERFACE_V1) == 0 ? &provider_interface : nullptr;
+}
+
+const offload_plugin_descriptor descriptor = {
+    sizeof(offload_plugin_descriptor),
+    OFFLOAD_ABI_MAJOR,
+    OFFLOAD_ABI_MINOR,
+    "process",
+    OFFLOAD_PLUGIN_VERSION,
+    "local processes: each sandbox is a scratch directory, each batch a process group",
+    nullptr,
+    nullptr,
+    get_interface,
+};
+
+} // namespace
+
+OFFLOAD_DEFINE_PLUGIN(descriptor)

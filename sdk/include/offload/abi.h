@@ -1,0 +1,130 @@
+/* offload plugin SDK — ABI basics shared by every interface.
+ *
+ * Conventions that hold for every header of the SDK:
+ * - Every struct that crosses the boundary starts with `uint32_t struct_size`, set by whoever
+ *   fills the struct to sizeof() of the version it was built with. A reader checks the size
+ *   (OFFLOAD_HAS_FIELD) before it touches a field that was appended in a later minor version.
+ * - Pointers passed into a call are borrowed for the duration of that call only, unless the
+ *   function's comment says otherwise.
+ * - Text coming back across the boundary is handed to an offload_text_sink owned by the caller;
+ *   nothing allocated on one side is freed on the other.
+ * - No C++ exception ever crosses the boundary: a C++ plugin catches everything at its entry points.
+ * - Strings are NUL-terminated UTF-8 unless a length is given next to them.
+ */
+#pragma once
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define OFFLOAD_ABI_MAJOR 1
+#define OFFLOAD_ABI_MINOR 0
+
+#ifdef __cplusplus
+#define OFFLOAD_EXTERN_C extern "C"
+#else
+#define OFFLOAD_EXTERN_C
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define OFFLOAD_EXPORT OFFLOAD_EXTERN_C __attribute__((visibility("default")))
+#define OFFLOAD_PRINTF_LIKE(fmt, first) __attribute__((format(printf, fmt, first)))
+#else
+#define OFFLOAD_EXPORT OFFLOAD_EXTERN_C
+#define OFFLOAD_PRINTF_LIKE(fmt, first)
+#endif
+
+/* True when a struct of the given (reader-checked) size contains FIELD. */
+#define OFFLOAD_HAS_FIELD(ptr, type, field) \
+    ((ptr)->struct_size >= offsetof(type, field) + sizeof(((type *)0)->field))
+
+/* Result of every fallible SDK function. */
+typedef int32_t offload_status;
+enum {
+    OFFLOAD_OK = 0,
+    OFFLOAD_ERROR = 1,         /* failed; the error sink of the call says why */
+    OFFLOAD_NOT_FOUND = 2,     /* the config key, file or object does not exist */
+    OFFLOAD_WRONG_TYPE = 3,    /* the config value has another type than asked for */
+    OFFLOAD_INFRA_ERROR = 4,   /* the sandbox or its connection failed: not the test's fault */
+    OFFLOAD_CANCELLED = 5,     /* the run was interrupted (Ctrl-C) while the call was working */
+    OFFLOAD_UNSUPPORTED = 6    /* the callee does not implement this operation */
+};
+
+/* Receives text of any length, in one or more pieces.
+ * Owned by the caller of the function it is passed to; valid for that call only. append() is called
+ * on the thread that called that function. */
+typedef struct offload_text_sink {
+    uint32_t struct_size;
+    void *context;
+    void (*append)(void *context, const char *data, size_t length);
+} offload_text_sink;
+
+/* Appends a NUL-terminated string. A NULL sink or string is ignored. */
+static inline void offload_text_append(const offload_text_sink *sink, const char *text)
+{
+    size_t length = 0;
+    if (!sink || !sink->append || !text)
+        return;
+    while (text[length])
+        ++length;
+    sink->append(sink->context, text, length);
+}
+
+/* printf into a sink. Output of any length; falls back to a truncated message if memory is short. */
+static inline void offload_text_vprintf(const offload_text_sink *sink, const char *format, va_list args)
+{
+    char small[512];
+    va_list copy;
+    int needed;
+    if (!sink || !sink->append)
+        return;
+    va_copy(copy, args);
+    needed = vsnprintf(small, sizeof small, format, copy);
+    va_end(copy);
+    if (needed < 0)
+        return;
+    if ((size_t)needed < sizeof small) {
+        sink->append(sink->context, small, (size_t)needed);
+    } else {
+        char *large = (char *)malloc((size_t)needed + 1);
+        if (!large) {
+            sink->append(sink->context, small, sizeof small - 1);
+            return;
+        }
+        vsnprintf(large, (size_t)needed + 1, format, args);
+        sink->append(sink->context, large, (size_t)needed);
+        free(large);
+    }
+}
+
+static inline void offload_text_printf(const offload_text_sink *sink, const char *format, ...)
+    OFFLOAD_PRINTF_LIKE(2, 3);
+static inline void offload_text_printf(const offload_text_sink *sink, const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    offload_text_vprintf(sink, format, args);
+    va_end(args);
+}
+
+/* The two output streams of a process. */
+enum { OFFLOAD_STREAM_STDOUT = 1, OFFLOAD_STREAM_STDERR = 2 };
+
+/* Receives the output of a running command as it arrives, in chunks of any size (not split at
+ * line boundaries). Owned by the caller; write() is called on the thread that runs the command. */
+typedef struct offload_output_sink {
+    uint32_t struct_size;
+    void *context;
+    void (*write)(void *context, int32_t stream, const char *data, size_t length);
+} offload_output_sink;
+
+/* Outcome of one test. */
+typedef int32_t offload_outcome;
+enum {
+    OFFLOAD_OUTCOME_PASSED = 1,
+    OFFLOAD_OUTCOME_FAILED = 2,   /* the test ran and failed (assertion, crash, timeout) */
+    OFFLOAD_OUTCOME_SKIPPED = 3,  /* skipped or expected failure, by the test's own decision */
+    OFFLOAD_OUTCOME_ERROR = 4     /* the test could not run properly (setup error, fixture error) */
+};

@@ -1,0 +1,44 @@
+/* offload plugin SDK — the plugin descriptor and the entry symbol.
+ *
+ * A plugin is a shared library that exports one function, offload_plugin_entry_v1 (the name
+ * carries the ABI major version: a library built for another major exports another name and is
+ * refused with a clear message). The function returns a descriptor with static storage duration.
+ *
+ * Lifecycle, all on the host's main thread:
+ *   entry() -> init(host) -> get_interface(id)... -> [instances live and die] -> deinit()
+ * The library stays loaded until the host process exits.
+ */
+#pragma once
+
+#include "abi.h"
+#include "host.h"
+
+typedef struct offload_plugin_descriptor {
+    uint32_t struct_size;
+    uint32_t abi_major;          /* OFFLOAD_ABI_MAJOR the plugin was built with */
+    uint32_t abi_minor;          /* OFFLOAD_ABI_MINOR the plugin was built with */
+    const char *id;              /* what users write in `type = "..."`: [a-z0-9_-]+ */
+    const char *version;         /* the plugin's own version, free form */
+    const char *description;     /* one line */
+
+    /* Called once before anything else. host stays valid until deinit() returns.
+     * Returns OFFLOAD_OK, or OFFLOAD_ERROR with the reason in error: the host then refuses the
+     * plugin and never calls it again (deinit() is not called). */
+    offload_status (*init)(const offload_host *host, const offload_text_sink *error);
+    /* Called once, after every instance the plugin created has been destroyed. May be NULL. */
+    void (*deinit)(void);
+    /* Returns the interface with that id (a struct of static storage duration, e.g.
+     * offload_provider_v1 for OFFLOAD_PROVIDER_INTERFACE_V1), or NULL if not implemented. */
+    const void *(*get_interface)(const char *interface_id);
+} offload_plugin_descriptor;
+
+#define OFFLOAD_PLUGIN_ENTRY_SYMBOL "offload_plugin_entry_v1"
+typedef const offload_plugin_descriptor *(*offload_plugin_entry_fn)(void);
+
+/* Defines the entry symbol, returning the address of DESCRIPTOR. Use once per plugin. */
+#define OFFLOAD_DEFINE_PLUGIN(DESCRIPTOR) \
+    OFFLOAD_EXPORT const offload_plugin_descriptor *offload_plugin_entry_v1(void); \
+    OFFLOAD_EXPORT const offload_plugin_descriptor *offload_plugin_entry_v1(void) \
+    { \
+        return &(DESCRIPTOR); \
+    }

@@ -1,0 +1,87 @@
+/* offload plugin SDK — the provider interface: where batches run.
+ *
+ * A provider hands out sandboxes: places where one batch runs at a time (a scratch directory, a
+ * directory on an SSH host, a container, a Slurm allocation). The host calls prepare() once, then
+ * creates sandboxes as it needs them, runs batches on them and destroys every one of them, on
+ * success, failure, timeout and Ctrl-C alike.
+ *
+ * Threads: create/destroy/config_template/prepare are called on the main thread.
+ * create_sandbox, exec, download and destroy_sandbox are called from worker threads, concurrently
+ * for different sandboxes; calls for one sandbox never overlap. destroy_sandbox is never called
+ * while exec runs on that sandbox: on Ctrl-C the host waits for exec to return (it must notice
+ * host->cancel_level() and stop what it runs) before destroying.
+ */
+#pragma once
+
+#include "abi.h"
+#include "host.h"
+
+#define OFFLOAD_PROVIDER_INTERFACE_V1 "offload.provider.v1"
+
+/* Opaque objects, created and freed only by the same plugin. */
+typedef struct offload_provider_instance offload_provider_instance;
+typedef struct offload_sandbox offload_sandbox;
+
+typedef struct offload_prepare_request {
+    uint32_t struct_size;
+    const char *project_dir;     /* absolute path of the directory holding offload.toml */
+    uint32_t max_sandboxes;      /* no more than this many sandboxes will be created at once */
+} offload_prepare_request;
+
+typedef struct offload_sandbox_request {
+    uint32_t struct_size;
+    uint32_t index;              /* 0, 1, 2... unique within the run; for names and logs */
+} offload_sandbox_request;
+
+typedef struct offload_exec_request {
+    uint32_t struct_size;
+    const char *command;         /* one shell command line, run in the sandbox's work dir */
+    const char *const *env;      /* NULL-terminated "NAME=value" entries to add; may be NULL */
+    uint64_t timeout_ms;         /* kill the command's whole process tree after this; 0: none */
+    const offload_output_sink *output; /* the command's output as it arrives */
+} offload_exec_request;
+
+typedef struct offload_exec_result {
+    uint32_t struct_size;
+    int32_t exit_code;           /* exit code, or 128 + signal */
+    int32_t timed_out;           /* 1 if killed at timeout_ms */
+    uint64_t duration_ms;
+} offload_exec_result;
+
+typedef struct offload_provider_v1 {
+    uint32_t struct_size;
+
+    /* Reads the [provider] table and creates an instance. Cheap: no remote work here. */
+    offload_status (*create)(const offload_host *host, const offload_config *config,
+                             offload_provider_instance **instance, const offload_text_sink *error);
+    /* Frees the instance. All its sandboxes have been destroyed before. */
+    void (*destroy)(offload_provider_instance *instance);
+
+    /* Appends the commented TOML lines of the [provider] table for `offload init`, without the
+     * table header and without `type`. Must produce a working configuration. */
+    void (*config_template)(const offload_text_sink *toml);
+
+    /* Once per run, before the first sandbox: build images, sync the project, check access. */
+    offload_status (*prepare)(offload_provider_instance *instance,
+                              const offload_prepare_request *request, const offload_text_sink *error);
+
+    /* Creates a sandbox. work_dir receives the directory commands run in, as a path valid inside
+     * the sandbox. Returns OFFLOAD_INFRA_ERROR for failures worth retrying (capacity, network). */
+    offload_status (*create_sandbox)(offload_provider_instance *instance,
+                                     const offload_sandbox_request *request, offload_sandbox **sandbox,
+                                     const offload_text_sink *work_dir, const offload_text_sink *error);
+
+    /* Runs a command and waits for it. Returns OFFLOAD_OK when the command ran (result says how
+     * it ended, a failing test is still OFFLOAD_OK), OFFLOAD_INFRA_ERROR when the sandbox failed
+     * (the host retries the batch elsewhere), OFFLOAD_CANCELLED after a cancellation. */
+    offload_status (*exec)(offload_sandbox *sandbox, const offload_exec_request *request,
+                           offload_exec_result *result, const offload_text_sink *error);
+
+    /* Copies a file from the sandbox (path as inside the sandbox) to the host (local_path).
+     * OFFLOAD_NOT_FOUND when the file does not exist there. */
+    offload_status (*download)(offload_sandbox *sandbox, const char *sandbox_path,
+                               const char *local_path, const offload_text_sink *error);
+
+    /* Stops whatever still runs in the sandbox and releases it. Frees sandbox even on error. */
+    offload_status (*destroy_sandbox)(offload_sandbox *sandbox, const offload_text_sink *error);
+} offload_provider_v1;

@@ -1,0 +1,332 @@
+#include "report/junit_writer.hpp"
+#include "report/xml_text.hpp"
+#include "results/junit_reader.hpp"
+#include "util/error.hpp"
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+using namespace std::string_literals;
+using offload::Attempt;
+using offload::JunitCase;
+using offload::JunitReadStatus;
+using offload::Outcome;
+using offload::RunReport;
+using offload::TestReport;
+
+namespace {
+
+Attempt attempt(Outcome outcome, std::string message = "", std::string output = "", double duration = 0.5)
+{
+    Attempt result;
+    result.outcome = outcome;
+    result.message = std::move(message);
+    result.output = std::move(output);
+    result.duration_secs = duration;
+    return result;
+}
+
+TestReport test(std::string id, std::vector<Attempt> attempts, std::string file = "")
+{
+    TestReport result;
+    result.id = std::move(id);
+    result.file = std::move(file);
+    result.attempts = std::move(attempts);
+    return result;
+}
+
+// One test of every kind the report can hold.
+RunReport every_outcome()
+{
+    RunReport report;
+    report.name = "nightly";
+    report.started_at = "2024-05-01T12:00:00Z";
+    report.wall_secs = 12.3456;
+    report.tests.push_back(test("t_pass", {attempt(Outcome::Passed, "", "chatter", 1.5)}, "tests/test_a.py"));
+    report.tests.push_back(test("t_flaky", {attempt(Outcome::Failed, "assert 1 == 2", "out1"),
+                                            attempt(Outcome::Error, "timeout after 30s"),
+                                            attempt(Outcome::Passed, "", "ok output", 0.25)}));
+    report.tests.push_back(test("t_fail", {attempt(Outcome::Failed, "first", "trace1"),
+                                           attempt(Outcome::Error, "crashed", "core dumped"),
+                                           attempt(Outcome::Failed, "second", "trace2", -1)}));
+    report.tests.push_back(
+        test("t_error", {attempt(Outcome::Failed, "wrong", "w"), attempt(Outcome::Error, "segfault", "bt")}));
+    report.tests.push_back(test("t_skip", {attempt(Outcome::Skipped, "no gpu")}));
+    TestReport not_run = test("t_notrun", {});
+    not_run.not_run_reason = "batch crashed before it started";
+    report.tests.push_back(not_run);
+    return report;
+}
+
+std::string to_xml(const RunReport &report)
+{
+    std::ostringstream out;
+    offload::write_junit(out, report);
+    REQUIRE(out.good());
+    return out.str();
+}
+
+std::vector<JunitCase> read_back(const std::string &xml)
+{
+    std::vector<JunitCase> cases;
+    const offload::JunitReadResult result =
+        offload::parse_junit(xml, [&](const JunitCase &c) { cases.push_back(c); });
+    REQUIRE_MESSAGE(result.status == JunitReadStatus::Ok, result.error);
+    return cases;
+}
+
+bool contains(const std::string &text, const std::string &part)
+{
+    return text.find(part) != std::string::npos;
+}
+
+// A directory of its own under the system's temporary directory, removed with its contents.
+struct TempDir {
+    std::filesystem::path path;
+    TempDir()
+    {
+        static int counter = 0;
+        path = std::filesystem::temp_directory_path() /
+               ("offload-junit-writer-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+        std::filesystem::remove_all(path);
+        std::filesystem::create_directories(path);
+    }
+    ~TempDir() { std::filesystem::remove_all(path); }
+};
+
+} // namespace
+
+TEST_CASE("write_junit: declaration, suite counts and one testcase per test in report order")
+{
+    const std::string xml = to_xml(every_outcome());
+    CHECK(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"));
+    const std::string counts = "name=\"nightly\" tests=\"6\" failures=\"1\" errors=\"2\" skipped=\"1\" "
+                               "time=\"12.346\" timestamp=\"2024-05-01T12:00:00Z\"";
+    CHECK(contains(xml, "<testsuites " + counts + ">"));
+    CHECK(contains(xml, "<testsuite " + counts + ">"));
+
+    const std::vector<JunitCase> cases = read_back(xml);
+    REQUIRE(cases.size() == 6);
+    const char *ids[] = {"t_pass", "t_flaky", "t_fail", "t_error", "t_skip", "t_notrun"};
+    for (size_t i = 0; i < cases.size(); ++i) {
+        CHECK(cases[i].name == ids[i]);
+        CHECK(cases[i].suite == "nightly");
+    }
+    CHECK(cases[0].classname == "tests/test_a.py");
+    CHECK(cases[0].file == "tests/test_a.py");
+    CHECK(cases[1].classname == "nightly");
+    CHECK(contains(xml, "<testcase name=\"t_pass\" classname=\"tests/test_a.py\" file=\"tests/test_a.py\" "
+                        "time=\"1.500\"/>"));
+    CHECK(contains(xml, "<testcase name=\"t_fail\" classname=\"nightly\" time=\"0.000\">"));
+    CHECK(contains(xml, "<testcase name=\"t_notrun\" classname=\"nightly\" time=\"0.000\">"));
+}
+
+TEST_CASE("write_junit: a plain pass has nothing inside, not even its output")
+{
+    const std::string xml = to_xml(every_outcome());
+    CHECK_FALSE(contains(xml, "chatter"));
+}
+
+TEST_CASE("write_junit: a flaky test passes, with flakyFailure/flakyError per failed attempt and its output")
+{
+    const std::string xml = to_xml(every_outcome());
+    CHECK(contains(xml, "<testcase name=\"t_flaky\" classname=\"nightly\" time=\"0.250\">\n"
+                        "      <flakyFailure message=\"assert 1 == 2\" type=\"failure\">"
+                        "<stackTrace>out1</stackTrace></flakyFailure>\n"
+                        "      <flakyError message=\"timeout after 30s\" type=\"error\"/>\n"
+                        "      <system-out>ok output</system-out>\n"
+                        "    </testcase>"));
+    const std::vector<JunitCase> cases = read_back(xml);
+    CHECK(cases[1].outcome == Outcome::Passed);
+    CHECK(cases[1].details == "ok output");
+}
+
+TEST_CASE("write_junit: failed after retries is a failure with the last output, and a rerun per earlier try")
+{
+    const std::string xml = to_xml(every_outcome());
+    CHECK(contains(xml, "<testcase name=\"t_fail\" classname=\"nightly\" time=\"0.000\">\n"
+                        "      <failure message=\"second\" type=\"failure\">trace2</failure>\n"
+                        "      <rerunFailure message=\"first\" type=\"failure\">"
+                        "<stackTrace>trace1</stackTrace></rerunFailure>\n"
+                        "      <rerunError message=\"crashed\" type=\"error\">"
+                        "<stackTrace>core dumped</stackTrace></rerunError>\n"
+                        "    </testcase>"));
+    CHECK(contains(xml, "<error message=\"segfault\" type=\"error\">bt</error>\n"
+                        "      <rerunFailure message=\"wrong\" type=\"failure\"><stackTrace>w</stackTrace>"
+                        "</rerunFailure>\n"));
+
+    const std::vector<JunitCase> cases = read_back(xml);
+    CHECK(cases[2].outcome == Outcome::Failed);
+    CHECK(cases[2].message == "second");
+    CHECK(cases[2].details == "trace2");
+    CHECK(cases[3].outcome == Outcome::Error);
+    CHECK(cases[3].message == "segfault");
+}
+
+TEST_CASE("write_junit: skipped carries its reason; not run is an error CI shows red, with the reason")
+{
+    const std::string xml = to_xml(every_outcome());
+    CHECK(contains(xml, "<skipped message=\"no gpu\"/>"));
+    CHECK(contains(xml, "<error message=\"not run: batch crashed before it started\" type=\"not-run\"/>"));
+
+    const std::vector<JunitCase> cases = read_back(xml);
+    CHECK(cases[4].outcome == Outcome::Skipped);
+    CHECK(cases[4].message == "no gpu");
+    CHECK(cases[5].outcome == Outcome::Error);
+    CHECK(cases[5].message == "not run: batch crashed before it started");
+}
+
+TEST_CASE("write_junit: a not-run attempt gives its own reason; without any reason it is still red")
+{
+    RunReport report;
+    report.tests.push_back(test("interrupted", {attempt(Outcome::NotRun, "interrupted by Ctrl-C")}));
+    report.tests.push_back(test("silent", {}));
+    const std::string xml = to_xml(report);
+    CHECK(contains(xml, "<error message=\"not run: interrupted by Ctrl-C\" type=\"not-run\"/>"));
+    CHECK(contains(xml, "<error message=\"not run\" type=\"not-run\"/>"));
+    CHECK(contains(xml, "errors=\"2\""));
+}
+
+TEST_CASE("write_junit: an empty report is still a valid document")
+{
+    RunReport report;
+    const std::string xml = to_xml(report);
+    CHECK(contains(xml, "<testsuites name=\"offload\" tests=\"0\" failures=\"0\" errors=\"0\" skipped=\"0\" "
+                        "time=\"0.000\">"));
+    CHECK(read_back(xml).empty());
+}
+
+TEST_CASE("write_junit round trip: control characters and invalid UTF-8 still give a readable document")
+{
+    const std::string nasty =
+        "\x1B[31mred\x1B[0m \x00 \xFF\xC3 \xED\xA0\x80 <&>\"' ]]> \r\n\ttab \xF0\x9F\x98\x80"s;
+    RunReport report;
+    report.name = "suite <&> \x01"s;
+    report.tests.push_back(
+        test("id[<" + nasty + ">]", {attempt(Outcome::Failed, "msg\n" + nasty, nasty)}, nasty));
+    report.tests.push_back(
+        test("flaky\x02", {attempt(Outcome::Error, nasty, nasty), attempt(Outcome::Passed)}));
+    report.tests.push_back(test("skip", {attempt(Outcome::Skipped, "why: " + nasty)}));
+    TestReport not_run = test("never", {});
+    not_run.not_run_reason = nasty;
+    report.tests.push_back(not_run);
+
+    const std::string xml = to_xml(report);
+    CHECK(offload::sanitize_text(xml) == xml); // valid UTF-8 without forbidden characters
+
+    const std::vector<JunitCase> cases = read_back(xml);
+    REQUIRE(cases.size() == 4);
+    const std::string safe = offload::sanitize_text(nasty);
+    CHECK(cases[0].name == "id[<" + safe + ">]");
+    CHECK(cases[0].suite == offload::sanitize_text(report.name));
+    CHECK(cases[0].file == safe);
+    CHECK(cases[0].outcome == Outcome::Failed);
+    CHECK(cases[0].message == "msg\n" + safe);
+    CHECK(cases[0].details == safe.substr(0, safe.find_last_not_of(" \t\r\n") + 1));
+    CHECK(cases[1].name == "flaky\\x02");
+    CHECK(cases[1].outcome == Outcome::Passed);
+    CHECK(cases[2].outcome == Outcome::Skipped);
+    CHECK(cases[2].message == "why: " + safe);
+    CHECK(cases[3].outcome == Outcome::Error);
+    CHECK(cases[3].message == "not run: " + safe);
+}
+
+TEST_CASE("write_junit: large output survives whole, escaped, next to small tests")
+{
+    std::string big;
+    while (big.size() < 40'000)
+        big += "line <" + std::to_string(big.size()) + "> & \"q\" \x1B[0m \xC3\xA9\n";
+    RunReport report;
+    report.tests.push_back(test("before", {attempt(Outcome::Passed)}));
+    report.tests.push_back(test("big", {attempt(Outcome::Failed, "m", big)}));
+    report.tests.push_back(test("after", {attempt(Outcome::Skipped, "s")}));
+
+    const std::vector<JunitCase> cases = read_back(to_xml(report));
+    REQUIRE(cases.size() == 3);
+    CHECK(cases[0].name == "before");
+    CHECK(cases[1].details == offload::sanitize_text(big.substr(0, big.size() - 1)));
+    CHECK(cases[2].name == "after");
+    CHECK(cases[2].outcome == Outcome::Skipped);
+}
+
+TEST_CASE("write_junit_file creates parent directories, replaces the file and leaves no .tmp behind")
+{
+    const TempDir dir;
+    const std::filesystem::path path = dir.path / "a" / "b" / "junit.xml";
+    offload::write_junit_file(path.string(), every_outcome());
+    CHECK(std::filesystem::exists(path));
+    CHECK_FALSE(std::filesystem::exists(path.string() + ".tmp"));
+
+    RunReport smaller;
+    smaller.tests.push_back(test("only", {attempt(Outcome::Passed)}));
+    offload::write_junit_file(path.string(), smaller);
+    std::vector<JunitCase> cases;
+    const offload::JunitReadResult result =
+        offload::read_junit_file(path.string(), [&](const JunitCase &c) { cases.push_back(c); });
+    CHECK(result.status == JunitReadStatus::Ok);
+    REQUIRE(cases.size() == 1);
+    CHECK(cases[0].name == "only");
+    CHECK(std::distance(std::filesystem::directory_iterator(path.parent_path()),
+                        std::filesystem::directory_iterator()) == 1);
+}
+
+TEST_CASE("write_junit_file into an unwritable location throws offload::Error naming the path")
+{
+    const TempDir dir;
+    // A regular file where a directory must be: fails for root too, unlike permission bits.
+    std::ofstream((dir.path / "blocker").string()) << "x";
+    const std::string under_file = (dir.path / "blocker" / "sub" / "junit.xml").string();
+    CHECK_THROWS_WITH_AS(offload::write_junit_file(under_file, every_outcome()),
+                         doctest::Contains(under_file.c_str()), offload::Error);
+
+    // The target is a directory: the rename fails, and the temporary file is cleaned up.
+    const std::filesystem::path occupied = dir.path / "occupied";
+    std::filesystem::create_directories(occupied / "inside");
+    try {
+        offload::write_junit_file(occupied.string(), every_outcome());
+        FAIL("no exception");
+    } catch (const offload::Error &error) {
+        CHECK(contains(error.what(), occupied.string()));
+        CHECK(contains(error.what(), "directory"));
+    }
+    CHECK_FALSE(std::filesystem::exists(occupied.string() + ".tmp"));
+}
+
+TEST_CASE("write_junit writes 100,000 tests in well under a second")
+{
+    RunReport report;
+    report.tests.reserve(100'000);
+    for (int i = 0; i < 100'000; ++i) {
+        const std::string file = "tests/test_module_" + std::to_string(i / 100) + ".py";
+        if (i % 10 == 0)
+            report.tests.push_back(test(file + "::test_case_" + std::to_string(i),
+                                        {attempt(Outcome::Failed, "assert x == y",
+                                                 std::string(200, 'o') + "\nE   assert 1 == 2 <here>\n")},
+                                        file));
+        else
+            report.tests.push_back(
+                test(file + "::test_case_" + std::to_string(i), {attempt(Outcome::Passed)}, file));
+    }
+
+    std::ostringstream out;
+    const auto start = std::chrono::steady_clock::now();
+    offload::write_junit(out, report);
+    const auto elapsed = std::chrono::steady_clock::now() - start;
+    CHECK(out.good());
+    CHECK(elapsed < std::chrono::seconds(1));
+
+    const std::string xml = out.str();
+    size_t testcases = 0;
+    for (size_t at = xml.find("<testcase "); at != std::string::npos; at = xml.find("<testcase ", at + 1))
+        ++testcases;
+    CHECK(testcases == 100'000);
+    CHECK(xml.ends_with("</testsuite>\n</testsuites>\n"));
+}
