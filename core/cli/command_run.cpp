@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <regex>
 
 namespace offload {
 
@@ -20,6 +21,17 @@ namespace {
 std::chrono::milliseconds batch_timeout(const Settings &settings)
 {
     return std::chrono::milliseconds(int64_t(settings.test_timeout_secs * 1000.0));
+}
+
+// Logs of an earlier run would be mistaken for this run's. Only files offload writes are removed:
+// output_dir may be a directory the user keeps other things in.
+void remove_old_batch_logs(const std::filesystem::path &dir)
+{
+    static const std::regex ours(R"(batch-\d+\.(log|junit\.xml))");
+    std::error_code error;
+    for (const auto &entry : std::filesystem::directory_iterator(dir, error))
+        if (entry.is_regular_file(error) && std::regex_match(entry.path().filename().string(), ours))
+            std::filesystem::remove(entry.path(), error);
 }
 
 } // namespace
@@ -38,9 +50,7 @@ int command_run(const GlobalOptions &global, const RunCommandOptions &options)
     run_options.batch_timeout = batch_timeout(settings);
     run_options.retries = options.retries.value_or(settings.retry_count);
     run_options.output_dir = settings.output_dir;
-    // Logs of an earlier run would be mistaken for this run's.
-    std::error_code error;
-    std::filesystem::remove_all(settings.output_dir / "logs", error);
+    remove_old_batch_logs(settings.output_dir / "logs");
 
     provider.prepare(settings.project_dir.string(), run_options.parallel);
     Runner runner(run_options, framework, provider, tests);

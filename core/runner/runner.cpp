@@ -31,6 +31,32 @@ std::string first_line(const std::string &text)
     return end == std::string::npos ? text : text.substr(0, end);
 }
 
+// The last lines of a test's output, indented, for the failure report on the terminal.
+std::string indented_tail(const std::string &text, size_t max_lines)
+{
+    size_t end = text.find_last_not_of("\n \t");
+    if (end == std::string::npos)
+        return "";
+    size_t start = end + 1;
+    size_t lines = 0;
+    while (start > 0 && lines < max_lines) {
+        size_t newline = text.rfind('\n', start - 1);
+        start = newline == std::string::npos ? 0 : newline;
+        ++lines;
+        if (newline == std::string::npos)
+            break;
+    }
+    std::string out = start > 0 ? "      ...\n" : "";
+    size_t at = start == 0 ? 0 : start + 1;
+    while (at <= end) {
+        size_t newline = text.find('\n', at);
+        size_t stop = newline == std::string::npos || newline > end ? end + 1 : newline;
+        out += "      | " + text.substr(at, stop - at) + "\n";
+        at = stop + 1;
+    }
+    return out;
+}
+
 std::string iso8601_now()
 {
     std::time_t now = std::time(nullptr);
@@ -324,10 +350,11 @@ void Runner::settle_batch(const Batch &batch, unsigned worker, unsigned sandbox,
 
         std::string where = fmt::format("sandbox {}, {}", sandbox, facts.log_path);
         if (attempt.outcome == Outcome::Failed || attempt.outcome == Outcome::Error) {
-            lines.push_back(fmt::format("{} {} [{:.2f}s] ({}){}\n{}", retry_it ? "TRY-FAIL" : "FAIL", report.id,
+            lines.push_back(fmt::format("{} {} [{:.2f}s] ({}){}\n{}{}", retry_it ? "TRY-FAIL" : "FAIL", report.id,
                                         std::max(0.0, attempt.duration_secs), where,
                                         retry_it ? ", will retry" : "",
-                                        attempt.message.empty() ? "" : "    " + first_line(attempt.message) + "\n"));
+                                        attempt.message.empty() ? "" : "    " + first_line(attempt.message) + "\n",
+                                        retry_it ? "" : indented_tail(attempt.output, 15)));
         } else if (attempt.outcome == Outcome::NotRun) {
             lines.push_back(fmt::format("NOT RUN {} ({}){}\n    {}\n", report.id, where, retry_it ? ", will retry" : "",
                                         attempt.message));

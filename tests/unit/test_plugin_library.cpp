@@ -1,0 +1,86 @@
+// Loading plugin files: good ones load with their facts, bad ones are refused with a reason that
+// names the problem, never a crash. The fixtures are the C plugins of tests/fixtures/plugins.
+#include "plugin_host/plugin_library.hpp"
+#include "plugin_host/registry.hpp"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <variant>
+
+namespace fs = std::filesystem;
+using namespace offload;
+
+namespace {
+
+const fs::path fixtures = OFFLOAD_FIXTURE_PLUGIN_DIR;
+
+std::string refusal(const char *file)
+{
+    static HostEnvironment environment{fs::current_path()};
+    auto loaded = load_plugin(fixtures / file, "test", environment);
+    REQUIRE(std::holds_alternative<RefusedPlugin>(loaded));
+    return std::get<RefusedPlugin>(loaded).reason;
+}
+
+// A directory with copies of the given fixtures, for registry tests.
+struct PluginDir {
+    fs::path path;
+    explicit PluginDir(std::initializer_list<const char *> files, const std::string &name)
+    {
+        path = fs::temp_directory_path() / ("offload-plugin-library-" + std::to_string(getpid()) + "-" + name);
+        fs::create_directories(path);
+        for (const char *file : files)
+            fs::copy_file(fixtures / file, path / file, fs::copy_options::overwrite_existing);
+    }
+    ~PluginDir() { fs::remove_all(path); }
+};
+
+} // namespace
+
+TEST_CASE("a good plugin loads with its descriptor's facts and interfaces")
+{
+    HostEnvironment environment{fs::current_path()};
+    auto loaded = load_plugin(fixtures / "fixture_good.so", "test", environment);
+    REQUIRE(std::holds_alternative<Plugin>(loaded));
+    const Plugin &plugin = std::get<Plugin>(loaded);
+    CHECK(plugin.id == "fixture-good");
+    CHECK(plugin.version == "1.2.3");
+    CHECK(plugin.abi_major == 1);
+    CHECK(plugin.kinds() == "framework");
+    CHECK(plugin.framework != nullptr);
+    CHECK(plugin.provider == nullptr);
+    CHECK(plugin.services->table()->struct_size == sizeof(offload_host));
+}
+
+TEST_CASE("bad plugins are refused with a reason naming the problem")
+{
+    CHECK(refusal("fixture_wrong_abi.so").find("built for plugin ABI 2 (exports offload_plugin_entry_v2)") !=
+          std::string::npos);
+    CHECK(refusal("fixture_missing_entry.so") ==
+          "not an offload plugin: it does not export offload_plugin_entry_v1");
+    CHECK(refusal("fixture_undefined_symbol.so").find("undefined symbol: offload_fixture_function_that_does_not_exist") !=
+          std::string::npos);
+    CHECK(refusal("fixture_failing_init.so") == "init failed: the license server fixture.example is unreachable");
+    CHECK(refusal("no_such_file.so").find("cannot be loaded") != std::string::npos);
+}
+
+TEST_CASE("the registry finds the first plugin with an id and reports the shadowed ones")
+{
+    PluginDir first({"fixture_good.so", "fixture_wrong_abi.so"}, "first");
+    PluginDir second({"fixture_good.so"}, "second");
+    HostEnvironment environment{fs::current_path()};
+    PluginRegistry registry({{first.path, "one"}, {second.path, "two"}}, environment);
+    const Plugin *found = registry.find(PluginKind::Framework, "fixture-good");
+    REQUIRE(found);
+    CHECK(found->path == first.path / "fixture_good.so");
+    CHECK(registry.find(PluginKind::Provider, "fixture-good") == nullptr);   // not a provider
+    registry.load_all();
+    CHECK(registry.plugins().size() == 1);
+    REQUIRE(registry.refused().size() == 2);
+    std::string message = registry.not_found_message(PluginKind::Provider, "cloud");
+    CHECK(message.find("no provider plugin \"cloud\" was found. No provider plugins were found at all.") !=
+          std::string::npos);
+    CHECK(message.find("shadowed") != std::string::npos);
+    CHECK(message.find("built for plugin ABI 2") != std::string::npos);
+}
