@@ -67,7 +67,13 @@ FrameworkInstance &Session::framework()
 ProviderInstance &Session::provider()
 {
     if (!m_provider) {
-        const Plugin *plugin = m_registry->find(PluginKind::Provider, m_settings->provider_type);
+        const std::string &type = m_settings->provider_type;
+        const Plugin *plugin = m_registry->find(PluginKind::Provider, type);
+        const ScriptPlugin *script = plugin ? nullptr : m_registry->find_script(type);
+        // A provider script is served by the script bridge, told the script's path through its
+        // `script` key.
+        if (script && (plugin = m_registry->find(PluginKind::Provider, "script")))
+            m_provider_config->inject("script", script->path.string());
         if (!plugin)
             throw Error(m_registry->not_found_message(PluginKind::Provider, m_settings->provider_type) +
                         "\n  ([provider] type in " + m_settings->config_file.string() + ")");

@@ -55,7 +55,7 @@ std::optional<std::vector<PathSegment>> parse_key_path(std::string_view path, st
         return std::nullopt;
     };
     if (path.empty())
-        return fail("empty key");
+        return segments;   // the root itself
     bool expect_key = true;
     while (i < path.size()) {
         char c = path[i];

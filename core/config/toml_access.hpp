@@ -24,7 +24,8 @@ std::string_view type_description(toml::node_type type);
 // One step of a key path: a table key or an array index.
 using PathSegment = std::variant<std::string, size_t>;
 
-// Parses a key path. Returns nullopt and sets error on malformed input.
+// Parses a key path; "" is the root itself (no segments). Returns nullopt and sets error on
+// malformed input.
 std::optional<std::vector<PathSegment>> parse_key_path(std::string_view path, std::string &error);
 
 // The node at path below root, or nullptr if any step does not exist.

@@ -200,6 +200,7 @@ HostServices::HostServices(std::string plugin_id, const HostEnvironment &environ
     m_table.run_process = run_process_service;
     m_table.shell_quote = shell_quote_service;
     m_table.read_junit = read_junit_service;
+    m_table.project_dir = m_environment.project_dir.c_str();
 }
 
 } // namespace offload

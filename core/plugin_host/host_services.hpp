@@ -10,7 +10,8 @@
 
 namespace offload {
 
-// Facts shared by every plugin's services. Set before the first plugin call that uses them.
+// Facts shared by every plugin's services. Set before the first plugin is loaded, and not
+// changed afterwards (plugins keep pointers into it).
 struct HostEnvironment {
     std::filesystem::path project_dir;   // default working directory of run_process
 };

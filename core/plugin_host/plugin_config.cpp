@@ -28,6 +28,9 @@ const toml::node *offload_config::find(const char *key) const
     }
     const toml::node *node = &m_table;
     std::lock_guard lock(m_mutex);
+    if (!path->empty())
+        if (const std::string *first = std::get_if<std::string>(&path->front()); first && m_injected.contains(*first))
+            node = &m_injected;
     for (const offload::PathSegment &segment : *path) {
         node = offload::find_node(*node, {segment});
         if (!node)
@@ -166,6 +169,12 @@ void offload_config::report(const char *key, offload_log_level level, const char
         m_diagnostics.warning(where, text);
     else
         offload::log::info(where.to_string() + ": " + text);
+}
+
+void offload_config::inject(const std::string &key, const std::string &value)
+{
+    std::lock_guard lock(m_mutex);
+    m_injected.insert_or_assign(key, value);
 }
 
 void offload_config::warn_unread_keys(const std::string &plugin_description) const

@@ -30,6 +30,11 @@ public:
     offload_status get_key(const char *key, size_t index, const offload_text_sink *name) const;
     void report(const char *key, offload_log_level level, const char *message) const;
 
+    // Adds a top-level string key the file does not have (or overrides the file's), for values
+    // the host hands a plugin: the script bridge learns its script's path this way. Injected
+    // keys are not enumerated by get_size("")/get_key(""). Main thread, before the plugin reads.
+    void inject(const std::string &key, const std::string &value);
+
     // Warns about every top-level key of the table that no getter touched, except `type`.
     // Called after the plugin's create() returned.
     void warn_unread_keys(const std::string &plugin_description) const;
@@ -41,6 +46,7 @@ private:
     offload_status wrong_type(const char *key, const toml::node &node, std::string_view expected) const;
 
     const toml::table &m_table;
+    toml::table m_injected;
     std::string m_section;
     std::string m_file;
     offload::Diagnostics &m_diagnostics;

@@ -81,6 +81,14 @@ const Plugin *PluginRegistry::find(PluginKind kind, const std::string &id)
     return nullptr;
 }
 
+const ScriptPlugin *PluginRegistry::find_script(const std::string &provider_type) const
+{
+    for (const ScriptPlugin &script : m_scripts)
+        if (script.provider_type == provider_type)
+            return &script;
+    return nullptr;
+}
+
 void PluginRegistry::load_all()
 {
     while (load_next()) {

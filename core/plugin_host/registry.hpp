@@ -31,6 +31,9 @@ public:
     // plugin files in search order until it is found. nullptr when there is none.
     const Plugin *find(PluginKind kind, const std::string &id);
 
+    // The first script provider named offload-provider-<type> along the search path, or nullptr.
+    const ScriptPlugin *find_script(const std::string &provider_type) const;
+
     // Loads every plugin file along the search path (for listings).
     void load_all();
 

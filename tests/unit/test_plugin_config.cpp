@@ -73,6 +73,19 @@ TEST_CASE("table entries by index, including keys with dots")
     CHECK(value == "dotted");
 }
 
+TEST_CASE("the empty key is the plugin's whole table")
+{
+    Fixture f;
+    CHECK(f.config.type("") == OFFLOAD_VALUE_TABLE);
+    size_t size = 0;
+    REQUIRE(f.config.get_size("", &size) == OFFLOAD_OK);
+    CHECK(size == 8);   // type, hosts, port, grace, verbose, name, env, unused
+    std::string first;
+    offload::sdk::StringSink sink(first);
+    CHECK(f.config.get_key("", 0, sink) == OFFLOAD_OK);
+    CHECK(first == "env");
+}
+
 TEST_CASE("a wrong type is reported by the host with the location and key")
 {
     Fixture f;
@@ -113,4 +126,19 @@ TEST_CASE("malformed keys and NULL are treated as absent, never a crash")
     int64_t value = 0;
     CHECK(f.config.get_integer("a..b", &value) == OFFLOAD_NOT_FOUND);
     CHECK(f.config.get_integer(nullptr, &value) == OFFLOAD_NOT_FOUND);
+}
+
+TEST_CASE("injected keys are read like the file's, override it, and are not enumerated")
+{
+    Fixture f;
+    f.config.inject("script", "/opt/offload-provider-x");
+    f.config.inject("port", "override");
+    std::string script, port;
+    CHECK(f.config.get_string("script", offload::sdk::StringSink(script)) == OFFLOAD_OK);
+    CHECK(script == "/opt/offload-provider-x");
+    CHECK(f.config.get_string("port", offload::sdk::StringSink(port)) == OFFLOAD_OK);
+    CHECK(port == "override");
+    size_t size = 0;
+    CHECK(f.config.get_size("", &size) == OFFLOAD_OK);
+    CHECK(size == 8);   // type, hosts, port, grace, verbose, name, env, unused
 }

@@ -90,7 +90,8 @@ struct offload_host {
 
     /* --- Configuration -------------------------------------------------------------------
      * Keys are paths inside the plugin's table: "shell", "env.PATH", "hosts[2]",
-     * "env.\"a.b\"" (a quoted segment may contain dots). A plugin reads every key it supports
+     * "env.\"a.b\"" (a quoted segment may contain dots); "" is the plugin's table itself, so
+     * config_get_size/config_get_key("") enumerate every key of it. A plugin reads every key it supports
      * in its create(); after create() the host warns about keys nobody read.
      * A getter called on a value of another type returns OFFLOAD_WRONG_TYPE and the host itself
      * tells the user (file:line:column, key, expected type); the plugin then fails create(). */
@@ -139,4 +140,8 @@ struct offload_host {
      * A missing file returns OFFLOAD_NOT_FOUND. */
     offload_status (*read_junit)(const offload_host *host, const char *path,
                                  const offload_junit_sink *sink, const offload_text_sink *error);
+
+    /* Absolute path of the project directory (where offload.toml is; the current directory when
+     * a command runs without one). Valid until deinit(). */
+    const char *project_dir;
 };

@@ -1,0 +1,508 @@
+// The script bridge: a provider whose sandboxes are handled by an external provider script
+// (offload-provider-NAME, in any language) or by command lines written in offload.toml.
+// The protocol is docs/script-protocol.md; this file maps it onto the provider interface.
+#include "replies.hpp"
+#include "verb_runner.hpp"
+
+#include <offload/plugin.hpp>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+namespace fs = std::filesystem;
+using namespace offload::sdk;
+
+namespace {
+
+constexpr const char *protocol_version = "1";
+constexpr uint64_t stop_timeout_cap_ms = 30000;
+
+// Keys the bridge itself reads; every other key of [provider] is the script's.
+const std::set<std::string> bridge_keys = {
+    "type", "script", "call_timeout_secs", "prepare_timeout_secs", "kill_grace_secs", "work_dir",
+    "prepare_command", "create_command", "exec_command", "stop_command", "upload_command", "download_command",
+    "destroy_command",
+};
+
+const char *const inline_verbs[] = {"prepare", "create", "exec", "stop", "upload", "download", "destroy"};
+
+// OFFLOAD_CONFIG_<KEY>: upper case, anything but A-Z and 0-9 becomes '_'.
+std::string env_name(const std::string &key)
+{
+    std::string name = "OFFLOAD_CONFIG_";
+    for (char c : key) {
+        if (c >= 'a' && c <= 'z')
+            name += char(c - 'a' + 'A');
+        else if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+            name += c;
+        else
+            name += '_';
+    }
+    return name;
+}
+
+// A scalar as TOML writes it; nullopt for arrays and tables.
+std::optional<std::string> scalar_text(const Config &config, const std::string &key)
+{
+    switch (config.type(key)) {
+    case OFFLOAD_VALUE_STRING: return config.string(key);
+    case OFFLOAD_VALUE_INTEGER: return std::to_string(*config.integer(key));
+    case OFFLOAD_VALUE_FLOAT: {
+        std::ostringstream text;
+        text << *config.number(key);
+        return text.str();
+    }
+    case OFFLOAD_VALUE_BOOLEAN: return *config.boolean(key) ? "true" : "false";
+    default: return std::nullopt;
+    }
+}
+
+// The script's keys of [provider] as environment variables (see the protocol).
+std::vector<std::string> config_environment(const offload_host *host, const offload_config *config,
+                                            std::vector<std::string> &script_keys)
+{
+    Config settings(host, config);
+    size_t count = 0;
+    host->config_get_size(host, config, "", &count);
+    std::vector<std::string> env;
+    for (size_t i = 0; i < count; ++i) {
+        std::string key;
+        host->config_get_key(host, config, "", i, StringSink(key));
+        if (bridge_keys.count(key))
+            continue;
+        script_keys.push_back(key);
+        const std::string path = Config::quote_key(key);
+        if (auto text = scalar_text(settings, path)) {
+            env.push_back(env_name(key) + "=" + *text);
+        } else if (settings.type(path) == OFFLOAD_VALUE_ARRAY) {
+            size_t size = 0;
+            host->config_get_size(host, config, path.c_str(), &size);
+            std::string joined;
+            for (size_t j = 0; j < size; ++j) {
+                auto element = scalar_text(settings, path + "[" + std::to_string(j) + "]");
+                if (!element)
+                    settings.fail(key, "must hold strings, numbers or booleans to reach the provider script");
+                joined += (j ? "\n" : "") + *element;
+            }
+            env.push_back(env_name(key) + "=" + joined);
+        } else if (settings.type(path) == OFFLOAD_VALUE_TABLE) {
+            size_t size = 0;
+            host->config_get_size(host, config, path.c_str(), &size);
+            for (size_t j = 0; j < size; ++j) {
+                std::string entry;
+                host->config_get_key(host, config, path.c_str(), j, StringSink(entry));
+                auto value = scalar_text(settings, path + "." + Config::quote_key(entry));
+                if (!value)
+                    settings.fail(key, "must hold strings, numbers or booleans to reach the provider script");
+                env.push_back(env_name(key) + "_" + env_name(entry).substr(std::strlen("OFFLOAD_CONFIG_")) + "=" +
+                              *value);
+            }
+        }
+    }
+    return env;
+}
+
+// The last lines of a script's stderr, for error messages.
+std::string stderr_note(const std::string &tail)
+{
+    size_t end = tail.find_last_not_of("\n ");
+    if (end == std::string::npos)
+        return "";
+    std::string text = tail.substr(0, end + 1);
+    size_t lines = 0, start = text.size();
+    while (start > 0 && lines < 12) {
+        size_t newline = text.rfind('\n', start - 1);
+        start = newline == std::string::npos ? 0 : newline + 1;
+        ++lines;
+        if (newline == std::string::npos)
+            break;
+        start = newline;
+    }
+    return "; its stderr ends with:\n" + text.substr(start == 0 ? 0 : start + 1);
+}
+
+uint64_t seconds_key(const Config &config, const char *key, double fallback)
+{
+    double seconds = config.number(key).value_or(fallback);
+    if (!(seconds > 0) || !std::isfinite(seconds) || seconds > 7 * 24 * 3600)
+        config.fail(key, "must be a number of seconds greater than 0");
+    return uint64_t(seconds * 1000.0);
+}
+
+} // namespace
+
+struct offload_provider_instance {
+    const offload_host *host = nullptr;
+    std::unique_ptr<VerbRunner> runner;
+    std::set<std::string> capabilities;     // optional verbs the backend implements
+    uint64_t call_timeout_ms = 300000;
+    uint64_t prepare_timeout_ms = 3600000;
+    std::string work_dir_template;          // work_dir key, with {sandbox_id}
+    std::string prepared;                   // prepare's reply
+    std::string project_dir;
+    bool inline_commands = false;           // commands from offload.toml rather than a script
+
+    // Environment every call gets besides the base: the project and what prepare said.
+    std::vector<std::string> call_env() const
+    {
+        return {"OFFLOAD_PROJECT_DIR=" + project_dir, "OFFLOAD_PREPARED=" + prepared};
+    }
+
+    // "script X: `create 0` failed (exit code 3); its stderr ends with: ..." and the like.
+    std::string describe_failure(const VerbCall &call, const VerbOutcome &outcome) const
+    {
+        std::string what = "`" + call.verb;
+        for (size_t i = 0; i < call.args.size() && i < 2; ++i)
+            what += " " + (call.args[i].size() > 60 ? call.args[i].substr(0, 60) + "..." : call.args[i]);
+        what += "`";
+        std::string reason;
+        if (outcome.status == OFFLOAD_ERROR)
+            reason = "could not start: " + outcome.start_error;
+        else if (outcome.timed_out)
+            reason = "did not finish within " + std::to_string(call.timeout_ms / 1000) + " s and was killed";
+        else if (outcome.status == OFFLOAD_CANCELLED)
+            reason = "was interrupted";
+        else
+            reason = "failed with exit code " + std::to_string(outcome.exit_code);
+        return runner->origin() + ": " + what + " " + reason + stderr_note(outcome.err_tail);
+    }
+
+    // Runs a verb that must succeed; returns its replies, or nullopt with error filled.
+    std::optional<std::vector<Reply>> call(VerbCall call, uint64_t timeout_ms, const offload_text_sink *error,
+                                           offload_status &status) const
+    {
+        call.timeout_ms = timeout_ms;
+        std::vector<std::string> env = call_env();
+        call.env.insert(call.env.end(), env.begin(), env.end());
+        VerbOutcome outcome = runner->run(call);
+        if (outcome.status == OFFLOAD_OK && !outcome.timed_out && outcome.exit_code == 0)
+            return parse_replies(outcome.out);
+        status = outcome.status == OFFLOAD_CANCELLED ? OFFLOAD_CANCELLED : OFFLOAD_ERROR;
+        append_text(error, describe_failure(call, outcome));
+        return std::nullopt;
+    }
+};
+
+struct offload_sandbox {
+    offload_provider_instance *provider;
+    std::string id;
+    std::string work_dir;
+};
+
+namespace {
+
+// Asks a script what it is; refuses scripts that do not speak protocol 1.
+void describe_script(offload_provider_instance &instance, const Config &settings,
+                     const std::vector<std::string> &script_keys)
+{
+    std::string error;
+    offload_status status = OFFLOAD_OK;
+    auto replies = instance.call({"describe", {}, {}, 0, nullptr}, instance.call_timeout_ms, StringSink(error), status);
+    if (!replies)
+        throw std::runtime_error(error);
+    auto protocol = find_reply(*replies, "protocol");
+    if (!protocol)
+        throw std::runtime_error(instance.runner->origin() +
+                                 ": its `describe` reply has no `protocol` line; is it an offload provider script? "
+                                 "(see docs/script-protocol.md)");
+    if (*protocol != protocol_version)
+        throw std::runtime_error(instance.runner->origin() + " speaks protocol " + *protocol +
+                                 ", but this offload's script bridge speaks protocol " + protocol_version);
+    for (const std::string &capability : split_words(find_reply(*replies, "capabilities").value_or("")))
+        instance.capabilities.insert(capability);
+    bool declares_keys = false;
+    std::set<std::string> known;
+    for (const Reply &reply : *replies) {
+        if (reply.word != "config")
+            continue;
+        declares_keys = true;
+        for (const std::string &key : split_words(reply.value))
+            known.insert(key);
+    }
+    if (declares_keys)
+        for (const std::string &key : script_keys)
+            if (!known.count(key))
+                settings.report(key, "unknown key (" + instance.runner->origin() + " does not read it; it is ignored)",
+                                OFFLOAD_LOG_WARNING);
+}
+
+offload_status create(const offload_host *host, const offload_config *config, offload_provider_instance **out,
+                      const offload_text_sink *error)
+{
+    return guarded(error, [&]() -> offload_status {
+        auto instance = std::make_unique<offload_provider_instance>();
+        instance->host = host;
+        instance->project_dir = host->project_dir ? host->project_dir : ".";
+        Config settings(host, config);
+        instance->call_timeout_ms = seconds_key(settings, "call_timeout_secs", 300);
+        instance->prepare_timeout_ms = seconds_key(settings, "prepare_timeout_secs", 3600);
+        uint64_t kill_grace_ms = seconds_key(settings, "kill_grace_secs", 5);
+        instance->work_dir_template = settings.string("work_dir").value_or("");
+
+        std::map<std::string, std::string> commands;
+        for (const char *verb : inline_verbs)
+            if (auto command = settings.string(std::string(verb) + "_command"))
+                commands[verb] = *command;
+        std::optional<std::string> script = settings.string("script");
+
+        std::vector<std::string> script_keys;
+        auto env = std::make_shared<CallEnvironment>();
+        env->base = {std::string("OFFLOAD_PROTOCOL=") + protocol_version};
+        std::vector<std::string> config_env = config_environment(host, config, script_keys);
+        env->base.insert(env->base.end(), config_env.begin(), config_env.end());
+
+        if (script) {
+            if (!commands.empty())
+                settings.fail(commands.begin()->first + "_command",
+                              "inline commands and a provider script exclude each other; use one or the other");
+            instance->runner = make_script_runner(host, *script, env, kill_grace_ms);
+            describe_script(*instance, settings, script_keys);
+        } else {
+            for (const char *required : {"create", "exec", "destroy"})
+                if (!commands.count(required))
+                    settings.fail(std::string(required) + "_command",
+                                  "is required: type = \"script\" runs the provider through inline commands "
+                                  "(create_command, exec_command, destroy_command), or through `script = PATH`");
+            if (commands["exec"].find("{command}") == std::string::npos)
+                settings.fail("exec_command", "must contain {command}, where offload puts the batch's command");
+            for (const auto &[verb, command] : commands)
+                if (verb != "create" && verb != "exec" && verb != "destroy")
+                    instance->capabilities.insert(verb);
+            instance->runner = make_inline_runner(host, std::move(commands), env, kill_grace_ms);
+            instance->inline_commands = true;
+            for (const std::string &key : script_keys)
+                settings.report(key, "unknown key (the script bridge does not read it; it is ignored)",
+                                OFFLOAD_LOG_WARNING);
+        }
+        *out = instance.release();
+        return OFFLOAD_OK;
+    });
+}
+
+void destroy(offload_provider_instance *instance) { delete instance; }
+
+void config_template(const offload_text_sink *toml)
+{
+    append_text(toml,
+                "# Sandboxes through commands of your own (see docs/script-protocol.md); or set\n"
+                "# type = \"NAME\" to use a provider script offload-provider-NAME from the plugin path.\n"
+                "# Each sandbox here is a scratch directory; replace the commands with your backend's.\n"
+                "create_command = \"d=$(mktemp -d) && echo sandbox $d && echo workdir $d\"\n"
+                "exec_command = \"cd $OFFLOAD_PROJECT_DIR && sh -c {command}\"\n"
+                "destroy_command = \"rm -rf {sandbox_ids}\"\n"
+                "# stop_command = \"...\"       # kill what still runs in {sandbox_id} after a timeout\n"
+                "# download_command = \"...\"   # copy {remote} from {sandbox_id} to {local}\n"
+                "# Seconds any call but exec may take.\n"
+                "call_timeout_secs = 300\n");
+}
+
+offload_status prepare(offload_provider_instance *instance, const offload_prepare_request *request,
+                       const offload_text_sink *error)
+{
+    return guarded(error, [&]() -> offload_status {
+        instance->project_dir = request->project_dir;
+        if (!instance->capabilities.count("prepare"))
+            return OFFLOAD_OK;
+        offload_status status = OFFLOAD_OK;
+        VerbCall call{"prepare", {}, {"OFFLOAD_MAX_SANDBOXES=" + std::to_string(request->max_sandboxes)}, 0, nullptr};
+        auto replies = instance->call(call, instance->prepare_timeout_ms, error, status);
+        if (!replies)
+            return status;
+        instance->prepared = find_reply(*replies, "prepared").value_or("");
+        return OFFLOAD_OK;
+    });
+}
+
+offload_status create_sandbox(offload_provider_instance *instance, const offload_sandbox_request *request,
+                              offload_sandbox **out, const offload_text_sink *work_dir, const offload_text_sink *error)
+{
+    return guarded(error, [&]() -> offload_status {
+        offload_status status = OFFLOAD_OK;
+        VerbCall call{"create", {std::to_string(request->index)}, {}, 0, nullptr};
+        auto replies = instance->call(call, instance->call_timeout_ms, error, status);
+        if (!replies)
+            return status == OFFLOAD_CANCELLED ? status : OFFLOAD_INFRA_ERROR;
+        std::optional<std::string> id = find_reply(*replies, "sandbox");
+        // An inline create_command may just print the id on its first line.
+        if (!id && instance->inline_commands && !replies->empty())
+            id = replies->front().value.empty() ? replies->front().word
+                                                : replies->front().word + " " + replies->front().value;
+        if (!id || id->empty()) {
+            append_text(error, instance->runner->origin() + ": `create " + call.args[0] +
+                                   "` succeeded but printed no `sandbox ID` line");
+            return OFFLOAD_INFRA_ERROR;
+        }
+        std::string dir = find_reply(*replies, "workdir").value_or("");
+        if (dir.empty() && !instance->work_dir_template.empty()) {
+            dir = instance->work_dir_template;
+            for (size_t at = 0; (at = dir.find("{sandbox_id}", at)) != std::string::npos; at += id->size())
+                dir.replace(at, std::strlen("{sandbox_id}"), *id);
+        }
+        if (dir.empty())
+            dir = ".";
+        *out = new offload_sandbox{instance, *id, dir};
+        append_text(work_dir, dir);
+        return OFFLOAD_OK;
+    });
+}
+
+// Asks the backend to kill what still runs in the sandbox, after a timeout or Ctrl-C.
+void stop_remote(const offload_sandbox &sandbox)
+{
+    const offload_provider_instance &instance = *sandbox.provider;
+    if (!instance.capabilities.count("stop"))
+        return;
+    std::string error;
+    offload_status status = OFFLOAD_OK;
+    VerbCall call{"stop", {sandbox.id}, {}, 0, nullptr};
+    if (!instance.call(call, std::min(instance.call_timeout_ms, stop_timeout_cap_ms), StringSink(error), status))
+        log(instance.host, OFFLOAD_LOG_WARNING, error);
+}
+
+// A temporary file for the script's status line (infra-error ...). Removed by the destructor.
+struct StatusFile {
+    std::string path;
+    StatusFile()
+    {
+        const char *tmp = std::getenv("TMPDIR");
+        std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/offload-status-XXXXXX";
+        int fd = mkstemp(pattern.data());
+        if (fd < 0)
+            throw std::runtime_error("cannot create a status file in " + pattern + ": " + std::strerror(errno));
+        close(fd);
+        path = pattern;
+    }
+    ~StatusFile() { unlink(path.c_str()); }
+    std::string read() const
+    {
+        std::ifstream in(path);
+        std::string line;
+        std::getline(in, line);
+        return line;
+    }
+};
+
+offload_status exec(offload_sandbox *sandbox, const offload_exec_request *request, offload_exec_result *result,
+                    const offload_text_sink *error)
+{
+    return guarded(error, [&]() -> offload_status {
+        const offload_provider_instance &instance = *sandbox->provider;
+        // The batch's variables travel inside the command line, so every backend passes them on.
+        std::string command;
+        for (size_t i = 0; request->env && request->env[i]; ++i) {
+            std::string entry = request->env[i];
+            size_t equals = entry.find('=');
+            if (equals == std::string::npos || equals == 0)
+                continue;
+            command += "export " + entry.substr(0, equals) + "=" + shell_quote(instance.host, entry.substr(equals + 1)) +
+                       "; ";
+        }
+        command += request->command;
+
+        StatusFile status_file;
+        VerbCall call{"exec", {sandbox->id, command}, instance.call_env(), request->timeout_ms, request->output};
+        call.env.push_back("OFFLOAD_STATUS_FILE=" + status_file.path);
+        VerbOutcome outcome = instance.runner->run(call);
+        result->exit_code = outcome.exit_code;
+        result->timed_out = outcome.timed_out ? 1 : 0;
+
+        if (outcome.status == OFFLOAD_ERROR) {
+            append_text(error, instance.describe_failure(call, outcome));
+            return OFFLOAD_ERROR;
+        }
+        if (outcome.status == OFFLOAD_CANCELLED || outcome.timed_out)
+            stop_remote(*sandbox);
+        if (outcome.status == OFFLOAD_CANCELLED)
+            return OFFLOAD_CANCELLED;
+        std::vector<Reply> status = parse_replies(status_file.read());
+        if (auto reason = find_reply(status, "infra-error")) {
+            append_text(error, instance.runner->origin() + ": sandbox " + sandbox->id + ": " +
+                                   (reason->empty() ? "infrastructure failure" : *reason));
+            return OFFLOAD_INFRA_ERROR;
+        }
+        return OFFLOAD_OK;
+    });
+}
+
+offload_status download(offload_sandbox *sandbox, const char *sandbox_path, const char *local_path,
+                        const offload_text_sink *error)
+{
+    return guarded(error, [&]() -> offload_status {
+        const offload_provider_instance &instance = *sandbox->provider;
+        std::error_code code;
+        fs::create_directories(fs::path(local_path).parent_path(), code);
+        if (!instance.capabilities.count("download")) {
+            // No download verb: the sandbox's workdir is on a filesystem offload sees too.
+            fs::path source = fs::path(sandbox_path).is_absolute() ? fs::path(sandbox_path)
+                                                                   : fs::path(instance.project_dir) / sandbox_path;
+            if (!fs::exists(source, code))
+                return OFFLOAD_NOT_FOUND;
+            fs::copy_file(source, local_path, fs::copy_options::overwrite_existing, code);
+            if (code) {
+                append_text(error, "cannot copy " + source.string() + ": " + code.message());
+                return OFFLOAD_ERROR;
+            }
+            return OFFLOAD_OK;
+        }
+        fs::remove(local_path, code);
+        offload_status status = OFFLOAD_OK;
+        VerbCall call{"download", {sandbox->id, sandbox_path, local_path}, {}, 0, nullptr};
+        auto replies = instance.call(call, instance.call_timeout_ms, error, status);
+        if (!replies)
+            return status;
+        if (find_reply(*replies, "not-found"))
+            return OFFLOAD_NOT_FOUND;
+        if (!fs::exists(local_path, code)) {
+            append_text(error, instance.runner->origin() + ": `download` succeeded but did not write " +
+                                   std::string(local_path));
+            return OFFLOAD_ERROR;
+        }
+        return OFFLOAD_OK;
+    });
+}
+
+offload_status destroy_sandbox(offload_sandbox *sandbox, const offload_text_sink *error)
+{
+    std::unique_ptr<offload_sandbox> owned(sandbox);
+    return guarded(error, [&]() -> offload_status {
+        offload_status status = OFFLOAD_OK;
+        VerbCall call{"destroy", {owned->id}, {}, 0, nullptr};
+        return owned->provider->call(call, owned->provider->call_timeout_ms, error, status) ? OFFLOAD_OK : status;
+    });
+}
+
+const offload_provider_v1 provider_interface = {
+    sizeof(offload_provider_v1), create, destroy, config_template, prepare, create_sandbox, exec, download,
+    destroy_sandbox,
+};
+
+const void *get_interface(const char *id)
+{
+    return std::strcmp(id, OFFLOAD_PROVIDER_INTERFACE_V1) == 0 ? &provider_interface : nullptr;
+}
+
+const offload_plugin_descriptor descriptor = {
+    sizeof(offload_plugin_descriptor),
+    OFFLOAD_ABI_MAJOR,
+    OFFLOAD_ABI_MINOR,
+    "script",
+    OFFLOAD_PLUGIN_VERSION,
+    "the script bridge: sandboxes through provider scripts (offload-provider-NAME) or inline commands",
+    nullptr,
+    nullptr,
+    get_interface,
+};
+
+} // namespace
+
+OFFLOAD_DEFINE_PLUGIN(descriptor)

@@ -1,0 +1,166 @@
+#include "verb_runner.hpp"
+
+#include <offload/plugin.hpp>
+
+#include <algorithm>
+
+namespace {
+
+constexpr size_t max_reply_bytes = 1 << 20;   // replies are a few lines; more is garbage
+constexpr size_t stderr_tail_bytes = 4 << 10;
+
+struct Capture {
+    std::string out;
+    std::string err;
+    bool out_overflow = false;
+};
+
+void capture_write(void *context, int32_t stream, const char *data, size_t length)
+{
+    auto &capture = *static_cast<Capture *>(context);
+    if (stream == OFFLOAD_STREAM_STDERR) {
+        capture.err.append(data, length);
+        if (capture.err.size() > 2 * stderr_tail_bytes)
+            capture.err.erase(0, capture.err.size() - stderr_tail_bytes);
+    } else if (capture.out.size() + length <= max_reply_bytes) {
+        capture.out.append(data, length);
+    } else {
+        capture.out_overflow = true;
+    }
+}
+
+// Runs argv with the call's environment; captures or streams the output.
+VerbOutcome run_argv(const offload_host *host, const std::vector<std::string> &argv, const CallEnvironment &base,
+                     const VerbCall &call, uint64_t kill_grace_ms)
+{
+    std::vector<const char *> args;
+    for (const std::string &arg : argv)
+        args.push_back(arg.c_str());
+    args.push_back(nullptr);
+    std::vector<const char *> env;
+    for (const std::string &entry : base.base)
+        env.push_back(entry.c_str());
+    for (const std::string &entry : call.env)
+        env.push_back(entry.c_str());
+    env.push_back(nullptr);
+
+    Capture capture;
+    offload_output_sink sink{sizeof(offload_output_sink), &capture, capture_write};
+    offload_process_request request{};
+    request.struct_size = sizeof request;
+    request.argv = args.data();
+    request.working_dir = nullptr;   // the project directory
+    request.env = env.data();
+    request.timeout_ms = call.timeout_ms;
+    request.kill_grace_ms = kill_grace_ms;
+    request.output = call.stream ? call.stream : &sink;
+    offload_process_result result{};
+    result.struct_size = sizeof result;
+
+    VerbOutcome outcome;
+    offload::sdk::StringSink error(outcome.start_error);
+    outcome.status = host->run_process(host, &request, &result, error);
+    outcome.exit_code = result.exit_code;
+    outcome.timed_out = result.timed_out != 0;
+    outcome.out = std::move(capture.out);
+    if (capture.out_overflow)
+        outcome.out += "\n[more than 1 MiB of replies; the rest was dropped]";
+    outcome.err_tail = capture.err.size() > stderr_tail_bytes
+                           ? capture.err.substr(capture.err.size() - stderr_tail_bytes)
+                           : capture.err;
+    return outcome;
+}
+
+class ScriptRunner : public VerbRunner {
+public:
+    ScriptRunner(const offload_host *host, std::string script, std::shared_ptr<const CallEnvironment> env,
+                 uint64_t kill_grace_ms)
+        : m_host(host), m_script(std::move(script)), m_env(std::move(env)), m_kill_grace_ms(kill_grace_ms)
+    {
+    }
+    bool has(const std::string &) const override { return true; }
+    VerbOutcome run(const VerbCall &call) const override
+    {
+        std::vector<std::string> argv{m_script, call.verb};
+        argv.insert(argv.end(), call.args.begin(), call.args.end());
+        return run_argv(m_host, argv, *m_env, call, m_kill_grace_ms);
+    }
+    std::string origin() const override { return "script " + m_script; }
+
+private:
+    const offload_host *m_host;
+    std::string m_script;
+    std::shared_ptr<const CallEnvironment> m_env;
+    uint64_t m_kill_grace_ms;
+};
+
+std::string replace_all(std::string text, const std::string &from, const std::string &to)
+{
+    size_t at = 0;
+    while ((at = text.find(from, at)) != std::string::npos) {
+        text.replace(at, from.size(), to);
+        at += to.size();
+    }
+    return text;
+}
+
+class InlineRunner : public VerbRunner {
+public:
+    InlineRunner(const offload_host *host, std::map<std::string, std::string> commands,
+                 std::shared_ptr<const CallEnvironment> env, uint64_t kill_grace_ms)
+        : m_host(host), m_commands(std::move(commands)), m_env(std::move(env)), m_kill_grace_ms(kill_grace_ms)
+    {
+    }
+    bool has(const std::string &verb) const override { return m_commands.count(verb) > 0; }
+    VerbOutcome run(const VerbCall &call) const override
+    {
+        auto found = m_commands.find(call.verb);
+        if (found == m_commands.end()) {
+            VerbOutcome outcome;
+            outcome.start_error = "no " + call.verb + "_command in [provider]";
+            return outcome;
+        }
+        std::string command = found->second;
+        auto quoted = [&](size_t i) {
+            return i < call.args.size() ? offload::sdk::shell_quote(m_host, call.args[i]) : std::string("''");
+        };
+        if (call.verb == "create") {
+            command = replace_all(command, "{index}", quoted(0));
+        } else if (call.verb == "destroy") {
+            std::string ids;
+            for (const std::string &id : call.args)
+                ids += (ids.empty() ? "" : " ") + offload::sdk::shell_quote(m_host, id);
+            command = replace_all(command, "{sandbox_ids}", ids);
+        } else if (call.verb != "prepare") {
+            command = replace_all(command, "{sandbox_id}", quoted(0));
+            if (call.verb == "exec")
+                command = replace_all(command, "{command}", quoted(1));
+            else if (call.verb == "upload")
+                command = replace_all(replace_all(command, "{local}", quoted(1)), "{remote}", quoted(2));
+            else if (call.verb == "download")
+                command = replace_all(replace_all(command, "{remote}", quoted(1)), "{local}", quoted(2));
+        }
+        return run_argv(m_host, {"sh", "-c", command}, *m_env, call, m_kill_grace_ms);
+    }
+    std::string origin() const override { return "the inline commands of [provider]"; }
+
+private:
+    const offload_host *m_host;
+    std::map<std::string, std::string> m_commands;
+    std::shared_ptr<const CallEnvironment> m_env;
+    uint64_t m_kill_grace_ms;
+};
+
+} // namespace
+
+std::unique_ptr<VerbRunner> make_script_runner(const offload_host *host, std::string script,
+                                               std::shared_ptr<const CallEnvironment> env, uint64_t kill_grace_ms)
+{
+    return std::make_unique<ScriptRunner>(host, std::move(script), std::move(env), kill_grace_ms);
+}
+
+std::unique_ptr<VerbRunner> make_inline_runner(const offload_host *host, std::map<std::string, std::string> commands,
+                                               std::shared_ptr<const CallEnvironment> env, uint64_t kill_grace_ms)
+{
+    return std::make_unique<InlineRunner>(host, std::move(commands), std::move(env), kill_grace_ms);
+}

@@ -1,0 +1,55 @@
+// How the script bridge runs one protocol verb: as `SCRIPT VERB ARGS...` (a provider script) or
+// as an inline command line from offload.toml with its placeholders filled in. Either way the
+// call runs locally through the host's run_process: its own process group, a timeout, and
+// cancellation on Ctrl-C.
+#pragma once
+
+#include <offload/host.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+// One verb to run. Arguments are data: the runner passes them as argv entries or shell-quoted.
+struct VerbCall {
+    std::string verb;                        // "create", "exec", ...
+    std::vector<std::string> args;           // as the protocol orders them
+    std::vector<std::string> env;            // extra "NAME=value" for this call
+    uint64_t timeout_ms = 0;
+    const offload_output_sink *stream = nullptr;  // exec: the test's output; else NULL (captured)
+};
+
+struct VerbOutcome {
+    offload_status status = OFFLOAD_ERROR;   // OK: it ran (see exit_code); CANCELLED; ERROR: could not start
+    int exit_code = -1;
+    bool timed_out = false;
+    std::string out;                         // stdout, when not streamed (bounded)
+    std::string err_tail;                    // the last part of stderr, when not streamed
+    std::string start_error;                 // for ERROR
+};
+
+class VerbRunner {
+public:
+    virtual ~VerbRunner() = default;
+    // Whether the verb can be run at all (an inline command may be missing).
+    virtual bool has(const std::string &verb) const = 0;
+    // Thread: any; concurrent calls are fine.
+    virtual VerbOutcome run(const VerbCall &call) const = 0;
+    // "script /path/to/offload-provider-ssh" or "inline commands of [provider]", for messages.
+    virtual std::string origin() const = 0;
+};
+
+// The environment every call gets: the protocol version, the project, the provider's keys.
+struct CallEnvironment {
+    std::vector<std::string> base;           // "NAME=value"
+};
+
+std::unique_ptr<VerbRunner> make_script_runner(const offload_host *host, std::string script,
+                                               std::shared_ptr<const CallEnvironment> env,
+                                               uint64_t kill_grace_ms);
+
+// commands: verb -> command template ("create" -> create_command...).
+std::unique_ptr<VerbRunner> make_inline_runner(const offload_host *host, std::map<std::string, std::string> commands,
+                                               std::shared_ptr<const CallEnvironment> env,
+                                               uint64_t kill_grace_ms);

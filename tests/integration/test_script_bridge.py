@@ -1,0 +1,184 @@
+"""The script bridge: provider scripts (protocol 1) and inline commands, faults included."""
+import os
+import shutil
+import signal
+import subprocess
+import time
+
+from harness import (SOURCE_DIR, ProjectTest, clean_env, install, junit, main, processes_with_env, toml_string,
+                     wait_until)
+
+SCRIPT = SOURCE_DIR / "tests" / "fixtures" / "scripts" / "offload-provider-localdirs"
+
+
+class ScriptBridgeTest(ProjectTest):
+    def setUp(self):
+        super().setUp()
+        self.state = self.project / "state"
+        plugins = self.project / ".offload" / "plugins"
+        plugins.mkdir(parents=True)
+        shutil.copy(SCRIPT, plugins / SCRIPT.name)
+
+    def configure(self, tests=4, run="sh ./t.sh {tests}", parallel=2, provider="", timeout=60, retries=0):
+        ids = "\\n".join(f"t{i}" for i in range(1, tests + 1))
+        self.write({
+            "t.sh": 'echo "$1 ran with greeting=$GREETING prepared=$(cat $OFFLOAD_SANDBOX_HINT 2>/dev/null)"\n'
+                    'case $1 in slow*) sleep 300;; bad*) exit 1;; esac\n',
+            "offload.toml": f"""[offload]
+max_parallel = {parallel}
+test_timeout_secs = {timeout}
+retry_count = {retries}
+[provider]
+type = "localdirs"
+state_dir = "{self.state}"
+{provider}
+[discovery]
+type = "generic"
+discover_command = "printf '{ids}\\n'"
+run_command = {toml_string(run)}
+""",
+        })
+
+    def calls(self, verb=None):
+        lines = (self.state / "calls").read_text().splitlines()
+        return [l for l in lines if verb is None or l.split(" ")[0] == verb]
+
+    def assert_all_destroyed(self):
+        created = {l.split()[1] for l in self.calls("create")}
+        destroyed = {id for l in self.calls("destroy") for id in l.split()[1:]}
+        self.assertEqual({f"sb-{i}" for i in created} - destroyed, set(), "a sandbox was not destroyed")
+        self.assertEqual(list((self.state / "sandboxes").iterdir()), [])
+
+    def test_a_script_in_the_project_plugins_runs_a_suite(self):
+        self.configure(provider='greeting = "hi there"')
+        r = self.run_offload("run")
+        self.assertEqual(r.code, 0, r)
+        self.assertTrue(r.out.endswith("4 passed, 0 failed\n"), r)
+        self.assertEqual(self.calls()[0], "describe ")
+        self.assertEqual(len(self.calls("prepare")), 1)
+        # Sandboxes are made as they are needed: two workers, two sandboxes.
+        self.assertEqual(len(self.calls("create")), 2)
+        log = (self.project / "test-results" / "logs" / "batch-0001.log").read_text()
+        self.assertIn("ran with greeting=hi there", log)
+        self.assert_all_destroyed()
+
+    def test_never_more_sandboxes_than_batches(self):
+        self.configure(tests=1, parallel=8)
+        r = self.run_offload("run")
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(len(self.calls("create")), 1)
+
+    def test_unknown_keys_are_reported_from_the_scripts_own_list(self):
+        self.configure(provider="colour = 3")
+        r = self.run_offload("validate")
+        self.assertEqual(r.code, 0, r)
+        self.assertRegex(r.err, r"offload\.toml:\d+:\d+: warning: \[provider\] colour: unknown key \(script \S+"
+                                r"offload-provider-localdirs does not read it")
+
+    def test_an_infrastructure_failure_reruns_the_batch_elsewhere(self):
+        self.configure(tests=6, provider="infra_exec = 0")
+        r = self.run_offload("run")
+        self.assertEqual(r.code, 0, r)
+        self.assertTrue(r.out.endswith("6 passed, 0 failed\n"), r)
+        self.assertIn("Incidents (1):\n  sandbox 0 failed under batch", r.out)
+        self.assertIn("connection to sb-0 lost", r.out)
+        self.assertEqual({k: v[0] for k, v in junit(self.project / "test-results" / "junit.xml").items()},
+                         {f"t{i}": "passed" for i in range(1, 7)})
+        # The failed sandbox was destroyed at once and replaced.
+        self.assertIn("destroy sb-0", self.calls())
+        self.assertGreaterEqual(len(self.calls("create")), 3)
+        self.assert_all_destroyed()
+
+    def test_create_failures_are_retried_with_backoff(self):
+        self.configure(tests=2, parallel=1, provider="fail_create = 2")
+        r = self.run_offload("run")
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(len(self.calls("create")), 3)
+        self.assertIn("could not be created (attempt 1 of 3)", r.err)
+        self.assertIn("quota exceeded", r.err)
+        # 0.5 s, then 1 s of backoff
+        self.assertGreater(r.seconds, 1.4)
+
+    def test_when_no_sandbox_can_be_created_the_run_ends_with_the_reason(self):
+        self.configure(tests=3, provider="fail_create = 100")
+        r = self.run_offload("run")
+        self.assertEqual(r.code, 1, r)
+        self.assertIn("no sandbox could be created: script", r.out)
+        self.assertIn("`create", r.out)
+        self.assertIn("failed with exit code 1", r.out)
+        self.assertIn("quota exceeded", r.out)
+        self.assertIn("0 passed, 3 failed", r.out)
+
+    def test_a_script_that_does_not_speak_the_protocol_is_refused(self):
+        for reply, message in [("hello world", "has no `protocol` line"),
+                               ("protocol 7", "speaks protocol 7, but this offload's script bridge speaks protocol 1")]:
+            with self.subTest(reply=reply):
+                self.configure(provider=f'describe_reply = "{reply}"')
+                r = self.run_offload("run")
+                self.assertEqual(r.code, 1, r)
+                self.assertIn("offload-provider-localdirs", r.err)
+                self.assertIn(message, r.err)
+
+    def test_a_hanging_call_is_killed_and_reported(self):
+        self.configure(provider='hang_verb = "create"\ncall_timeout_secs = 1')
+        r = self.run_offload("run", timeout=60)
+        self.assertEqual(r.code, 1, r)
+        self.assertIn("did not finish within 1 s and was killed", r.out)
+        self.assertIn("hanging in create", r.out)
+        self.assertLess(r.seconds, 20, r)
+
+    def test_a_timeout_stops_the_remote_command(self):
+        self.configure(tests=1, run="sh ./t.sh slow {tests}", timeout=1)
+        r = self.run_offload("run", timeout=60)
+        self.assertEqual(r.code, 1, r)
+        self.assertIn("timeout", r.out)
+        self.assertIn("stop sb-0", self.calls())
+        self.assert_all_destroyed()
+
+    def test_ctrl_c_destroys_every_sandbox(self):
+        marker = f"OFFLOAD_BRIDGE_MARKER={os.getpid()}-{time.monotonic_ns()}"
+        self.configure(tests=4, run=f"export {marker}; sh ./t.sh slow {{tests}}")
+        process = subprocess.Popen([str(install().offload), "run"], cwd=self.project, env=clean_env(),
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        self.addCleanup(lambda: process.poll() is None and process.kill())
+        self.assertTrue(wait_until(lambda: len(processes_with_env(marker)) >= 2, 15), "batches never started")
+        os.killpg(process.pid, signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+        self.assertEqual(process.returncode, 130, out + err)
+        self.assertTrue(wait_until(lambda: not processes_with_env(marker), 3),
+                        f"remote commands survived: {processes_with_env(marker)}")
+        self.assertEqual(len(self.calls("stop")), 2)
+        self.assert_all_destroyed()
+
+    def test_inline_commands_need_no_script(self):
+        sandboxes = self.project / "inline"
+        self.write({
+            "offload.toml": f"""[provider]
+type = "script"
+create_command = "mkdir -p {sandboxes}/s{{index}} && echo {sandboxes}/s{{index}}"
+exec_command = "cd {sandboxes} && sh -c {{command}}"
+destroy_command = "rm -rf {{sandbox_ids}}"
+work_dir = "{{sandbox_id}}"
+[discovery]
+type = "generic"
+discover_command = "printf 'a\\\\nb\\\\nc\\\\n'"
+run_command = "echo {{tests}} > \\"$(pwd)/ran-$OFFLOAD_BATCH\\""
+""",
+        })
+        r = self.run_offload("run")
+        self.assertEqual(r.code, 0, r)
+        self.assertTrue(r.out.endswith("3 passed, 0 failed\n"), r)
+        self.assertTrue(list(sandboxes.glob("ran-*")), "the commands did not run in the sandbox")
+        self.assertEqual([p.name for p in sandboxes.iterdir() if p.is_dir()], [])
+
+    def test_inline_mode_requires_its_commands(self):
+        self.write({"offload.toml": '[provider]\ntype = "script"\ncreate_command = "echo x"\n'
+                                    '[discovery]\ntype = "generic"\ndiscover_command = "echo a"\n'
+                                    'run_command = "true {tests}"\n'})
+        r = self.run_offload("validate")
+        self.assertEqual(r.code, 1, r)
+        self.assertIn("[provider] exec_command: is required", r.err)
+
+
+if __name__ == "__main__":
+    main()
