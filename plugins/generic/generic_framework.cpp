@@ -23,6 +23,7 @@ struct offload_framework_instance {
     std::string result_file;        // where the command writes JUnit itself; empty: at {result_file}
     bool uses_result_file = false;  // the command writes JUnit (at {result_file} or result_file)
     size_t batch_size = 0;          // 0: no limit
+    int skip_exit_code = -1;        // exit code meaning "skipped" (77 for automake and meson); -1: none
 };
 
 namespace {
@@ -86,6 +87,11 @@ offload_status create(const offload_host *host, const offload_config *config, of
             // The exit code of a batch can only speak for one test.
             instance->batch_size = 1;
         }
+        if (auto code = settings.integer("skip_exit_code")) {
+            if (*code < 1 || *code > 255)
+                settings.fail("skip_exit_code", "must be an exit code from 1 to 255");
+            instance->skip_exit_code = int(*code);
+        }
         *out = instance.release();
         return OFFLOAD_OK;
     });
@@ -106,7 +112,9 @@ void config_template(const offload_text_sink *toml)
                 "# If the tool writes JUnit to a fixed path of its own (relative to where it runs):\n"
                 "# result_file = \"reports/junit.xml\"\n"
                 "# The most tests in one batch (default: no limit with a result file, else 1).\n"
-                "# batch_size = 50\n");
+                "# batch_size = 50\n"
+                "# Without a result file: the exit code that means \"skipped\" (automake and meson use 77).\n"
+                "# skip_exit_code = 77\n");
 }
 
 size_t max_batch_size(const offload_framework_instance *instance) { return instance->batch_size; }
@@ -188,6 +196,9 @@ std::vector<std::string> candidate_ids(const offload_junit_case &c)
     }
     if (!file.empty())
         ids.push_back(file + "::" + name);
+    // meson names a test "project:suite / name" in its JUnit.
+    if (size_t slash = name.rfind(" / "); slash != std::string::npos)
+        ids.push_back(name.substr(slash + 3));
     return ids;
 }
 
@@ -242,13 +253,17 @@ offload_status parse_results(const offload_framework_instance *instance, const o
         }
         if (run->timed_out)
             return OFFLOAD_OK;
-        bool passed = run->exit_code == 0;
-        std::string message = passed ? "" : "exit code " + std::to_string(run->exit_code);
+        offload_outcome outcome = run->exit_code == 0                            ? OFFLOAD_OUTCOME_PASSED
+                                  : run->exit_code == instance->skip_exit_code ? OFFLOAD_OUTCOME_SKIPPED
+                                                                               : OFFLOAD_OUTCOME_FAILED;
+        std::string message = outcome == OFFLOAD_OUTCOME_PASSED ? ""
+                              : outcome == OFFLOAD_OUTCOME_SKIPPED
+                                  ? "skipped (exit code " + std::to_string(run->exit_code) + ")"
+                                  : "exit code " + std::to_string(run->exit_code);
         double duration = double(run->duration_ms) / 1000.0 / double(std::max<size_t>(1, run->test_count));
         for (size_t i = 0; i < run->test_count; ++i) {
-            offload_test_result result{sizeof(offload_test_result), run->test_ids[i],
-                                       passed ? OFFLOAD_OUTCOME_PASSED : OFFLOAD_OUTCOME_FAILED, duration,
-                                       message.c_str(), passed ? nullptr : tail.c_str()};
+            offload_test_result result{sizeof(offload_test_result), run->test_ids[i], outcome, duration,
+                                       message.c_str(), outcome == OFFLOAD_OUTCOME_PASSED ? nullptr : tail.c_str()};
             results->report(results->context, &result);
         }
         return OFFLOAD_OK;

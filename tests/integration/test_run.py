@@ -142,6 +142,16 @@ class RunTest(ProjectTest):
         self.assertEqual(case.find("failure").get("message"), "exit code 7")
         self.assertEqual(len(case.findall("rerunFailure")), 2)
 
+    def test_skip_exit_code_marks_a_test_skipped(self):
+        self.write({"offload.toml": generic_config("printf 'runs\\nskips\\n'",
+                                                   '[ {tests} = skips ] && exit 77; exit 0',
+                                                   discovery_extra="skip_exit_code = 77")})
+        r = self.run_offload("run")
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("1 passed, 0 failed, 0 not run, 1 skipped", r.out)
+        outcomes = {k: v[0] for k, v in junit(self.project / "test-results" / "junit.xml").items()}
+        self.assertEqual(outcomes, {"runs": "passed", "skips": "skipped"})
+
     def test_retries_flag_overrides_the_config(self):
         self.write({"offload.toml": generic_config("echo t", ": {tests}; exit 1", retries=0)})
         r = self.run_offload("run", "--retries", "1")
