@@ -2,9 +2,11 @@
 #include "cli/commands.hpp"
 
 #include "report/junit_writer.hpp"
+#include "history/history.hpp"
 #include "report/summary.hpp"
 #include "runner/discovery.hpp"
 #include "runner/runner.hpp"
+#include "scheduler/estimates.hpp"
 #include "util/json.hpp"
 #include "util/log.hpp"
 
@@ -34,6 +36,21 @@ void remove_old_batch_logs(const std::filesystem::path &dir)
             std::filesystem::remove(entry.path(), error);
 }
 
+// Adds this run's durations: of every test that ran to an outcome (its last attempt), and of
+// every batch's fixed cost.
+void save_history(History &history, const RunOutcome &outcome, const std::filesystem::path &file)
+{
+    for (const TestReport &test : outcome.report.tests)
+        if (!test.attempts.empty() && test.attempts.back().duration_secs >= 0 &&
+            test.attempts.back().outcome != Outcome::NotRun)
+            history.record_test(test.id, test.attempts.back().duration_secs);
+    for (double overhead : outcome.batch_overheads)
+        history.record_batch_overhead(overhead);
+    std::string error;
+    if (!history.save(file, error))
+        log::warning("the timing history was not saved: " + error);
+}
+
 } // namespace
 
 int command_run(const GlobalOptions &global, const RunCommandOptions &options)
@@ -45,16 +62,32 @@ int command_run(const GlobalOptions &global, const RunCommandOptions &options)
 
     std::vector<DiscoveredTest> tests = discover_tests(framework, settings.project_dir, batch_timeout(settings));
 
+    History history;
+    if (settings.history) {
+        std::string warning;
+        history = History::load(settings.history_file, warning);
+        if (!warning.empty())
+            log::warning(warning);
+    }
+
     RunOptions run_options;
     run_options.parallel = options.parallel.value_or(settings.max_parallel);
     run_options.batch_timeout = batch_timeout(settings);
     run_options.retries = options.retries.value_or(settings.retry_count);
     run_options.output_dir = settings.output_dir;
+    std::vector<TestReport> reports;
+    for (const DiscoveredTest &test : tests)
+        reports.push_back({test.id, test.file, {}, {}});
+    run_options.estimated_secs = estimate_durations(reports, history);
+    run_options.batch_overhead_secs = history.batch_overhead_secs().value_or(0);
     remove_old_batch_logs(settings.output_dir / "logs");
 
     provider.prepare(settings.project_dir.string(), run_options.parallel);
     Runner runner(run_options, framework, provider, tests);
     RunOutcome outcome = runner.run();
+
+    if (settings.history)
+        save_history(history, outcome, settings.history_file);
 
     std::filesystem::path junit_file;
     if (settings.junit) {

@@ -205,10 +205,11 @@ std::unique_ptr<Settings> load_settings(const fs::path &file, Diagnostics &diagn
 
     for (const auto &[key, node] : document) {
         std::string_view section = key.str();
-        if (section != "offload" && section != "report" && section != "provider" && section != "discovery")
+        if (section != "offload" && section != "report" && section != "history" && section != "provider" &&
+            section != "discovery")
             diagnostics.warning(location_of(key, name),
                                 fmt::format("unknown section [{}] is ignored (offload reads [offload], "
-                                            "[report], [provider] and [discovery])",
+                                            "[report], [history], [provider] and [discovery])",
                                             section));
     }
 
@@ -225,6 +226,11 @@ std::unique_ptr<Settings> load_settings(const fs::path &file, Diagnostics &diagn
     settings->output_dir = resolve(settings->project_dir, report.string("output_dir").value_or("test-results"));
     settings->junit = report.boolean("junit").value_or(true);
     settings->junit_file = resolve(settings->output_dir, report.string("junit_file").value_or("junit.xml"));
+
+    SectionReader history(document, "history", {"enabled", "path"}, name, diagnostics);
+    settings->history = history.boolean("enabled").value_or(true);
+    settings->history_file =
+        resolve(settings->project_dir, history.string("path").value_or(".offload/history"));
 
     for (const char *section : {"provider", "discovery"}) {
         SectionReader plugin(document, section, {}, name, diagnostics);
@@ -263,9 +269,13 @@ std::string describe_settings(const Settings &settings)
         {"junit", settings.junit},
         {"junit_file", settings.junit_file.string()},
     };
+    toml::table history{
+        {"enabled", settings.history},
+        {"path", settings.history_file.string()},
+    };
     std::ostringstream out;
     out << "# " << settings.config_file.string() << ", with defaults filled in\n";
-    out << "[offload]\n" << offload << "\n\n[report]\n" << report << "\n";
+    out << "[offload]\n" << offload << "\n\n[report]\n" << report << "\n\n[history]\n" << history << "\n";
     if (settings.provider_table)
         out << "\n[provider]\n" << *settings.provider_table << "\n";
     if (settings.discovery_table)

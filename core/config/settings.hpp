@@ -28,6 +28,10 @@ struct Settings {
     bool junit = true;
     std::filesystem::path junit_file;     // absolute (relative values are inside output_dir)
 
+    // [history]
+    bool history = true;                  // read and write the timing history
+    std::filesystem::path history_file;   // absolute
+
     // [provider] and [discovery]: `type` plus the plugin's own keys.
     std::string provider_type;
     std::string framework_type;

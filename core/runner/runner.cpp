@@ -82,8 +82,11 @@ Runner::Runner(RunOptions options, const FrameworkInstance &framework, ProviderI
         report.file = test.file;
         m_outcome.report.tests.push_back(std::move(report));
     }
-    for (std::vector<size_t> &tests_of_batch :
-         make_batches(tests.size(), m_options.parallel, framework.max_batch_size())) {
+    std::vector<double> estimates = m_options.estimated_secs;
+    if (estimates.size() != tests.size())
+        estimates.assign(tests.size(), 1.0);
+    for (std::vector<size_t> &tests_of_batch : plan_batches(estimates, m_options.parallel, framework.max_batch_size(),
+                                                            m_options.batch_overhead_secs)) {
         Batch batch;
         batch.number = m_next_batch_number++;
         batch.tests = std::move(tests_of_batch);
@@ -293,6 +296,7 @@ Runner::BatchEnd Runner::run_batch(const Batch &batch, unsigned worker, Sandbox 
         log::warning(fmt::format("batch {}: the {} framework could not read the results: {}", batch.number,
                                  m_framework.plugin().id, error));
     }
+    note_batch_overhead(facts, results);
     settle_batch(batch, worker, sandbox.index(), results, facts,
                  std::chrono::duration<double>(m_options.batch_timeout).count());
     return BatchEnd::Done;
@@ -382,6 +386,20 @@ void Runner::settle_batch(const Batch &batch, unsigned worker, unsigned sandbox,
         log::warning(fmt::format("batch {} timed out; its {} unfinished tests run again one by one", batch.number,
                                  unfinished.size()));
     print_progress();
+}
+
+void Runner::note_batch_overhead(const BatchRunFacts &facts, const std::vector<ReportedResult> &results)
+{
+    if (facts.timed_out || results.size() != facts.test_ids->size())
+        return;
+    double tests = 0;
+    for (const ReportedResult &result : results) {
+        if (result.duration_secs < 0)
+            return;
+        tests += result.duration_secs;
+    }
+    std::lock_guard lock(m_mutex);
+    m_outcome.batch_overheads.push_back(std::max(0.0, double(facts.duration_ms) / 1000.0 - tests));
 }
 
 void Runner::note_incident(std::string text)

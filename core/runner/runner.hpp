@@ -21,6 +21,8 @@ struct RunOptions {
     std::chrono::milliseconds batch_timeout{0};  // 0: none
     unsigned retries = 0;                        // extra attempts for a failed test
     std::filesystem::path output_dir;            // batch logs go to output_dir/logs
+    std::vector<double> estimated_secs;          // per test, for planning; empty: all alike
+    double batch_overhead_secs = 0;              // fixed cost of one batch, for planning
 };
 
 struct RunOutcome {
@@ -29,6 +31,8 @@ struct RunOutcome {
     size_t batches_run = 0;
     unsigned sandboxes_created = 0;
     std::vector<std::string> incidents;          // sandbox failures and the like, for the summary
+    // Per batch whose tests all reported a duration: its wall time minus theirs, in seconds.
+    std::vector<double> batch_overheads;
 };
 
 class Runner {
@@ -52,6 +56,7 @@ private:
     // Counts a test whose final outcome is known. Caller holds m_mutex.
     void settle(Outcome outcome);
     void note_incident(std::string text);
+    void note_batch_overhead(const BatchRunFacts &facts, const std::vector<ReportedResult> &results);
     void print_progress();
 
     RunOptions m_options;

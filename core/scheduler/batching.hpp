@@ -6,11 +6,18 @@
 
 namespace offload {
 
-// Splits tests 0..count-1, in order, into batches for `parallel` sandboxes pulling from one queue.
-// Guided self-scheduling: each batch takes ceil(remaining / (2 * parallel)) tests, so the first
-// batches are large enough to amortize the fixed cost of a batch and the last ones are small
-// enough that all sandboxes finish at nearly the same time. No batch holds more than
-// max_batch_size tests (0: no limit). Consecutive tests stay together (same file, same fixtures).
-std::vector<std::vector<size_t>> make_batches(size_t count, unsigned parallel, size_t max_batch_size);
+// Plans the batches for `parallel` sandboxes pulling from one queue, from each test's estimated
+// duration in seconds (estimated_secs[i] for test i; all equal when nothing is known).
+// - Longest first: tests are taken in order of decreasing estimate (ties keep their order, so
+//   with equal estimates consecutive tests - same file, same fixtures - stay together), so the
+//   long tests start early and the short ones fill the tail.
+// - Guided sizes: each batch gets about a 1/(2 * parallel) share of the estimated work still
+//   unplanned, so early batches are large and the last ones small, and every sandbox finishes at
+//   nearly the same time; but never less than 4 batch overheads' worth of work (except for the
+//   very end), so the fixed cost of a batch stays amortized.
+// - No batch holds more than max_batch_size tests (0: no limit).
+// Returns test indices per batch, in the order they should be queued.
+std::vector<std::vector<size_t>> plan_batches(const std::vector<double> &estimated_secs, unsigned parallel,
+                                              size_t max_batch_size, double batch_overhead_secs);
 
 } // namespace offload

@@ -152,6 +152,28 @@ class RunTest(ProjectTest):
         outcomes = {k: v[0] for k, v in junit(self.project / "test-results" / "junit.xml").items()}
         self.assertEqual(outcomes, {"runs": "passed", "skips": "skipped"})
 
+    def test_history_puts_the_longest_test_first(self):
+        self.write({
+            "offload.toml": generic_config("printf 'a\\nb\\nc\\nd\\nslow\\n'",
+                                           "echo running {tests}; [ {tests} = slow ] && sleep 1.5; exit 0"),
+        })
+        r = self.run_offload("run")
+        self.assertEqual(r.code, 0, r)
+        first = (self.project / "test-results" / "logs" / "batch-0001.log").read_text()
+        self.assertNotIn("running slow", first)
+        history = (self.project / ".offload" / "history").read_text()
+        self.assertRegex(history, r"\nt\t1\.5\d+\t1\t1\tslow\n")
+        r = self.run_offload("run")
+        self.assertEqual(r.code, 0, r)
+        first = (self.project / "test-results" / "logs" / "batch-0001.log").read_text()
+        self.assertEqual(first, "running slow\n")
+
+    def test_history_can_be_switched_off(self):
+        self.write({"offload.toml": generic_config("echo t", "true {tests}") + "[history]\nenabled = false\n"})
+        r = self.run_offload("run")
+        self.assertEqual(r.code, 0, r)
+        self.assertFalse((self.project / ".offload" / "history").exists())
+
     def test_retries_flag_overrides_the_config(self):
         self.write({"offload.toml": generic_config("echo t", ": {tests}; exit 1", retries=0)})
         r = self.run_offload("run", "--retries", "1")

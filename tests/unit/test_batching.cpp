@@ -2,53 +2,91 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <numeric>
 
-using offload::make_batches;
+using offload::plan_batches;
 
 namespace {
 
-// Every test exactly once, in order.
+std::vector<double> equal(size_t count) { return std::vector<double>(count, 1.0); }
+
+// Every test exactly once.
 void check_cover(const std::vector<std::vector<size_t>> &batches, size_t count)
 {
-    size_t expected = 0;
-    for (const auto &batch : batches)
-        for (size_t test : batch)
-            CHECK(test == expected++);
-    CHECK(expected == count);
+    std::vector<size_t> all;
+    for (const auto &batch : batches) {
+        CHECK_FALSE(batch.empty());
+        all.insert(all.end(), batch.begin(), batch.end());
+    }
+    std::sort(all.begin(), all.end());
+    std::vector<size_t> expected(count);
+    std::iota(expected.begin(), expected.end(), size_t{0});
+    CHECK(all == expected);
+}
+
+double secs_of(const std::vector<size_t> &batch, const std::vector<double> &secs)
+{
+    double total = 0;
+    for (size_t test : batch)
+        total += secs[test];
+    return total;
 }
 
 } // namespace
 
-TEST_CASE("every test lands in exactly one batch, in order")
+TEST_CASE("every test lands in exactly one batch")
 {
     for (size_t count : {1u, 2u, 7u, 100u, 1001u}) {
         for (unsigned parallel : {1u, 2u, 8u}) {
             CAPTURE(count);
             CAPTURE(parallel);
-            check_cover(make_batches(count, parallel, 0), count);
+            check_cover(plan_batches(equal(count), parallel, 0, 0), count);
         }
     }
-    CHECK(make_batches(0, 4, 0).empty());
+    CHECK(plan_batches({}, 4, 0, 0).empty());
 }
 
-TEST_CASE("batches shrink toward the tail so sandboxes finish together")
+TEST_CASE("without history, consecutive tests stay together and batches shrink toward the tail")
 {
-    auto batches = make_batches(1000, 4, 0);
+    auto batches = plan_batches(equal(1000), 4, 0, 0);
     CHECK(batches.front().size() == 125);   // 1000 / (2 * 4)
+    CHECK(batches.front().front() == 0);
+    CHECK(batches.front().back() == 124);   // in discovery order
     CHECK(batches.back().size() == 1);
     for (size_t i = 1; i < batches.size(); ++i)
         CHECK(batches[i].size() <= batches[i - 1].size());
-    // Enough batches that every sandbox has work, few enough to amortize per-batch cost.
     CHECK(batches.size() >= 8);
     CHECK(batches.size() < 100);
 }
 
+TEST_CASE("with history, the longest tests go first and the short ones fill the tail")
+{
+    std::vector<double> secs = {0.1, 8.0, 0.2, 5.0, 0.1, 0.3, 6.0, 0.1};
+    auto batches = plan_batches(secs, 2, 0, 0);
+    check_cover(batches, secs.size());
+    CHECK(batches[0] == std::vector<size_t>{1});   // 8 s alone: larger than a share
+    CHECK(batches[1] == std::vector<size_t>{6});
+    CHECK(secs_of(batches.back(), secs) <= 0.3 + 1e-9);
+    for (size_t i = 1; i < batches.size(); ++i)
+        CHECK(secs_of(batches[i], secs) <= secs_of(batches[i - 1], secs) + 1e-9);
+}
+
+TEST_CASE("batch overhead keeps batches from getting too small to pay for themselves")
+{
+    auto without = plan_batches(equal(200), 4, 0, 0);
+    auto with = plan_batches(equal(200), 4, 0, 5.0);   // 5 s per batch: at least 20 tests of 1 s each
+    check_cover(with, 200);
+    CHECK(with.size() < without.size());
+    for (size_t i = 0; i + 1 < with.size(); ++i)
+        CHECK(with[i].size() >= 20);
+}
+
 TEST_CASE("max_batch_size caps every batch")
 {
-    auto batches = make_batches(50, 2, 1);
+    auto batches = plan_batches(equal(50), 2, 1, 0);
     CHECK(batches.size() == 50);
-    batches = make_batches(100, 1, 7);
+    batches = plan_batches(equal(100), 1, 7, 0);
     for (const auto &batch : batches)
         CHECK(batch.size() <= 7);
     check_cover(batches, 100);

@@ -1,0 +1,296 @@
+#include "history/history.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <sstream>
+#include <sys/file.h>
+#include <unistd.h>
+
+namespace offload {
+
+namespace {
+
+constexpr const char *header = "offload-history 1";
+constexpr double weight_of_new_sample = 0.3;
+
+// Ids may hold any byte but NUL: tab, newline and backslash are escaped.
+std::string escape(const std::string &id)
+{
+    std::string out;
+    out.reserve(id.size());
+    for (char c : id) {
+        switch (c) {
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\t': out += "\\t"; break;
+        case '\r': out += "\\r"; break;
+        default: out += c;
+        }
+    }
+    return out;
+}
+
+std::optional<std::string> unescape(std::string_view text)
+{
+    std::string out;
+    out.reserve(text.size());
+    for (size_t i = 0; i < text.size(); ++i) {
+        if (text[i] != '\\') {
+            out += text[i];
+            continue;
+        }
+        if (++i == text.size())
+            return std::nullopt;
+        switch (text[i]) {
+        case '\\': out += '\\'; break;
+        case 'n': out += '\n'; break;
+        case 't': out += '\t'; break;
+        case 'r': out += '\r'; break;
+        default: return std::nullopt;
+        }
+    }
+    return out;
+}
+
+bool parse_number(std::string_view text, double &value)
+{
+    std::string copy(text);
+    char *end = nullptr;
+    errno = 0;
+    value = std::strtod(copy.c_str(), &end);
+    return !copy.empty() && end == copy.c_str() + copy.size() && errno == 0 && std::isfinite(value) && value >= 0;
+}
+
+bool parse_integer(std::string_view text, uint64_t &value)
+{
+    if (text.empty() || text.size() > 19)
+        return false;
+    value = 0;
+    for (char c : text) {
+        if (c < '0' || c > '9')
+            return false;
+        value = value * 10 + uint64_t(c - '0');
+    }
+    return true;
+}
+
+std::vector<std::string_view> split_tabs(std::string_view line, size_t max_fields)
+{
+    std::vector<std::string_view> fields;
+    while (fields.size() + 1 < max_fields) {
+        size_t tab = line.find('\t');
+        if (tab == std::string_view::npos)
+            break;
+        fields.push_back(line.substr(0, tab));
+        line.remove_prefix(tab + 1);
+    }
+    fields.push_back(line);
+    return fields;
+}
+
+// An exclusive lock on path for the lifetime of the object; waits for other runs.
+class FileLock {
+public:
+    explicit FileLock(const std::filesystem::path &path)
+    {
+        m_fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (m_fd >= 0 && ::flock(m_fd, LOCK_EX) != 0) {
+            ::close(m_fd);
+            m_fd = -1;
+        }
+    }
+    ~FileLock()
+    {
+        if (m_fd >= 0)
+            ::close(m_fd);
+    }
+    bool locked() const { return m_fd >= 0; }
+
+private:
+    int m_fd = -1;
+};
+
+} // namespace
+
+std::optional<History> History::parse(const std::string &text, std::string &error)
+{
+    History history;
+    std::string_view rest = text;
+    size_t line_number = 0;
+    auto next_line = [&](std::string_view &line) {
+        if (rest.empty())
+            return false;
+        size_t end = rest.find('\n');
+        line = rest.substr(0, end);
+        rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+        ++line_number;
+        return true;
+    };
+    std::string_view line;
+    if (!next_line(line) || line != header) {
+        error = "it does not start with \"" + std::string(header) + "\"";
+        return std::nullopt;
+    }
+    while (next_line(line)) {
+        if (line.empty())
+            continue;
+        auto fields = split_tabs(line, 5);
+        bool ok = true;
+        if (fields[0] == "run" && fields.size() == 2) {
+            ok = parse_integer(fields[1], history.m_run);
+        } else if (fields[0] == "overhead" && fields.size() == 2) {
+            double value = 0;
+            ok = parse_number(fields[1], value);
+            history.m_overheads.push_back(value);
+        } else if (fields[0] == "t" && fields.size() == 5) {
+            Entry entry;
+            uint64_t samples = 0;
+            auto id = unescape(fields[4]);
+            ok = parse_number(fields[1], entry.mean_secs) && parse_integer(fields[2], samples) &&
+                 parse_integer(fields[3], entry.last_run) && id && !id->empty();
+            entry.samples = uint32_t(std::min<uint64_t>(samples, UINT32_MAX));
+            if (ok)
+                history.m_tests[*id] = entry;
+        } else {
+            ok = false;
+        }
+        if (!ok) {
+            error = fmt::format("line {} is not valid", line_number);
+            return std::nullopt;
+        }
+    }
+    return history;
+}
+
+History History::load(const std::filesystem::path &path, std::string &warning)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        return History();   // no history yet
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string error;
+    std::optional<History> history = parse(text.str(), error);
+    if (!history) {
+        warning = fmt::format("ignoring the timing history {}: {}; it will be rewritten", path.string(), error);
+        return History();
+    }
+    return std::move(*history);
+}
+
+const History::Entry *History::find(const std::string &id) const
+{
+    auto found = m_tests.find(id);
+    return found == m_tests.end() ? nullptr : &found->second;
+}
+
+std::optional<double> History::batch_overhead_secs() const
+{
+    if (m_overheads.empty())
+        return std::nullopt;
+    std::vector<double> sorted = m_overheads;
+    std::nth_element(sorted.begin(), sorted.begin() + std::ptrdiff_t(sorted.size() / 2), sorted.end());
+    return sorted[sorted.size() / 2];
+}
+
+void History::record_test(const std::string &id, double secs)
+{
+    if (std::isfinite(secs) && secs >= 0)
+        m_new_tests.emplace_back(id, secs);
+}
+
+void History::record_batch_overhead(double secs)
+{
+    if (std::isfinite(secs) && secs >= 0)
+        m_new_overheads.push_back(secs);
+}
+
+void History::apply(const History &run)
+{
+    ++m_run;
+    for (const auto &[id, secs] : run.m_new_tests) {
+        Entry &entry = m_tests[id];
+        entry.mean_secs = entry.samples == 0 ? secs
+                                             : (1 - weight_of_new_sample) * entry.mean_secs + weight_of_new_sample * secs;
+        entry.samples = entry.samples == UINT32_MAX ? entry.samples : entry.samples + 1;
+        entry.last_run = m_run;
+    }
+    m_overheads.insert(m_overheads.end(), run.m_new_overheads.begin(), run.m_new_overheads.end());
+    prune();
+}
+
+void History::prune()
+{
+    if (m_overheads.size() > max_overhead_samples)
+        m_overheads.erase(m_overheads.begin(), m_overheads.end() - std::ptrdiff_t(max_overhead_samples));
+    for (auto it = m_tests.begin(); it != m_tests.end();)
+        it = m_run - it->second.last_run > forget_after_runs ? m_tests.erase(it) : std::next(it);
+    if (m_tests.size() <= max_tests)
+        return;
+    // Too many: keep the most recently seen.
+    std::vector<std::pair<uint64_t, std::string>> by_age;
+    for (const auto &[id, entry] : m_tests)
+        by_age.emplace_back(entry.last_run, id);
+    std::nth_element(by_age.begin(), by_age.begin() + std::ptrdiff_t(by_age.size() - max_tests), by_age.end());
+    for (size_t i = 0; i < by_age.size() - max_tests; ++i)
+        m_tests.erase(by_age[i].second);
+}
+
+std::string History::serialize() const
+{
+    std::string out = std::string(header) + "\n";
+    out += fmt::format("run\t{}\n", m_run);
+    for (double overhead : m_overheads)
+        out += fmt::format("overhead\t{:.6f}\n", overhead);
+    std::vector<const std::pair<const std::string, Entry> *> sorted;
+    sorted.reserve(m_tests.size());
+    for (const auto &entry : m_tests)
+        sorted.push_back(&entry);
+    std::sort(sorted.begin(), sorted.end(), [](auto *a, auto *b) { return a->first < b->first; });
+    for (const auto *entry : sorted)
+        out += fmt::format("t\t{:.6f}\t{}\t{}\t{}\n", entry->second.mean_secs, entry->second.samples,
+                           entry->second.last_run, escape(entry->first));
+    return out;
+}
+
+bool History::save(const std::filesystem::path &path, std::string &error) const
+{
+    std::error_code code;
+    std::filesystem::create_directories(path.parent_path(), code);
+    FileLock lock(path.string() + ".lock");
+    if (!lock.locked()) {
+        error = fmt::format("cannot lock {}.lock: {}", path.string(), std::strerror(errno));
+        return false;
+    }
+    // Another run may have saved since this one loaded: merge into what is on disk now.
+    std::string ignored;
+    History merged = load(path, ignored);
+    merged.apply(*this);
+    std::string text = merged.serialize();
+
+    std::string temporary = path.string() + ".tmp";
+    std::FILE *out = std::fopen(temporary.c_str(), "wbe");
+    if (!out) {
+        error = fmt::format("cannot write {}: {}", temporary, std::strerror(errno));
+        return false;
+    }
+    bool written = std::fwrite(text.data(), 1, text.size(), out) == text.size();
+    written = std::fflush(out) == 0 && written;
+    written = ::fsync(::fileno(out)) == 0 && written;
+    written = std::fclose(out) == 0 && written;
+    if (!written || std::rename(temporary.c_str(), path.c_str()) != 0) {
+        error = fmt::format("cannot write {}: {}", path.string(), std::strerror(errno));
+        std::remove(temporary.c_str());
+        return false;
+    }
+    return true;
+}
+
+} // namespace offload

@@ -1,0 +1,71 @@
+// Timing history: what each test took in earlier runs, and what a batch costs beyond its tests.
+// The scheduler turns it into estimates; the runner adds this run's numbers at the end.
+//
+// On disk (default .offload/history): a versioned text file, one test per line, written
+// atomically under a lock and merged with what is there, so concurrent runs lose nothing. A
+// missing file is an empty history; a corrupt one is reported and replaced. Tests not seen for
+// `forget_after_runs` runs are dropped (renamed and removed tests), and the file never holds more
+// than `max_tests` entries.
+#pragma once
+
+#include "results/test_result.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace offload {
+
+class History {
+public:
+    static constexpr uint64_t forget_after_runs = 50;
+    static constexpr size_t max_tests = 500000;
+    static constexpr size_t max_overhead_samples = 64;
+
+    struct Entry {
+        double mean_secs = 0;     // exponentially weighted: recent runs count most
+        uint32_t samples = 0;
+        uint64_t last_run = 0;    // run number when it last ran
+    };
+
+    // Reads path. Never throws: a file that cannot be read or parsed gives an empty history, and
+    // warning says why.
+    static History load(const std::filesystem::path &path, std::string &warning);
+    // Parses the file format; nullopt when it is not a history file of this version.
+    static std::optional<History> parse(const std::string &text, std::string &error);
+
+    const Entry *find(const std::string &id) const;
+    size_t size() const { return m_tests.size(); }
+    uint64_t runs() const { return m_run; }
+
+    // The fixed cost of one batch beyond its tests (process start, interpreter import, sandbox
+    // exec): the median of recent measurements; nullopt before the first.
+    std::optional<double> batch_overhead_secs() const;
+
+    // This run's numbers; applied to the file by save().
+    void record_test(const std::string &id, double secs);
+    void record_batch_overhead(double secs);
+
+    // Merges this run's numbers into the file at path under a lock (path + ".lock") and writes
+    // it atomically. Returns false with error set when it cannot.
+    bool save(const std::filesystem::path &path, std::string &error) const;
+
+    std::string serialize() const;
+
+private:
+    // Applies other's recorded numbers (this run's) on top of this history as the next run.
+    void apply(const History &run);
+    void prune();
+
+    std::unordered_map<std::string, Entry> m_tests;
+    std::vector<double> m_overheads;       // most recent last
+    uint64_t m_run = 0;                    // runs recorded so far
+    // This run's measurements, not yet merged.
+    std::vector<std::pair<std::string, double>> m_new_tests;
+    std::vector<double> m_new_overheads;
+};
+
+} // namespace offload

@@ -1,0 +1,151 @@
+#include "history/history.hpp"
+#include "scheduler/estimates.hpp"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+using offload::History;
+
+namespace {
+
+struct TempDir {
+    fs::path path = fs::temp_directory_path() / ("offload-history-" + std::to_string(getpid()) + "-" +
+                                                 std::to_string(counter++));
+    TempDir() { fs::create_directories(path); }
+    ~TempDir() { fs::remove_all(path); }
+    static inline int counter = 0;
+};
+
+History saved_and_loaded(const History &run, const fs::path &file)
+{
+    std::string error, warning;
+    REQUIRE(run.save(file, error));
+    History loaded = History::load(file, warning);
+    CHECK(warning.empty());
+    return loaded;
+}
+
+} // namespace
+
+TEST_CASE("a missing file is an empty history")
+{
+    std::string warning;
+    History history = History::load("/nonexistent/offload/history", warning);
+    CHECK(history.size() == 0);
+    CHECK(warning.empty());
+    CHECK_FALSE(history.batch_overhead_secs());
+}
+
+TEST_CASE("durations and overheads survive a save, ids of any bytes included")
+{
+    TempDir dir;
+    History run;
+    run.record_test("plain", 1.5);
+    run.record_test("tab\there\nnewline\\back", 0.25);
+    run.record_test("ünï ✓ [param]", 3);
+    run.record_batch_overhead(0.3);
+    run.record_batch_overhead(0.1);
+    run.record_batch_overhead(0.2);
+    History loaded = saved_and_loaded(run, dir.path / "history");
+    REQUIRE(loaded.find("plain"));
+    CHECK(loaded.find("plain")->mean_secs == doctest::Approx(1.5));
+    REQUIRE(loaded.find("tab\there\nnewline\\back"));
+    CHECK(loaded.find("ünï ✓ [param]")->mean_secs == doctest::Approx(3));
+    CHECK(*loaded.batch_overhead_secs() == doctest::Approx(0.2));
+    CHECK(loaded.runs() == 1);
+}
+
+TEST_CASE("later runs weigh in, and concurrent saves lose nothing")
+{
+    TempDir dir;
+    fs::path file = dir.path / "history";
+    History first;
+    first.record_test("t", 10);
+    saved_and_loaded(first, file);
+    std::vector<std::thread> runs;
+    for (int i = 0; i < 8; ++i)
+        runs.emplace_back([&, i] {
+            std::string warning, error;
+            History run = History::load(file, warning);
+            run.record_test("only-" + std::to_string(i), 1);
+            run.record_test("t", 0);
+            CHECK(run.save(file, error));
+        });
+    for (auto &thread : runs)
+        thread.join();
+    std::string warning;
+    History merged = History::load(file, warning);
+    CHECK(merged.runs() == 9);
+    for (int i = 0; i < 8; ++i)
+        CHECK(merged.find("only-" + std::to_string(i)));
+    // Each run moved the mean 30% of the way to 0.
+    CHECK(merged.find("t")->mean_secs < 10 * 0.7 * 0.7);
+    CHECK(merged.find("t")->samples == 9);
+}
+
+TEST_CASE("tests not seen for a long time are forgotten")
+{
+    TempDir dir;
+    fs::path file = dir.path / "history";
+    History first;
+    first.record_test("renamed-away", 1);
+    first.record_test("stays", 1);
+    saved_and_loaded(first, file);
+    for (uint64_t i = 0; i < History::forget_after_runs + 1; ++i) {
+        std::string warning, error;
+        History run = History::load(file, warning);
+        run.record_test("stays", 1);
+        REQUIRE(run.save(file, error));
+    }
+    std::string warning;
+    History history = History::load(file, warning);
+    CHECK(history.find("stays"));
+    CHECK_FALSE(history.find("renamed-away"));
+}
+
+TEST_CASE("a corrupt file is reported and replaced, never trusted")
+{
+    TempDir dir;
+    fs::path file = dir.path / "history";
+    for (const char *text : {"garbage\n", "offload-history 1\nt\tnot-a-number\t1\t1\tid\n",
+                             "offload-history 1\nt\t-1\t1\t1\tid\n", "offload-history 1\nt\t1\t1\t1\tbad\\q\n",
+                             "offload-history 99\n", ""}) {
+        CAPTURE(text);
+        std::ofstream(file) << text;
+        std::string warning;
+        History history = History::load(file, warning);
+        CHECK(history.size() == 0);
+        if (*text)
+            CHECK(warning.find("ignoring the timing history") != std::string::npos);
+    }
+    History run;
+    run.record_test("fresh", 2);
+    History loaded = saved_and_loaded(run, file);
+    CHECK(loaded.find("fresh"));
+}
+
+TEST_CASE("estimates: own history, else the file's median, else everyone's, else the fallback")
+{
+    std::string error;
+    auto parsed = History::parse("offload-history 1\nrun\t1\n"
+                                 "t\t4.000000\t1\t1\ta.py::one\nt\t6.000000\t1\t1\ta.py::two\n"
+                                 "t\t1.000000\t1\t1\tb.py::one\n",
+                                 error);
+    REQUIRE(parsed);
+    History history = *parsed;
+    std::vector<offload::TestReport> tests = {
+        {"a.py::one", "a.py", {}, {}}, {"a.py::two", "a.py", {}, {}}, {"a.py::new", "a.py", {}, {}},
+        {"c.py::new", "c.py", {}, {}}, {"b.py::one", "b.py", {}, {}}};
+    auto estimates = offload::estimate_durations(tests, history);
+    CHECK(estimates[0] == doctest::Approx(4));
+    CHECK(estimates[1] == doctest::Approx(6));
+    CHECK(estimates[2] == doctest::Approx(6));   // median of a.py's {4, 6}: the upper middle
+    CHECK(estimates[3] == doctest::Approx(4));   // median of {4, 6, 1}
+    CHECK(estimates[4] == doctest::Approx(1));
+    CHECK(offload::estimate_durations(tests, History(), 1.0) == std::vector<double>(5, 1.0));
+}
