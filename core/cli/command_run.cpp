@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <regex>
 
@@ -79,6 +80,10 @@ int command_run(const GlobalOptions &global, const RunCommandOptions &options)
     for (const DiscoveredTest &test : tests)
         reports.push_back({test.id, test.file, {}, {}});
     run_options.estimated_secs = estimate_durations(reports, history);
+    run_options.estimates_known = std::any_of(tests.begin(), tests.end(),
+                                              [&](const DiscoveredTest &test) { return history.find(test.id); });
+    // Duplicates cost little where sandboxes are local processes; elsewhere they may cost money.
+    run_options.tail_hedging = settings.tail_hedging.value_or(provider.plugin().id == "process");
     run_options.batch_overhead_secs = history.batch_overhead_secs().value_or(0);
     remove_old_batch_logs(settings.output_dir / "logs");
 

@@ -214,13 +214,15 @@ std::unique_ptr<Settings> load_settings(const fs::path &file, Diagnostics &diagn
     }
 
     SectionReader offload(document, "offload",
-                          {"max_parallel", "test_timeout_secs", "retry_count", "plugin_paths"}, name, diagnostics);
+                          {"max_parallel", "test_timeout_secs", "retry_count", "plugin_paths", "tail_hedging"}, name,
+                          diagnostics);
     unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
     settings->max_parallel = unsigned(offload.integer("max_parallel", 1, 4096).value_or(cpus));
     settings->test_timeout_secs = offload.positive_number("test_timeout_secs").value_or(900);
     settings->retry_count = unsigned(offload.integer("retry_count", 0, 100).value_or(0));
     for (const std::string &path : offload.string_list("plugin_paths").value_or(std::vector<std::string>{}))
         settings->plugin_paths.push_back(resolve(settings->project_dir, path));
+    settings->tail_hedging = offload.boolean("tail_hedging");
 
     SectionReader report(document, "report", {"output_dir", "junit", "junit_file"}, name, diagnostics);
     settings->output_dir = resolve(settings->project_dir, report.string("output_dir").value_or("test-results"));
@@ -264,6 +266,8 @@ std::string describe_settings(const Settings &settings)
     for (const auto &path : settings.plugin_paths)
         paths.push_back(path.string());
     offload.insert("plugin_paths", std::move(paths));
+    if (settings.tail_hedging)
+        offload.insert("tail_hedging", *settings.tail_hedging);
     toml::table report{
         {"output_dir", settings.output_dir.string()},
         {"junit", settings.junit},

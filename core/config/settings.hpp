@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,7 @@ struct Settings {
     double test_timeout_secs = 900;       // how long one batch's command may run
     unsigned retry_count = 0;             // extra attempts for a failed test
     std::vector<std::filesystem::path> plugin_paths;  // absolute
+    std::optional<bool> tail_hedging;     // unset: on for the process provider, off otherwise
 
     // [report]
     std::filesystem::path output_dir;     // absolute

@@ -4,6 +4,7 @@
 
 #include "plugin_host/plugin_config.hpp"
 #include "process/interrupt.hpp"
+#include "process/stop_token.hpp"
 #include "process/subprocess.hpp"
 #include "results/junit_reader.hpp"
 #include "util/log.hpp"
@@ -83,7 +84,13 @@ void config_report(const offload_host *, const offload_config *config, const cha
         config->report(key, level, message);
 }
 
-offload_cancel_level cancel_level(const offload_host *) { return Interrupt::level(); }
+// The run's level, raised to graceful when the calling thread's batch alone is being stopped.
+offload_cancel_level cancel_level(const offload_host *)
+{
+    int level = Interrupt::level();
+    const StopToken *stop = StopToken::current();
+    return stop && stop->requested() && level < OFFLOAD_CANCEL_GRACEFUL ? OFFLOAD_CANCEL_GRACEFUL : level;
+}
 
 std::vector<std::string> to_strings(const char *const *list)
 {
@@ -109,6 +116,7 @@ offload_status run_process_service(const offload_host *host, const offload_proce
         spec.env = to_strings(request->env);
         spec.timeout = std::chrono::milliseconds(request->timeout_ms);
         spec.kill_grace = std::chrono::milliseconds(request->kill_grace_ms);
+        spec.stop = StopToken::current();
         if (const offload_output_sink *output = request->output; output && output->write) {
             spec.on_output = [output](int stream, std::string_view data) {
                 output->write(output->context, stream, data.data(), data.size());

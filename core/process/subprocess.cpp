@@ -1,6 +1,7 @@
 #include "process/subprocess.hpp"
 
 #include "process/interrupt.hpp"
+#include "process/stop_token.hpp"
 
 #include <algorithm>
 #include <array>
@@ -361,7 +362,9 @@ void Supervisor::run(ProcessOutcome &outcome)
     for (;;) {
         const Clock::time_point now = Clock::now();
 
-        const int level = Interrupt::level();
+        int level = Interrupt::level();
+        if (m_spec.stop && m_spec.stop->requested() && level < 1)
+            level = 1;   // a stop of this command alone is a graceful one
         if (level > handled_level) {
             if (!m_leader_reaped)
                 outcome.cancelled = true;
@@ -404,7 +407,7 @@ void Supervisor::run(ProcessOutcome &outcome)
             timeout_ms = static_cast<int>(
                 std::min<milliseconds::rep>(std::chrono::ceil<milliseconds>(wait).count(), INT_MAX));
 
-        std::array<pollfd, 4> fds{};
+        std::array<pollfd, 5> fds{};
         nfds_t count = 0;
         std::array<int, 2> stream_slot{-1, -1};
         for (size_t index = 0; index < m_streams.size(); ++index) {
@@ -418,9 +421,12 @@ void Supervisor::run(ProcessOutcome &outcome)
             pidfd_slot = static_cast<int>(count);
             fds[count++] = pollfd{m_pidfd.get(), POLLIN, 0};
         }
-        // Once the level is above 0 the descriptor stays readable and would spin the loop.
-        if (handled_level == 0)
+        // Once the level is above 0 the descriptors stay readable and would spin the loop.
+        if (handled_level == 0) {
             fds[count++] = pollfd{Interrupt::wait_fd(), POLLIN, 0};
+            if (m_spec.stop)
+                fds[count++] = pollfd{m_spec.stop->wait_fd(), POLLIN, 0};
+        }
 
         const int ready = ::poll(fds.data(), count, timeout_ms);
         if (ready < 0)

@@ -10,6 +10,8 @@
 
 namespace offload {
 
+class StopToken;
+
 struct ProcessSpec {
     std::vector<std::string> argv; // argv[0] is looked up in offload's own PATH
     std::string working_dir;       // empty: inherit
@@ -20,6 +22,9 @@ struct ProcessSpec {
     // Called on the thread that called run_process. If it throws, the process group is killed and
     // waited for, and the exception propagates out of run_process.
     std::function<void(int stream, std::string_view data)> on_output;
+    // A stop request for this command alone (a hedged batch that lost its race): acts like
+    // Interrupt level 1 (SIGTERM, grace, SIGKILL; cancelled = true). May be null. Must outlive the call.
+    const StopToken *stop = nullptr;
 };
 
 struct ProcessOutcome {

@@ -68,6 +68,9 @@ std::string format_summary(const RunOutcome &outcome, const std::filesystem::pat
     list_section(out, "Not run", not_run);
     list_section(out, "Flaky (failed, then passed on retry)", flaky);
     list_section(out, "Incidents", outcome.incidents);
+    if (outcome.hedges_started > 0)
+        out += fmt::format("Tail hedging: {} straggling batch{} started again on idle sandboxes, {} finished first\n",
+                           outcome.hedges_started, outcome.hedges_started == 1 ? "" : "es", outcome.hedges_won);
     if (!junit_file.empty())
         out += fmt::format("JUnit report: {}\n", junit_file.string());
 

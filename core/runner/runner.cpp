@@ -1,6 +1,7 @@
 #include "runner/runner.hpp"
 
 #include "process/interrupt.hpp"
+#include "process/stop_token.hpp"
 #include "runner/batch_output.hpp"
 #include "scheduler/batching.hpp"
 #include "util/log.hpp"
@@ -168,10 +169,30 @@ std::unique_ptr<Sandbox> Runner::create_sandbox_with_retries(std::string &error)
 
 void Runner::worker(unsigned worker_index)
 {
+    using namespace std::chrono_literals;
     std::unique_ptr<Sandbox> sandbox;
-    while (std::optional<Batch> batch = m_queue.pop(worker_index)) {
+    auto replace_sandbox = [&](const std::string &why, size_t batch_number) {
+        note_incident(fmt::format("sandbox {} failed under batch {}: {}", sandbox->index(), batch_number, why));
+        std::string destroy_error;
+        if (!sandbox->destroy(destroy_error))
+            log::warning(fmt::format("sandbox {}: {}", sandbox->index(), destroy_error));
+        sandbox.reset();
+    };
+    for (;;) {
+        Batch batch;
+        // An idle worker with a sandbox looks for stragglers to duplicate while it waits.
+        const bool may_hedge = m_options.tail_hedging && m_options.estimates_known && sandbox;
+        WorkQueue::Pop pop = may_hedge ? m_queue.pop_for(worker_index, 250ms, batch) : m_queue.pop(worker_index, batch);
+        if (pop == WorkQueue::Pop::Finished)
+            break;
+        if (pop == WorkQueue::Pop::Idle) {
+            std::string sandbox_error;
+            if (Interrupt::level() == 0 && !try_hedge(worker_index, *sandbox, sandbox_error))
+                replace_sandbox(sandbox_error, 0);
+            continue;
+        }
         if (Interrupt::level() > 0) {
-            m_queue.push(std::move(*batch));
+            m_queue.push(std::move(batch));
             m_queue.finished();
             break;
         }
@@ -180,41 +201,34 @@ void Runner::worker(unsigned worker_index)
             sandbox = create_sandbox_with_retries(error);
             if (!sandbox) {
                 if (Interrupt::level() == 0) {
-                    std::lock_guard lock(m_mutex);
-                    m_last_sandbox_error = error;
-                }
-                if (Interrupt::level() == 0)
+                    {
+                        std::lock_guard lock(m_mutex);
+                        m_last_sandbox_error = error;
+                    }
                     note_incident(fmt::format("a sandbox could not be created after {} attempts: {}",
                                               sandbox_create_attempts, error));
-                m_queue.push(std::move(*batch));
+                }
+                m_queue.push(std::move(batch));
                 m_queue.finished();
                 break;
             }
         }
         std::string sandbox_error;
-        BatchEnd end = run_batch(*batch, worker_index, *sandbox, sandbox_error);
+        bool carried_elsewhere = false;
+        auto race = std::make_shared<Race>(batch.number);
+        BatchEnd end = run_batch(batch, worker_index, *sandbox, race, Role::Original, sandbox_error, carried_elsewhere);
         if (end == BatchEnd::SandboxFailed) {
-            note_incident(fmt::format("sandbox {} failed under batch {}: {}", sandbox->index(), batch->number,
-                                      sandbox_error));
-            std::string destroy_error;
-            if (!sandbox->destroy(destroy_error))
-                log::warning(fmt::format("sandbox {}: {}", sandbox->index(), destroy_error));
-            sandbox.reset();
-            Batch again = std::move(*batch);
-            again.avoid_sandbox = int(worker_index);
-            if (++again.infra_failures < max_infra_failures_per_batch) {
-                m_queue.push(std::move(again));
-            } else {
-                std::lock_guard lock(m_mutex);
-                for (size_t test : again.tests) {
-                    m_outcome.report.tests[test].not_run_reason =
-                        fmt::format("its batch was lost with {} sandboxes in a row; last: {}",
-                                    max_infra_failures_per_batch, sandbox_error);
-                    settle(Outcome::NotRun);
-                }
+            replace_sandbox(sandbox_error, batch.number);
+            if (!carried_elsewhere) {
+                Batch again = std::move(batch);
+                again.avoid_sandbox = int(worker_index);
+                if (++again.infra_failures < max_infra_failures_per_batch)
+                    m_queue.push(std::move(again));
+                else
+                    lose_batch(again, sandbox_error);
             }
         } else if (end == BatchEnd::Cancelled) {
-            m_queue.push(std::move(*batch));
+            m_queue.push(std::move(batch));
         }
         m_queue.finished();
         if (end == BatchEnd::Cancelled)
@@ -230,7 +244,80 @@ void Runner::worker(unsigned worker_index)
         m_queue.close();
 }
 
-Runner::BatchEnd Runner::run_batch(const Batch &batch, unsigned worker, Sandbox &sandbox, std::string &sandbox_error)
+void Runner::lose_batch(const Batch &batch, const std::string &sandbox_error)
+{
+    std::lock_guard lock(m_mutex);
+    for (size_t test : batch.tests) {
+        m_outcome.report.tests[test].not_run_reason = fmt::format(
+            "its batch was lost with {} sandboxes in a row; last: {}", max_infra_failures_per_batch, sandbox_error);
+        settle(Outcome::NotRun);
+    }
+}
+
+bool Runner::try_hedge(unsigned worker, Sandbox &sandbox, std::string &sandbox_error)
+{
+    Batch duplicate;
+    std::shared_ptr<Race> race;
+    double elapsed = 0, estimate = 0;
+    {
+        std::lock_guard lock(m_mutex);
+        auto now = std::chrono::steady_clock::now();
+        std::vector<RunningBatch> running;
+        for (const auto &[number, batch] : m_running)
+            running.push_back({number, batch.worker, std::chrono::duration<double>(now - batch.started).count(),
+                               batch.estimated_secs, batch.race->hedged});
+        std::optional<size_t> chosen = choose_straggler(running, worker);
+        if (!chosen)
+            return true;
+        Running &straggler = m_running.at(*chosen);
+        race = straggler.race;
+        race->hedged = true;
+        ++race->running;
+        duplicate = straggler.batch;
+        duplicate.number = m_next_batch_number++;
+        elapsed = std::chrono::duration<double>(now - straggler.started).count();
+        estimate = straggler.estimated_secs;
+        ++m_outcome.hedges_started;
+    }
+    log::info(fmt::format("batch {} still runs after {:.1f}s (estimated {:.1f}s): running it again as batch {} on "
+                          "sandbox {}; the first to finish counts",
+                          race->number, elapsed, estimate, duplicate.number, sandbox.index()));
+    bool carried_elsewhere = false;
+    BatchEnd end = run_batch(duplicate, worker, sandbox, race, Role::Hedge, sandbox_error, carried_elsewhere);
+    if (end != BatchEnd::SandboxFailed)
+        return true;
+    // The duplicate's sandbox failed. The original carries the batch unless it is gone too.
+    if (!carried_elsewhere) {
+        Batch again = std::move(duplicate);
+        again.avoid_sandbox = int(worker);
+        if (++again.infra_failures < max_infra_failures_per_batch)
+            m_queue.push(std::move(again));
+        else
+            lose_batch(again, sandbox_error);
+    }
+    return false;
+}
+
+bool Runner::finish_run(Race &race, Role role, bool completed, bool &carried_elsewhere)
+{
+    std::lock_guard lock(m_mutex);
+    --race.running;
+    if (role == Role::Original)
+        m_running.erase(race.number);
+    carried_elsewhere = race.settled || race.running > 0;
+    if (race.settled || !completed)
+        return false;
+    race.settled = true;
+    if (race.hedged)
+        (role == Role::Original ? race.hedge_stop : race.original_stop).request();
+    if (role == Role::Hedge)
+        ++m_outcome.hedges_won;
+    return true;
+}
+
+Runner::BatchEnd Runner::run_batch(const Batch &batch, unsigned worker, Sandbox &sandbox,
+                                   const std::shared_ptr<Race> &race, Role role, std::string &sandbox_error,
+                                   bool &carried_elsewhere)
 {
     std::vector<std::string> ids;
     ids.reserve(batch.tests.size());
@@ -250,7 +337,8 @@ Runner::BatchEnd Runner::run_batch(const Batch &batch, unsigned worker, Sandbox 
         std::vector<ReportedResult> results;
         for (const std::string &id : ids)
             results.push_back({id, Outcome::Error, -1, "the framework could not build the command: " + error, ""});
-        settle_batch(batch, worker, sandbox.index(), results, facts, 0);
+        if (finish_run(*race, role, true, carried_elsewhere))
+            settle_batch(batch, worker, sandbox.index(), results, facts, 0);
         return BatchEnd::Done;
     }
 
@@ -261,23 +349,37 @@ Runner::BatchEnd Runner::run_batch(const Batch &batch, unsigned worker, Sandbox 
         std::lock_guard lock(m_mutex);
         ++m_running_batches;
         ++m_outcome.batches_run;
+        if (role == Role::Original) {
+            double estimate = 0;
+            for (size_t test : batch.tests)
+                estimate += test < m_options.estimated_secs.size() ? m_options.estimated_secs[test] : 0;
+            m_running.emplace(batch.number, Running{batch, worker, std::chrono::steady_clock::now(), estimate, race});
+        }
     }
     log::debug(fmt::format("batch {} ({} tests, attempt {}) on sandbox {}: {}", batch.number, ids.size(),
                            batch.attempt + 1, sandbox.index(), *command));
     std::vector<std::string> env = {fmt::format("OFFLOAD_BATCH={}", batch.number),
                                     fmt::format("OFFLOAD_ATTEMPT={}", batch.attempt + 1)};
-    ExecOutcome exec = sandbox.exec(*command, env, m_options.batch_timeout,
-                                    [&output](int, std::string_view data) { output.write(data); });
+    ExecOutcome exec;
+    {
+        // Commands of this run stop when the other run of a hedged batch wins.
+        StopToken::Scope scope(role == Role::Original ? &race->original_stop : &race->hedge_stop);
+        exec = sandbox.exec(*command, env, m_options.batch_timeout,
+                            [&output](int, std::string_view data) { output.write(data); });
+    }
     {
         std::lock_guard lock(m_mutex);
         --m_running_batches;
     }
+    const bool counts = finish_run(*race, role, exec.status == OFFLOAD_OK, carried_elsewhere);
     if (exec.status == OFFLOAD_CANCELLED)
-        return BatchEnd::Cancelled;
+        return Interrupt::level() > 0 ? BatchEnd::Cancelled : BatchEnd::Done;   // else: lost its race
     if (exec.status != OFFLOAD_OK) {
         sandbox_error = exec.error;
         return BatchEnd::SandboxFailed;
     }
+    if (!counts)
+        return BatchEnd::Done;   // the other run of this batch finished first
 
     facts.exit_code = exec.exit_code;
     facts.timed_out = exec.timed_out;

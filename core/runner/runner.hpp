@@ -5,11 +5,14 @@
 #include "plugin_host/framework_instance.hpp"
 #include "plugin_host/provider_instance.hpp"
 #include "results/test_result.hpp"
+#include "runner/hedging.hpp"
 #include "scheduler/work_queue.hpp"
 
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -22,7 +25,9 @@ struct RunOptions {
     unsigned retries = 0;                        // extra attempts for a failed test
     std::filesystem::path output_dir;            // batch logs go to output_dir/logs
     std::vector<double> estimated_secs;          // per test, for planning; empty: all alike
+    bool estimates_known = false;                // estimated_secs come from a timing history
     double batch_overhead_secs = 0;              // fixed cost of one batch, for planning
+    bool tail_hedging = false;                   // duplicate stragglers on idle sandboxes (needs estimates)
 };
 
 struct RunOutcome {
@@ -33,6 +38,8 @@ struct RunOutcome {
     std::vector<std::string> incidents;          // sandbox failures and the like, for the summary
     // Per batch whose tests all reported a duration: its wall time minus theirs, in seconds.
     std::vector<double> batch_overheads;
+    size_t hedges_started = 0;                   // duplicates of straggling batches
+    size_t hedges_won = 0;                       // ...that finished before the original
 };
 
 class Runner {
@@ -47,10 +54,28 @@ public:
 
 private:
     enum class BatchEnd { Done, SandboxFailed, Cancelled };
+    enum class Role { Original, Hedge };
+    struct Running {
+        Batch batch;
+        unsigned worker;
+        std::chrono::steady_clock::time_point started;
+        double estimated_secs;
+        std::shared_ptr<Race> race;
+    };
 
     void worker(unsigned worker_index);
     std::unique_ptr<Sandbox> create_sandbox_with_retries(std::string &error);
-    BatchEnd run_batch(const Batch &batch, unsigned worker, Sandbox &sandbox, std::string &sandbox_error);
+    // Runs one batch (or a duplicate of one) on the sandbox. SandboxFailed leaves the requeueing
+    // to the caller unless carried_elsewhere says another run of the batch still goes or settled it.
+    BatchEnd run_batch(const Batch &batch, unsigned worker, Sandbox &sandbox, const std::shared_ptr<Race> &race,
+                       Role role, std::string &sandbox_error, bool &carried_elsewhere);
+    // After a run of a batch ended: whether its results count (the first run to complete takes
+    // the batch and stops the other). Sets carried_elsewhere when another run settled or still goes.
+    bool finish_run(Race &race, Role role, bool completed, bool &carried_elsewhere);
+    // Starts a duplicate of the worst straggler on this idle worker's sandbox, if there is one.
+    // Returns false when the sandbox failed under it (the caller replaces the sandbox).
+    bool try_hedge(unsigned worker, Sandbox &sandbox, std::string &sandbox_error);
+    void lose_batch(const Batch &batch, const std::string &sandbox_error);
     void settle_batch(const Batch &batch, unsigned worker, unsigned sandbox,
                       const std::vector<ReportedResult> &results, const BatchRunFacts &facts, double timeout_secs);
     // Counts a test whose final outcome is known. Caller holds m_mutex.
@@ -70,6 +95,7 @@ private:
     Counts m_settled;                // tests whose final outcome is known
     size_t m_running_batches = 0;
     std::string m_last_sandbox_error;
+    std::map<size_t, Running> m_running;  // originals running now, by batch number
 
     std::atomic<size_t> m_next_batch_number{1};
     std::atomic<unsigned> m_next_sandbox_index{0};

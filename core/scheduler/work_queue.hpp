@@ -2,6 +2,7 @@
 // simply pulls the next batch. Retries go back into the same queue.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -31,6 +32,14 @@ public:
     // is waiting for work; otherwise it is taken anyway rather than left to idle.
     std::optional<Batch> pop(unsigned worker);
 
+    // Like pop(), but returns Idle after waiting `patience` while the queue holds nothing for this
+    // worker and other batches are still in flight, so that the worker can do something else (run
+    // a duplicate of a straggler) and ask again.
+    enum class Pop { Got, Idle, Finished };
+    Pop pop_for(unsigned worker, std::chrono::milliseconds patience, Batch &batch);
+    // pop() into batch: Got or Finished.
+    Pop pop(unsigned worker, Batch &batch) { return pop_until(worker, std::nullopt, batch); }
+
     // The batch returned by pop() is done; push follow-up work (retries) before calling this.
     void finished();
 
@@ -41,6 +50,8 @@ public:
     std::vector<Batch> take_remaining();
 
 private:
+    Pop pop_until(unsigned worker, std::optional<std::chrono::steady_clock::time_point> deadline, Batch &batch);
+
     mutable std::mutex m_mutex;
     std::condition_variable m_changed;
     std::deque<Batch> m_queue;

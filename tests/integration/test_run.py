@@ -1,7 +1,7 @@
 """offload run end to end with the process provider and the generic framework."""
 import sys
 
-from harness import ProjectTest, generic_config, junit, main
+from harness import ProjectTest, generic_config, junit, main, processes_with_env
 
 HOSTILE_IDS = [
     "plain",
@@ -167,6 +167,42 @@ class RunTest(ProjectTest):
         self.assertEqual(r.code, 0, r)
         first = (self.project / "test-results" / "logs" / "batch-0001.log").read_text()
         self.assertEqual(first, "running slow\n")
+
+    def test_a_straggler_is_hedged_on_an_idle_sandbox_and_the_first_to_finish_counts(self):
+        import uuid
+        token = str(uuid.uuid4())
+        marker = f"OFFLOAD_HEDGE_MARKER={token}"
+        self.write({
+            "offload.toml": generic_config("printf 'quick\\nstraggler\\n'", "sh ./t.sh {tests}",
+                                           provider_extra=f'env = {{ OFFLOAD_HEDGE_MARKER = "{token}" }}'),
+            # Run 1 teaches the history that both take 0.3 s. In run 2 the straggler's first run
+            # hangs; its duplicate, started on the idle sandbox, finishes at once.
+            "t.sh": 'if [ "$1" = straggler ] && [ -e slow-now ] && [ ! -e hung ]; then touch hung; sleep 60; fi\n'
+                    'sleep 0.3\n',
+        })
+        r = self.run_offload("run")
+        self.assertEqual(r.code, 0, r)
+        (self.project / "slow-now").touch()
+        r = self.run_offload("run")
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("Tail hedging: 1 straggling batch started again on idle sandboxes, 1 finished first", r.out)
+        self.assertLess(r.seconds, 10, r)   # not the 60 s of the hung run
+        self.assertTrue((self.project / "hung").exists())
+        self.assertEqual(processes_with_env(marker), [], "the losing run was not stopped")
+        self.assertEqual({k: v[0] for k, v in junit(self.project / "test-results" / "junit.xml").items()},
+                         {"quick": "passed", "straggler": "passed"})
+
+    def test_hedging_can_be_switched_off(self):
+        self.write({
+            "offload.toml": generic_config("printf 'quick\\nstraggler\\n'", "sh ./t.sh {tests}",
+                                           timeout=3).replace("retry_count = 0", "retry_count = 0\ntail_hedging = false"),
+            "t.sh": 'if [ "$1" = straggler ] && [ -e slow-now ]; then sleep 60; fi\nsleep 0.3\n',
+        })
+        self.assertEqual(self.run_offload("run").code, 0)
+        (self.project / "slow-now").touch()
+        r = self.run_offload("run")
+        self.assertEqual(r.code, 1, r)
+        self.assertNotIn("Tail hedging", r.out)
 
     def test_history_can_be_switched_off(self):
         self.write({"offload.toml": generic_config("echo t", "true {tests}") + "[history]\nenabled = false\n"})

@@ -1,4 +1,5 @@
 #include "process/interrupt.hpp"
+#include "process/stop_token.hpp"
 #include "process/subprocess.hpp"
 
 #include <doctest/doctest.h>
@@ -464,4 +465,28 @@ TEST_CASE("concurrent commands each get their own output and exit code, and no o
             CHECK(result.err == "err " + std::to_string(t) + "\n");
         }
     }
+}
+
+TEST_CASE("a stop token stops its own command, gracefully, and no other")
+{
+    offload::StopToken token;
+    offload::ProcessSpec stopped;
+    stopped.argv = {"sleep", "30"};
+    stopped.kill_grace = std::chrono::milliseconds(300);
+    stopped.stop = &token;
+    offload::ProcessSpec other;
+    other.argv = {"sh", "-c", "sleep 1; exit 3"};
+    offload::ProcessOutcome stopped_outcome, other_outcome;
+    std::thread first([&] { stopped_outcome = offload::run_process(stopped); });
+    std::thread second([&] { other_outcome = offload::run_process(other); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    token.request();
+    first.join();
+    second.join();
+    CHECK(stopped_outcome.cancelled);
+    CHECK(stopped_outcome.term_signal == SIGTERM);
+    CHECK(stopped_outcome.duration < std::chrono::seconds(5));
+    CHECK_FALSE(other_outcome.cancelled);
+    CHECK(other_outcome.exit_code == 3);
+    CHECK(offload::Interrupt::level() == 0);
 }

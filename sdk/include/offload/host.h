@@ -117,7 +117,10 @@ struct offload_host {
     void (*config_report)(const offload_host *host, const offload_config *config, const char *key,
                           offload_log_level level, const char *message);
 
-    /* --- Cancellation ---------------------------------------------------------------------- */
+    /* --- Cancellation ----------------------------------------------------------------------
+     * How hard the work of the calling thread is being stopped: the whole run (Ctrl-C), or, on
+     * the thread running a provider's exec(), that batch alone (a duplicate of a straggling
+     * batch that lost its race). run_process() obeys it by itself. */
     offload_cancel_level (*cancel_level)(const offload_host *host);
 
     /* --- Local processes -------------------------------------------------------------------
