@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <chrono>
 #include <regex>
+#include <sys/resource.h>
 
 namespace offload {
 
@@ -50,6 +51,19 @@ void save_history(History &history, const RunOutcome &outcome, const std::filesy
     std::string error;
     if (!history.save(file, error))
         log::warning("the timing history was not saved: " + error);
+}
+
+// offload's own cost, without its children's (tests, scripts): for -v and the benchmarks.
+void log_resource_use()
+{
+    rusage self{};
+    if (getrusage(RUSAGE_SELF, &self) != 0)
+        return;
+    auto seconds = [](const timeval &t) { return double(t.tv_sec) + double(t.tv_usec) / 1e6; };
+    log::debug(fmt::format("resource use of offload itself: {:.2f} s CPU ({:.2f} s user, {:.2f} s system), "
+                           "{:.1f} MB peak RSS",
+                           seconds(self.ru_utime) + seconds(self.ru_stime), seconds(self.ru_utime),
+                           seconds(self.ru_stime), double(self.ru_maxrss) / 1024.0));
 }
 
 } // namespace
@@ -100,6 +114,7 @@ int command_run(const GlobalOptions &global, const RunCommandOptions &options)
         write_junit_file(junit_file.string(), outcome.report);
     }
     log::print(format_summary(outcome, junit_file));
+    log_resource_use();
     return exit_code_for(outcome);
 }
 

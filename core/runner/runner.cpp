@@ -416,6 +416,11 @@ void Runner::settle_batch(const Batch &batch, unsigned worker, unsigned sandbox,
     retry.avoid_sandbox = int(worker);
     std::vector<size_t> unfinished;   // tests a timeout cut off, to run again on their own
     std::vector<std::string> lines;
+    constexpr size_t max_not_run_lines = 5;
+    size_t not_run_lines = 0;
+    constexpr size_t max_same_failure_lines = 5;
+    std::pair<std::string, std::string> last_failure;   // message and output last shown
+    size_t same_failures = 0, hidden_failures = 0;
 
     std::unique_lock lock(m_mutex);
     for (size_t test : batch.tests) {
@@ -456,14 +461,25 @@ void Runner::settle_batch(const Batch &batch, unsigned worker, unsigned sandbox,
 
         std::string where = fmt::format("sandbox {}, {}", sandbox, facts.log_path);
         if (attempt.outcome == Outcome::Failed || attempt.outcome == Outcome::Error) {
-            lines.push_back(fmt::format("{} {} [{:.2f}s] ({}){}\n{}{}", retry_it ? "TRY-FAIL" : "FAIL", report.id,
-                                        std::max(0.0, attempt.duration_secs), where,
-                                        retry_it ? ", will retry" : "",
-                                        attempt.message.empty() ? "" : "    " + first_line(attempt.message) + "\n",
-                                        retry_it ? "" : indented_tail(attempt.output, 15)));
+            // When a whole batch fails alike (the tool itself broke), its output is shown once.
+            bool same = attempt.message == last_failure.first && attempt.output == last_failure.second;
+            if (!same) {
+                last_failure = {attempt.message, attempt.output};
+                same_failures = 0;
+            }
+            if (!same || ++same_failures <= max_same_failure_lines)
+                lines.push_back(fmt::format("{} {} [{:.2f}s] ({}){}\n{}{}", retry_it ? "TRY-FAIL" : "FAIL", report.id,
+                                            std::max(0.0, attempt.duration_secs), where,
+                                            retry_it ? ", will retry" : "",
+                                            attempt.message.empty() ? "" : "    " + first_line(attempt.message) + "\n",
+                                            retry_it || same ? "" : indented_tail(attempt.output, 15)));
+            else
+                ++hidden_failures;
         } else if (attempt.outcome == Outcome::NotRun) {
-            lines.push_back(fmt::format("NOT RUN {} ({}){}\n    {}\n", report.id, where, retry_it ? ", will retry" : "",
-                                        attempt.message));
+            // A batch that died says so once per test; a few are enough on the terminal.
+            if (++not_run_lines <= max_not_run_lines)
+                lines.push_back(fmt::format("NOT RUN {} ({}){}\n    {}\n", report.id, where,
+                                            retry_it ? ", will retry" : "", attempt.message));
         } else if (report.flaky()) {
             lines.push_back(fmt::format("FLAKY {} passed on attempt {} ({})\n", report.id, report.attempts.size(),
                                         where));
@@ -471,6 +487,13 @@ void Runner::settle_batch(const Batch &batch, unsigned worker, unsigned sandbox,
     }
     lock.unlock();
 
+    if (hidden_failures > 0)
+        lines.push_back(fmt::format("FAIL ... and {} more tests of batch {} failed the same way (see the JUnit "
+                                    "report)\n",
+                                    hidden_failures, batch.number));
+    if (not_run_lines > max_not_run_lines)
+        lines.push_back(fmt::format("NOT RUN ... and {} more tests of batch {} (see the JUnit report)\n",
+                                    not_run_lines - max_not_run_lines, batch.number));
     for (const std::string &line : lines)
         log::print(line);
     if (!retry.tests.empty()) {

@@ -4,6 +4,7 @@
 #include <offload/plugin.hpp>
 
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <system_error>
@@ -33,6 +34,8 @@ struct offload_sandbox {
 };
 
 namespace {
+
+constexpr size_t max_inline_command = 64 << 10;
 
 offload_status create(const offload_host *host, const offload_config *config, offload_provider_instance **out,
                       const offload_text_sink *error)
@@ -157,7 +160,20 @@ offload_status exec(offload_sandbox *sandbox, const offload_exec_request *reques
         for (const std::string &entry : env)
             env_list.push_back(entry.c_str());
         env_list.push_back(nullptr);
-        const char *argv[] = {provider.shell.c_str(), "-c", request->command, nullptr};
+        // Linux limits one argument to 128 KiB: a long command (a batch of many ids) goes through
+        // a file in the sandbox instead of `SHELL -c`.
+        std::string command_file;
+        if (std::strlen(request->command) > max_inline_command) {
+            command_file = (sandbox->dir / "offload-command.sh").string();
+            std::ofstream out(command_file, std::ios::binary | std::ios::trunc);
+            out << request->command;
+            if (!out.flush()) {
+                offload_text_printf(error, "cannot write %s", command_file.c_str());
+                return OFFLOAD_INFRA_ERROR;
+            }
+        }
+        const char *argv[] = {provider.shell.c_str(), command_file.empty() ? "-c" : command_file.c_str(),
+                              command_file.empty() ? request->command : nullptr, nullptr};
         std::string dir = provider.working_dir == "sandbox" ? sandbox->dir.string() : provider.working_dir;
 
         offload_process_request process{};

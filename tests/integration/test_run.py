@@ -210,6 +210,21 @@ class RunTest(ProjectTest):
         self.assertEqual(r.code, 0, r)
         self.assertFalse((self.project / ".offload" / "history").exists())
 
+    def test_a_batch_command_longer_than_the_argument_limit_runs(self):
+        # 3000 ids of 100 bytes in one batch: 300 KB, more than Linux allows one argument (128 KiB).
+        ids = [f"suite/{i:04d}-" + "x" * 94 for i in range(3000)]
+        self.write({
+            "ids.txt": "\n".join(ids) + "\n",
+            "writer.py": "import sys\nwith open(sys.argv[1], 'w') as f:\n"
+                         "    f.write('<testsuite>' + ''.join(f'<testcase name=\"{i}\"/>' for i in sys.argv[2:]) + "
+                         "'</testsuite>')\n",
+            "offload.toml": generic_config("cat ids.txt", f"{sys.executable} writer.py {{result_file}} {{tests}}",
+                                           parallel=1, discovery_extra="batch_size = 3000"),
+        })
+        r = self.run_offload("run")
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("3000 passed, 0 failed", r.out)
+
     def test_retries_flag_overrides_the_config(self):
         self.write({"offload.toml": generic_config("echo t", ": {tests}; exit 1", retries=0)})
         r = self.run_offload("run", "--retries", "1")
