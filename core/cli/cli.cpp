@@ -1,76 +1,65 @@
 #include "cli/cli.hpp"
 
+#include "cli/cli_spec.hpp"
 #include "cli/commands.hpp"
 #include "offload_build.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 
 #include <cxxopts.hpp>
-#include <offload/abi.h>
 #include <fmt/format.h>
+#include <offload/abi.h>
 
-#include <algorithm>
-#include <cstring>
-#include <iostream>
+#include <map>
+#include <set>
 #include <string_view>
 
 namespace offload {
 
 namespace {
 
-struct CommandInfo {
-    const char *name;
-    const char *summary;
+// What the command line said, by long option name.
+struct Arguments {
+    std::string command;
+    std::map<std::string, std::vector<std::string>> values;
+    std::set<std::string> flags;
+    std::vector<std::string> positional;
+
+    bool flag(const std::string &name) const { return flags.count(name) > 0; }
+    std::optional<std::string> value(const std::string &name) const
+    {
+        auto found = values.find(name);
+        return found == values.end() || found->second.empty() ? std::nullopt
+                                                                : std::optional<std::string>(found->second.back());
+    }
+    std::vector<std::string> all(const std::string &name) const
+    {
+        auto found = values.find(name);
+        return found == values.end() ? std::vector<std::string>{} : found->second;
+    }
 };
 
-constexpr CommandInfo commands[] = {
-    {"run", "Discover the tests, run them in parallel on the provider's sandboxes, write the report"},
-    {"collect", "Discover the tests and print their ids, one per line (--format json for machines)"},
-    {"validate", "Check offload.toml and the plugins it names; print the resolved settings"},
-    {"init", "Write a commented, working offload.toml for a provider and a framework"},
-    {"plugins", "List the plugins offload finds along its search path, and those it refuses and why"},
-};
-
-std::string general_help()
+[[noreturn]] void usage_error(const std::string &message, const std::string &command)
 {
-    std::string text = fmt::format(
-        "offload {} - a parallel test runner with pluggable execution providers\n\n"
-        "Usage: offload [-c FILE] [--plugin-path DIR]... COMMAND [OPTIONS]\n\nCommands:\n",
-        OFFLOAD_VERSION);
-    for (const CommandInfo &command : commands)
-        text += fmt::format("  {:<10} {}\n", command.name, command.summary);
-    text += "\nOptions for every command:\n"
-            "  -c, --config FILE      the configuration file (default: offload.toml)\n"
-            "      --plugin-path DIR  search DIR for plugins first (repeatable)\n"
-            "  -v, --verbose          also print debug messages (each batch's command)\n"
-            "  -q, --quiet            print only warnings, errors, failures and the summary\n"
-            "  -h, --help             help for offload, or for a command: offload run --help\n"
-            "      --version          print the version\n\n"
-            "Exit codes: 0 all tests passed; 1 failures, tests not run, or an error; 2 all passed but some\n"
-            "only on retry (flaky); 64 bad command line; 130 interrupted.\n"
-            "Documentation: README.md in the offload source tree.\n";
-    return text;
-}
-
-void add_global_options(cxxopts::Options &options)
-{
-    options.add_options("Global")
-        ("c,config", "the configuration file", cxxopts::value<std::string>()->default_value("offload.toml"), "FILE")
-        ("plugin-path", "search DIR for plugins first (repeatable)", cxxopts::value<std::vector<std::string>>(), "DIR")
-        ("v,verbose", "also print debug messages (each batch's command)")
-        ("q,quiet", "print only warnings, errors, failures and the summary")
-        ("h,help", "print help")
-        ("version", "print the version");
+    std::string hint =
+        command.empty() ? "Run `offload --help` for usage." : fmt::format("Run `offload {} --help` for usage.", command);
+    throw Error(fmt::format("{}\n{}", message, hint), exit_usage);
 }
 
 bool takes_value(std::string_view arg)
 {
-    return arg == "-c" || arg == "--config" || arg == "--plugin-path";
+    for (const cli::Option &option : cli::global_options()) {
+        if (option.value.empty())
+            continue;
+        if (arg == "--" + std::string(option.name) || (option.short_name && arg == std::string("-") + option.short_name))
+            return true;
+    }
+    return false;
 }
 
 // The position of the command word in argv: the first argument that is not an option or the
 // value of a global option. argc when there is none.
-int find_command(int argc, char **argv)
+int find_command_word(int argc, char **argv)
 {
     for (int i = 1; i < argc; ++i) {
         std::string_view arg = argv[i];
@@ -86,107 +75,223 @@ int find_command(int argc, char **argv)
     return argc;
 }
 
-[[noreturn]] void usage_error(const std::string &message, const std::string &help_hint)
+void add_option(cxxopts::Options &options, const cli::Option &option, const std::string &group)
 {
-    throw Error(fmt::format("{}\n{}", message, help_hint), exit_usage);
+    std::string names = option.short_name ? fmt::format("{},{}", option.short_name, option.name)
+                                          : std::string(option.name);
+    std::shared_ptr<const cxxopts::Value> value;
+    if (option.value.empty())
+        value = cxxopts::value<bool>();
+    else
+        value = cxxopts::value<std::vector<std::string>>();
+    options.add_options(group)(names, std::string(option.help), value, std::string(option.value));
+}
+
+Arguments parse(int argc, char **argv)
+{
+    Arguments arguments;
+    const int command_at = find_command_word(argc, argv);
+    arguments.command = command_at < argc ? argv[command_at] : "";
+    const cli::Command *command = cli::find_command(arguments.command);
+    if (!arguments.command.empty() && arguments.command != "help" && !command)
+        usage_error(fmt::format("unknown command \"{}\"", arguments.command), "");
+
+    std::vector<char *> args;
+    for (int i = 0; i < argc; ++i)
+        if (i != command_at)
+            args.push_back(argv[i]);
+
+    cxxopts::Options options("offload", "");
+    std::vector<const cli::Option *> known;
+    for (const cli::Option &option : cli::global_options()) {
+        add_option(options, option, "");
+        known.push_back(&option);
+    }
+    if (command) {
+        for (const cli::Option &option : command->options) {
+            add_option(options, option, "");
+            known.push_back(&option);
+        }
+    }
+    options.add_options()("positional", "", cxxopts::value<std::vector<std::string>>());
+    options.parse_positional({"positional"});
+
+    cxxopts::ParseResult parsed;
+    try {
+        parsed = options.parse(int(args.size()), args.data());
+    } catch (const cxxopts::exceptions::exception &e) {
+        usage_error(e.what(), arguments.command);
+    }
+    for (const cli::Option *option : known) {
+        std::string name(option->name);
+        if (!parsed.count(name))
+            continue;
+        if (option->value.empty()) {
+            arguments.flags.insert(name);
+            continue;
+        }
+        std::vector<std::string> values = parsed[name].as<std::vector<std::string>>();
+        if (values.size() > 1 && !option->repeatable)
+            usage_error(fmt::format("--{} was given {} times; give it once", name, values.size()), arguments.command);
+        if (!option->choices.empty()) {
+            std::string choices = "|" + std::string(option->choices) + "|";
+            for (const std::string &value : values)
+                if (choices.find("|" + value + "|") == std::string::npos)
+                    usage_error(fmt::format("--{} takes {}, not \"{}\"", name, option->choices, value),
+                                arguments.command);
+        }
+        arguments.values[name] = values;
+    }
+    if (parsed.count("positional"))
+        arguments.positional = parsed["positional"].as<std::vector<std::string>>();
+    return arguments;
+}
+
+unsigned number(const Arguments &arguments, const std::string &name, unsigned min, unsigned max)
+{
+    std::string text = *arguments.value(name);
+    unsigned long value = 0;
+    bool digits = !text.empty() && text.size() <= 9 && text.find_first_not_of("0123456789") == std::string::npos;
+    if (digits)
+        value = std::stoul(text);
+    if (!digits || value < min || value > max)
+        usage_error(fmt::format("--{} takes a number from {} to {}, not \"{}\"", name, min, max, text),
+                    arguments.command);
+    return unsigned(value);
+}
+
+Selection selection_of(const Arguments &arguments)
+{
+    Selection selection;
+    selection.ids = arguments.positional;
+    selection.filters = arguments.all("filter");
+    selection.excludes = arguments.all("exclude");
+    selection.rerun_failed = arguments.flag("rerun-failed");
+    if (auto partition = arguments.value("partition")) {
+        std::string text = *partition;
+        Partition parsed;
+        if (text.rfind("hash:", 0) == 0) {
+            parsed.by_hash = true;
+            text = text.substr(5);
+        }
+        size_t slash = text.find('/');
+        bool ok = slash != std::string::npos && slash > 0 && slash + 1 < text.size() &&
+                  text.find_first_not_of("0123456789/") == std::string::npos && slash < 9 && text.size() - slash < 10;
+        if (ok) {
+            parsed.index = unsigned(std::stoul(text.substr(0, slash)));
+            parsed.count = unsigned(std::stoul(text.substr(slash + 1)));
+            ok = parsed.count >= 1 && parsed.index >= 1 && parsed.index <= parsed.count;
+        }
+        if (!ok)
+            usage_error(fmt::format("--partition takes K/N with 1 <= K <= N (or hash:K/N), not \"{}\"", *partition),
+                        arguments.command);
+        selection.partition = parsed;
+    }
+    return selection;
+}
+
+void reject_positional(const Arguments &arguments)
+{
+    if (!arguments.positional.empty())
+        usage_error(fmt::format("unexpected argument \"{}\"", arguments.positional.front()), arguments.command);
 }
 
 } // namespace
 
 int run_cli(int argc, char **argv)
 {
-    const int command_at = find_command(argc, argv);
-    const std::string command = command_at < argc ? argv[command_at] : "";
+    const Arguments arguments = parse(argc, argv);
+    const std::string &command = arguments.command;
 
-    // argv without the command word, for cxxopts.
-    std::vector<char *> args;
-    for (int i = 0; i < argc; ++i)
-        if (i != command_at)
-            args.push_back(argv[i]);
-
-    const std::string program = command.empty() ? "offload" : "offload " + command;
-    cxxopts::Options options(program, "");
-    add_global_options(options);
-    std::string positional_help = "[OPTIONS]";
-    if (command == "run") {
-        options.add_options("run")
-            ("parallel", "sandboxes at once; overrides [offload] max_parallel", cxxopts::value<unsigned>(), "N")
-            ("retries", "extra attempts for a failed test; overrides [offload] retry_count",
-             cxxopts::value<unsigned>(), "N");
-    } else if (command == "collect") {
-        options.add_options("collect")
-            ("format", "text (one id per line) or json", cxxopts::value<std::string>()->default_value("text"), "FORMAT");
-    } else if (command == "init") {
-        options.add_options("init")
-            ("provider", "the provider plugin to configure", cxxopts::value<std::string>()->default_value("process"), "P")
-            ("framework", "the framework plugin to configure", cxxopts::value<std::string>()->default_value("generic"), "F");
-    } else if (command != "validate" && command != "plugins" && command != "help" && !command.empty()) {
-        usage_error(fmt::format("unknown command \"{}\"", command), "Run `offload --help` for the commands.");
-    }
-    const std::string help_hint =
-        command.empty() ? "Run `offload --help` for usage." : fmt::format("Run `offload {} --help` for usage.", command);
-
-    cxxopts::ParseResult parsed;
-    try {
-        parsed = options.parse(int(args.size()), args.data());
-    } catch (const cxxopts::exceptions::exception &e) {
-        usage_error(e.what(), help_hint);
-    }
-    if (!parsed.unmatched().empty())
-        usage_error(fmt::format("unexpected argument \"{}\"", parsed.unmatched().front()), help_hint);
-
-    if (parsed.count("version")) {
+    if (arguments.flag("version")) {
         log::print(fmt::format("offload {} (plugin ABI {}.{})\n", OFFLOAD_VERSION, OFFLOAD_ABI_MAJOR,
                                OFFLOAD_ABI_MINOR));
         return 0;
     }
-    if (command.empty() || command == "help" || parsed.count("help")) {
-        if (command.empty() || command == "help") {
-            log::print(general_help());
-        } else {
-            const CommandInfo *info = std::find_if(std::begin(commands), std::end(commands),
-                                                   [&](const CommandInfo &c) { return command == c.name; });
-            options.custom_help(positional_help);
-            log::print(fmt::format("{}\n\n{}", info->summary, options.help({"", command, "Global"})));
-        }
-        return command.empty() && !parsed.count("help") ? exit_usage : 0;
+    if (command.empty() || command == "help") {
+        log::print(cli::general_help());
+        return command.empty() && !arguments.flag("help") ? exit_usage : 0;
+    }
+    if (arguments.flag("help")) {
+        log::print(cli::command_help(*cli::find_command(command)));
+        return 0;
     }
 
-    if (parsed.count("verbose"))
+    if (arguments.flag("verbose"))
         log::set_min_level(log::Level::Debug);
-    else if (parsed.count("quiet"))
+    else if (arguments.flag("quiet"))
         log::set_min_level(log::Level::Warning);
 
     GlobalOptions global;
-    global.config_file = parsed["config"].as<std::string>();
-    if (parsed.count("plugin-path"))
-        global.plugin_paths = parsed["plugin-path"].as<std::vector<std::string>>();
+    global.config_file = arguments.value("config").value_or("offload.toml");
+    global.plugin_paths = arguments.all("plugin-path");
 
     if (command == "run") {
         RunCommandOptions run;
-        if (parsed.count("parallel")) {
-            run.parallel = parsed["parallel"].as<unsigned>();
-            if (*run.parallel == 0 || *run.parallel > 4096)
-                usage_error("--parallel takes a number from 1 to 4096", help_hint);
+        run.selection = selection_of(arguments);
+        if (arguments.value("parallel"))
+            run.parallel = number(arguments, "parallel", 1, 4096);
+        if (arguments.value("retries"))
+            run.retries = number(arguments, "retries", 0, 100);
+        if (arguments.flag("fail-fast"))
+            run.max_fail = 1;
+        if (arguments.value("max-fail")) {
+            if (arguments.flag("fail-fast"))
+                usage_error("--fail-fast and --max-fail exclude each other (--fail-fast is --max-fail 1)", command);
+            run.max_fail = number(arguments, "max-fail", 1, 1000000000);
         }
-        if (parsed.count("retries")) {
-            run.retries = parsed["retries"].as<unsigned>();
-            if (*run.retries > 100)
-                usage_error("--retries takes a number from 0 to 100", help_hint);
-        }
+        run.kill_running = arguments.flag("kill-running");
+        if (run.kill_running && !run.max_fail)
+            usage_error("--kill-running goes with --fail-fast or --max-fail N", command);
+        run.json_events = arguments.value("message-format").value_or("human") == "json";
+        run.trace_file = arguments.value("trace").value_or("");
+        run.color = arguments.value("color").value_or("auto");
+        run.ci = arguments.flag("ci");
         return command_run(global, run);
     }
     if (command == "collect") {
-        std::string format = parsed["format"].as<std::string>();
-        if (format != "text" && format != "json")
-            usage_error(fmt::format("--format takes text or json, not \"{}\"", format), help_hint);
-        return command_collect(global, format == "json" ? CollectFormat::Json : CollectFormat::Text);
+        bool json = arguments.value("format").value_or("text") == "json";
+        return command_collect(global, selection_of(arguments), json ? CollectFormat::Json : CollectFormat::Text);
     }
-    if (command == "validate")
+    if (command == "validate") {
+        reject_positional(arguments);
         return command_validate(global);
-    if (command == "init")
-        return command_init(global, parsed["provider"].as<std::string>(), parsed["framework"].as<std::string>());
-    return command_plugins(global);
+    }
+    if (command == "init") {
+        reject_positional(arguments);
+        return command_init(global, arguments.value("provider").value_or("process"),
+                            arguments.value("framework").value_or("generic"));
+    }
+    if (command == "plugins") {
+        if (arguments.positional.empty())
+            return command_plugins(global);
+        if (arguments.positional.size() != 2 || arguments.positional[0] != "check")
+            usage_error("plugins takes no arguments, or `check PATH`", command);
+        return command_plugins_check(global, arguments.positional[1]);
+    }
+    if (command == "logs") {
+        reject_positional(arguments);
+        LogsOptions logs;
+        logs.failures = arguments.flag("failures");
+        logs.flaky = arguments.flag("flaky");
+        logs.tests = arguments.all("test");
+        logs.grep = arguments.value("grep").value_or("");
+        return command_logs(global, logs);
+    }
+    if (command == "completions") {
+        if (arguments.positional.size() != 1)
+            usage_error("completions takes one shell: bash, zsh or fish", command);
+        std::string script = cli::completion_script(arguments.positional[0]);
+        if (script.empty())
+            usage_error(fmt::format("no completions for \"{}\"; offload has them for bash, zsh and fish",
+                                    arguments.positional[0]),
+                        command);
+        log::print(script);
+        return 0;
+    }
+    reject_positional(arguments);
+    log::print(cli::man_page());
+    return 0;
 }
 
 } // namespace offload

@@ -1,6 +1,7 @@
 // offload plugins: what the plugin search path holds, and what was refused and why.
 #include "cli/commands.hpp"
 
+#include "util/error.hpp"
 #include "util/log.hpp"
 
 #include <fmt/format.h>
@@ -66,6 +67,82 @@ int command_plugins(const GlobalOptions &global)
     }
     log::print(out);
     return 0;
+}
+
+} // namespace offload
+
+namespace offload {
+
+int command_plugins_check(const GlobalOptions &global, const std::string &path)
+{
+    (void)global;
+    namespace fs = std::filesystem;
+    std::error_code error;
+    fs::path absolute = fs::absolute(path, error);
+    if (error || !fs::exists(absolute))
+        throw Error(fmt::format("{} does not exist", path));
+
+    std::string out = fmt::format("Checking {}\n", absolute.string());
+    if (absolute.filename().string().rfind("offload-provider-", 0) == 0 && absolute.extension() != ".so") {
+        out += "  a provider script: check it with `offload validate` on a config with its type; the script bridge "
+               "asks it `describe` first\n";
+        log::print(out);
+        return 0;
+    }
+    HostEnvironment environment{fs::current_path()};
+    auto loaded = load_plugin(absolute, "offload plugins check", environment);
+    if (auto *refused = std::get_if<RefusedPlugin>(&loaded)) {
+        out += fmt::format("  FAIL  loading: {}\n", refused->reason);
+        log::print(out);
+        return exit_failed;
+    }
+    const Plugin &plugin = std::get<Plugin>(loaded);
+    out += fmt::format("  ok    loads; exports offload_plugin_entry_v1\n");
+    out += fmt::format("  ok    descriptor: id \"{}\", version \"{}\", ABI {}.{}: {}\n", plugin.id, plugin.version,
+                       plugin.abi_major, plugin.abi_minor, plugin.description);
+    out += "  ok    init() succeeded\n";
+    if (plugin.framework)
+        out += "  ok    implements offload.framework.v1, every required function present\n";
+    if (plugin.provider)
+        out += "  ok    implements offload.provider.v1, every required function present\n";
+
+    // A dry lifecycle: create and destroy an instance from an empty table. A plugin that needs keys
+    // says which, through the same diagnostics a user would see.
+    bool problems = false;
+    toml::table empty;
+    Diagnostics diagnostics;
+    auto dry_run = [&](const char *section, auto make) {
+        offload_config config(empty, section, "(an empty table)", diagnostics);
+        try {
+            make(config);
+            out += fmt::format("  ok    create() and destroy() with an empty [{}] table\n", section);
+        } catch (const Error &e) {
+            out += fmt::format("  note  create() with an empty [{}] table refused: {}\n        (fine if the plugin "
+                               "needs keys; the messages above say which)\n",
+                               section, e.what());
+        } catch (const std::exception &e) {
+            out += fmt::format("  FAIL  create() threw through the C ABI: {}\n", e.what());
+            problems = true;
+        }
+    };
+    if (plugin.framework)
+        dry_run("discovery", [&](const offload_config &config) {
+            FrameworkInstance instance(plugin, config);
+            out += FrameworkInstance::config_template(plugin).empty()
+                       ? "  warn  no config_template: `offload init` cannot describe its keys\n"
+                       : "  ok    config_template() gives `offload init` its keys\n";
+        });
+    if (plugin.provider)
+        dry_run("provider", [&](const offload_config &config) {
+            ProviderInstance instance(plugin, config);
+            out += ProviderInstance::config_template(plugin).empty()
+                       ? "  warn  no config_template: `offload init` cannot describe its keys\n"
+                       : "  ok    config_template() gives `offload init` its keys\n";
+        });
+    deinit_plugins();
+    out += problems ? "The plugin has problems (see above).\n" : "The plugin is usable.\n";
+    log::print(out);
+    return problems ? exit_failed : exit_passed;
 }
 
 } // namespace offload

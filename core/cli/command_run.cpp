@@ -2,8 +2,12 @@
 #include "cli/commands.hpp"
 
 #include "report/junit_writer.hpp"
+#include "util/error.hpp"
 #include "history/history.hpp"
+#include "report/json_events.hpp"
 #include "report/summary.hpp"
+#include "report/terminal_reporter.hpp"
+#include "report/trace_writer.hpp"
 #include "runner/discovery.hpp"
 #include "runner/runner.hpp"
 #include "scheduler/estimates.hpp"
@@ -66,6 +70,34 @@ void log_resource_use()
                            seconds(self.ru_stime), double(self.ru_maxrss) / 1024.0));
 }
 
+History load_history(const Settings &settings)
+{
+    if (!settings.history)
+        return History();
+    std::string warning;
+    History history = History::load(settings.history_file, warning);
+    if (!warning.empty())
+        log::warning(warning);
+    return history;
+}
+
+// Discovery, then the selection of the command line.
+std::vector<DiscoveredTest> selected_tests(Session &session, const Selection &selection, const History &history)
+{
+    const Settings &settings = session.settings();
+    std::vector<DiscoveredTest> tests =
+        discover_tests(session.framework(), settings.project_dir, batch_timeout(settings));
+    if (selection.empty())
+        return tests;
+    const size_t discovered = tests.size();
+    std::vector<std::string> failed;
+    if (selection.rerun_failed)
+        failed = failed_in_report(settings.junit_file);
+    tests = select_tests(std::move(tests), selection, history, failed);
+    log::info(fmt::format("selected {} of {} tests", tests.size(), discovered));
+    return tests;
+}
+
 } // namespace
 
 int command_run(const GlobalOptions &global, const RunCommandOptions &options)
@@ -75,14 +107,11 @@ int command_run(const GlobalOptions &global, const RunCommandOptions &options)
     FrameworkInstance &framework = session.framework();
     ProviderInstance &provider = session.provider();
 
-    std::vector<DiscoveredTest> tests = discover_tests(framework, settings.project_dir, batch_timeout(settings));
-
-    History history;
-    if (settings.history) {
-        std::string warning;
-        history = History::load(settings.history_file, warning);
-        if (!warning.empty())
-            log::warning(warning);
+    History history = load_history(settings);
+    std::vector<DiscoveredTest> tests = selected_tests(session, options.selection, history);
+    if (tests.empty()) {
+        log::print("No test is selected: nothing to run.\n0 passed, 0 failed\n");
+        return exit_passed;
     }
 
     RunOptions run_options;
@@ -99,10 +128,21 @@ int command_run(const GlobalOptions &global, const RunCommandOptions &options)
     // Duplicates cost little where sandboxes are local processes; elsewhere they may cost money.
     run_options.tail_hedging = settings.tail_hedging.value_or(provider.plugin().id == "process");
     run_options.batch_overhead_secs = history.batch_overhead_secs().value_or(0);
+    run_options.max_fail = options.max_fail.value_or(0);
+    run_options.kill_running = options.kill_running;
     remove_old_batch_logs(settings.output_dir / "logs");
 
     provider.prepare(settings.project_dir.string(), run_options.parallel);
     Runner runner(run_options, framework, provider, tests);
+    TerminalOptions terminal = terminal_options(options.color, options.ci, options.json_events);
+    TerminalReporter reporter(terminal);
+    runner.add_observer(reporter);
+    std::optional<JsonEvents> events;
+    if (options.json_events)
+        runner.add_observer(events.emplace());
+    std::optional<TraceWriter> trace;
+    if (!options.trace_file.empty())
+        runner.add_observer(trace.emplace(options.trace_file));
     RunOutcome outcome = runner.run();
 
     if (settings.history)
@@ -113,17 +153,18 @@ int command_run(const GlobalOptions &global, const RunCommandOptions &options)
         junit_file = settings.junit_file;
         write_junit_file(junit_file.string(), outcome.report);
     }
-    log::print(format_summary(outcome, junit_file));
+    std::string summary = format_summary(outcome, junit_file);
+    // With JSON events on stdout, the human summary goes to stderr.
+    std::fwrite(summary.data(), 1, summary.size(), terminal.out);
+    std::fflush(terminal.out);
     log_resource_use();
     return exit_code_for(outcome);
 }
 
-int command_collect(const GlobalOptions &global, CollectFormat format)
+int command_collect(const GlobalOptions &global, const Selection &selection, CollectFormat format)
 {
     Session session(global);
-    FrameworkInstance &framework = session.framework();
-    std::vector<DiscoveredTest> tests =
-        discover_tests(framework, session.settings().project_dir, batch_timeout(session.settings()));
+    std::vector<DiscoveredTest> tests = selected_tests(session, selection, load_history(session.settings()));
     std::string out;
     if (format == CollectFormat::Json) {
         out += "[\n";

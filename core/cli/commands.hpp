@@ -3,6 +3,7 @@
 #pragma once
 
 #include "cli/session.hpp"
+#include "runner/selection.hpp"
 
 #include <optional>
 #include <string>
@@ -12,16 +13,33 @@ namespace offload {
 struct RunCommandOptions {
     std::optional<unsigned> parallel;   // --parallel, overrides [offload] max_parallel
     std::optional<unsigned> retries;    // --retries, overrides [offload] retry_count
+    Selection selection;
+    std::optional<unsigned> max_fail;   // --max-fail N, --fail-fast
+    bool kill_running = false;          // --kill-running
+    bool json_events = false;           // --message-format json
+    std::string trace_file;             // --trace FILE, empty: none
+    std::string color = "auto";         // --color auto|always|never
+    bool ci = false;                    // --ci
 };
 int command_run(const GlobalOptions &global, const RunCommandOptions &options);
 
 enum class CollectFormat { Text, Json };
-int command_collect(const GlobalOptions &global, CollectFormat format);
+int command_collect(const GlobalOptions &global, const Selection &selection, CollectFormat format);
 
 int command_validate(const GlobalOptions &global);
 
 int command_init(const GlobalOptions &global, const std::string &provider, const std::string &framework);
 
 int command_plugins(const GlobalOptions &global);
+// offload plugins check PATH: 0 when the plugin is usable, 1 with the reasons when not.
+int command_plugins_check(const GlobalOptions &global, const std::string &path);
+
+struct LogsOptions {
+    bool failures = false;
+    bool flaky = false;
+    std::vector<std::string> tests;
+    std::string grep;
+};
+int command_logs(const GlobalOptions &global, const LogsOptions &options);
 
 } // namespace offload

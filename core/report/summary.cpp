@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace offload {
 
 namespace {
@@ -68,6 +70,23 @@ std::string format_summary(const RunOutcome &outcome, const std::filesystem::pat
     list_section(out, "Not run", not_run);
     list_section(out, "Flaky (failed, then passed on retry)", flaky);
     list_section(out, "Incidents", outcome.incidents);
+    // The slowest tests, where the time goes (only when there are enough to be worth a list).
+    std::vector<const TestReport *> timed;
+    for (const TestReport &test : outcome.report.tests)
+        if (!test.attempts.empty() && test.attempts.back().duration_secs > 0)
+            timed.push_back(&test);
+    if (timed.size() >= 10) {
+        size_t shown = std::min<size_t>(5, timed.size());
+        std::partial_sort(timed.begin(), timed.begin() + std::ptrdiff_t(shown), timed.end(),
+                          [](const TestReport *a, const TestReport *b) {
+                              return a->attempts.back().duration_secs > b->attempts.back().duration_secs;
+                          });
+        out += "Slowest:\n";
+        for (size_t i = 0; i < shown; ++i)
+            out += fmt::format("  {:>8.2f}s  {}\n", timed[i]->attempts.back().duration_secs, timed[i]->id);
+    }
+    if (outcome.stopped_early)
+        out += "Stopped early: --max-fail was reached; the tests not run are listed above\n";
     if (outcome.hedges_started > 0)
         out += fmt::format("Tail hedging: {} straggling batch{} started again on idle sandboxes, {} finished first\n",
                            outcome.hedges_started, outcome.hedges_started == 1 ? "" : "es", outcome.hedges_won);

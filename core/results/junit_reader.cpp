@@ -303,11 +303,22 @@ class CaseWalker {
         const Node *decider = nullptr;
         const Node *skipped = nullptr;
         const Attribute *first_message = nullptr;
-        std::string problems, output, errors;
+        std::string problems, output, errors, earlier;
         for (const Node *child = testcase.first_node(); child; child = child->next_sibling()) {
             if (child->type() != rapidxml::node_element)
                 continue;
             const std::string_view name = name_of(*child);
+            if (name == "flakyFailure" || name == "flakyError" || name == "rerunFailure" || name == "rerunError") {
+                ++result.earlier_failures;
+                std::string text;
+                if (const Attribute *attribute = find_attribute(*child, "message"))
+                    m_decoder.append(text, value_of(*attribute), true);
+                for (const Node *part = child->first_node(); part; part = part->next_sibling())
+                    if (part->type() == rapidxml::node_element)
+                        append_part(text, text_of(*part));
+                append_part(earlier, "earlier attempt: " + text);
+                continue;
+            }
             const bool problem = name == "failure" || name == "error";
             if (problem || name == "skipped") {
                 if (problem && !decider)
@@ -338,6 +349,7 @@ class CaseWalker {
         append_part(result.details, problems);
         append_part(result.details, output);
         append_part(result.details, errors);
+        append_part(result.details, earlier);
         bound_details(result.details);
 
         m_on_case(result);

@@ -16,7 +16,9 @@ struct JunitCase {
     Outcome outcome = Outcome::Passed; // <failure> -> Failed, <error> -> Error, <skipped> -> Skipped
     std::string message;               // message attribute of <failure>/<error>/<skipped> (first one found)
     std::string details;               // text of <failure>/<error> (data and CDATA), then <system-out>, then
-                                       // <system-err>, separated by a blank line
+                                       // <system-err>, then earlier attempts, separated by a blank line
+    unsigned earlier_failures = 0;     // Surefire flakyFailure/flakyError/rerunFailure/rerunError children:
+                                       // failed runs before the last (with a pass: a flaky test)
 };
 
 enum class JunitReadStatus { Ok, NotFound, Malformed };

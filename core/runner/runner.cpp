@@ -26,38 +26,6 @@ bool sleep_unless_interrupted(std::chrono::milliseconds duration)
     return Interrupt::level() == 0;
 }
 
-std::string first_line(const std::string &text)
-{
-    size_t end = text.find('\n');
-    return end == std::string::npos ? text : text.substr(0, end);
-}
-
-// The last lines of a test's output, indented, for the failure report on the terminal.
-std::string indented_tail(const std::string &text, size_t max_lines)
-{
-    size_t end = text.find_last_not_of("\n \t");
-    if (end == std::string::npos)
-        return "";
-    size_t start = end + 1;
-    size_t lines = 0;
-    while (start > 0 && lines < max_lines) {
-        size_t newline = text.rfind('\n', start - 1);
-        start = newline == std::string::npos ? 0 : newline;
-        ++lines;
-        if (newline == std::string::npos)
-            break;
-    }
-    std::string out = start > 0 ? "      ...\n" : "";
-    size_t at = start == 0 ? 0 : start + 1;
-    while (at <= end) {
-        size_t newline = text.find('\n', at);
-        size_t stop = newline == std::string::npos || newline > end ? end + 1 : newline;
-        out += "      | " + text.substr(at, stop - at) + "\n";
-        at = stop + 1;
-    }
-    return out;
-}
-
 std::string iso8601_now()
 {
     std::time_t now = std::time(nullptr);
@@ -101,8 +69,8 @@ RunOutcome Runner::run()
     m_outcome.report.started_at = iso8601_now();
     size_t batch_count = m_next_batch_number - 1;
     unsigned workers = unsigned(std::min<size_t>(m_options.parallel, batch_count));
-    log::info(fmt::format("running {} tests in {} batches on up to {} {} sandbox{}", m_outcome.report.tests.size(),
-                          batch_count, workers, m_provider.plugin().id, workers == 1 ? "" : "es"));
+    for (RunObserver *observer : m_observers)
+        observer->run_started(m_outcome.report.tests.size(), batch_count, workers, m_provider.plugin().id);
 
     m_workers_left = workers;
     std::vector<std::thread> threads;
@@ -119,15 +87,20 @@ RunOutcome Runner::run()
             log::warning("interrupted: stopping the running batches and destroying every sandbox "
                          "(interrupt again to kill at once)");
         }
+        RunProgress now = progress();
+        for (RunObserver *observer : m_observers)
+            observer->tick(now);
     }
     for (std::thread &thread : threads)
         thread.join();
 
     // Whatever is still queued never ran: say why.
     std::string reason = Interrupt::level() > 0 ? "the run was interrupted before it ran"
-                         : m_last_sandbox_error.empty()
-                             ? "it was never scheduled"
-                             : "no sandbox could be created: " + m_last_sandbox_error;
+                         : m_stopped_early
+                             ? fmt::format("the run stopped early: {} test{} failed (--max-fail {})",
+                                           m_settled.failed, m_settled.failed == 1 ? "" : "s", m_options.max_fail)
+                         : m_last_sandbox_error.empty() ? "it was never scheduled"
+                                                        : "no sandbox could be created: " + m_last_sandbox_error;
     for (const Batch &batch : m_queue.take_remaining())
         for (size_t test : batch.tests)
             if (m_outcome.report.tests[test].attempts.empty())
@@ -137,8 +110,10 @@ RunOutcome Runner::run()
             test.not_run_reason = reason;
 
     m_outcome.interrupted = Interrupt::level() > 0;
-    m_outcome.report.wall_secs =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
+    m_outcome.stopped_early = m_stopped_early;
+    m_outcome.report.wall_secs = seconds_since_start();
+    for (RunObserver *observer : m_observers)
+        observer->run_finished(m_outcome);
     return std::move(m_outcome);
 }
 
@@ -151,8 +126,12 @@ std::unique_ptr<Sandbox> Runner::create_sandbox_with_retries(std::string &error)
         unsigned index = m_next_sandbox_index++;
         ProviderInstance::Creation creation = m_provider.create_sandbox(index);
         if (creation.sandbox) {
-            std::lock_guard lock(m_mutex);
-            ++m_outcome.sandboxes_created;
+            {
+                std::lock_guard lock(m_mutex);
+                ++m_outcome.sandboxes_created;
+            }
+            for (RunObserver *observer : m_observers)
+                observer->sandbox_created(index, seconds_since_start());
             return std::move(creation.sandbox);
         }
         error = creation.error;
@@ -171,12 +150,17 @@ void Runner::worker(unsigned worker_index)
 {
     using namespace std::chrono_literals;
     std::unique_ptr<Sandbox> sandbox;
+    auto destroy_sandbox = [&] {
+        std::string error;
+        if (!sandbox->destroy(error))
+            note_incident(fmt::format("sandbox {}: {}", sandbox->index(), error));
+        for (RunObserver *observer : m_observers)
+            observer->sandbox_destroyed(sandbox->index(), seconds_since_start());
+        sandbox.reset();
+    };
     auto replace_sandbox = [&](const std::string &why, size_t batch_number) {
         note_incident(fmt::format("sandbox {} failed under batch {}: {}", sandbox->index(), batch_number, why));
-        std::string destroy_error;
-        if (!sandbox->destroy(destroy_error))
-            log::warning(fmt::format("sandbox {}: {}", sandbox->index(), destroy_error));
-        sandbox.reset();
+        destroy_sandbox();
     };
     for (;;) {
         Batch batch;
@@ -234,11 +218,8 @@ void Runner::worker(unsigned worker_index)
         if (end == BatchEnd::Cancelled)
             break;
     }
-    if (sandbox) {
-        std::string error;
-        if (!sandbox->destroy(error))
-            note_incident(fmt::format("sandbox {}: {}", sandbox->index(), error));
-    }
+    if (sandbox)
+        destroy_sandbox();
     // When the last worker gives up, nothing can take what is queued.
     if (--m_workers_left == 0)
         m_queue.close();
@@ -279,9 +260,9 @@ bool Runner::try_hedge(unsigned worker, Sandbox &sandbox, std::string &sandbox_e
         estimate = straggler.estimated_secs;
         ++m_outcome.hedges_started;
     }
-    log::info(fmt::format("batch {} still runs after {:.1f}s (estimated {:.1f}s): running it again as batch {} on "
-                          "sandbox {}; the first to finish counts",
-                          race->number, elapsed, estimate, duplicate.number, sandbox.index()));
+    log::debug(fmt::format("batch {} still runs after {:.1f}s (estimated {:.1f}s): running it again as batch {} on "
+                           "sandbox {}; the first to finish counts",
+                           race->number, elapsed, estimate, duplicate.number, sandbox.index()));
     bool carried_elsewhere = false;
     BatchEnd end = run_batch(duplicate, worker, sandbox, race, Role::Hedge, sandbox_error, carried_elsewhere);
     if (end != BatchEnd::SandboxFailed)
@@ -358,6 +339,25 @@ Runner::BatchEnd Runner::run_batch(const Batch &batch, unsigned worker, Sandbox 
     }
     log::debug(fmt::format("batch {} ({} tests, attempt {}) on sandbox {}: {}", batch.number, ids.size(),
                            batch.attempt + 1, sandbox.index(), *command));
+    BatchEvent event;
+    event.number = batch.number;
+    event.sandbox = sandbox.index();
+    event.attempt = batch.attempt;
+    event.test_ids = ids;
+    event.hedge = role == Role::Hedge;
+    event.at_secs = seconds_since_start();
+    event.log_path = output.log_path().string();
+    for (RunObserver *observer : m_observers)
+        observer->batch_started(event);
+    auto finished = [&](const char *end, const ExecOutcome &exec) {
+        event.duration_secs = seconds_since_start() - event.at_secs;
+        event.at_secs = seconds_since_start();
+        event.exit_code = exec.exit_code;
+        event.timed_out = exec.timed_out;
+        event.end = end;
+        for (RunObserver *observer : m_observers)
+            observer->batch_finished(event);
+    };
     std::vector<std::string> env = {fmt::format("OFFLOAD_BATCH={}", batch.number),
                                     fmt::format("OFFLOAD_ATTEMPT={}", batch.attempt + 1)};
     ExecOutcome exec;
@@ -372,14 +372,20 @@ Runner::BatchEnd Runner::run_batch(const Batch &batch, unsigned worker, Sandbox 
         --m_running_batches;
     }
     const bool counts = finish_run(*race, role, exec.status == OFFLOAD_OK, carried_elsewhere);
-    if (exec.status == OFFLOAD_CANCELLED)
-        return Interrupt::level() > 0 ? BatchEnd::Cancelled : BatchEnd::Done;   // else: lost its race
+    if (exec.status == OFFLOAD_CANCELLED) {
+        // Ctrl-C; else the other run of a hedged batch won, or --max-fail stopped it.
+        finished(Interrupt::level() > 0 ? "cancelled" : race->settled ? "lost race" : "stopped", exec);
+        return Interrupt::level() > 0 ? BatchEnd::Cancelled : BatchEnd::Done;
+    }
     if (exec.status != OFFLOAD_OK) {
+        finished("sandbox failed", exec);
         sandbox_error = exec.error;
         return BatchEnd::SandboxFailed;
     }
-    if (!counts)
+    if (!counts) {
+        finished("lost race", exec);
         return BatchEnd::Done;   // the other run of this batch finished first
+    }
 
     facts.exit_code = exec.exit_code;
     facts.timed_out = exec.timed_out;
@@ -401,6 +407,7 @@ Runner::BatchEnd Runner::run_batch(const Batch &batch, unsigned worker, Sandbox 
     note_batch_overhead(facts, results);
     settle_batch(batch, worker, sandbox.index(), results, facts,
                  std::chrono::duration<double>(m_options.batch_timeout).count());
+    finished(exec.timed_out ? "timed out" : "completed", exec);
     return BatchEnd::Done;
 }
 
@@ -415,12 +422,12 @@ void Runner::settle_batch(const Batch &batch, unsigned worker, unsigned sandbox,
     retry.attempt = batch.attempt + 1;
     retry.avoid_sandbox = int(worker);
     std::vector<size_t> unfinished;   // tests a timeout cut off, to run again on their own
-    std::vector<std::string> lines;
-    constexpr size_t max_not_run_lines = 5;
-    size_t not_run_lines = 0;
-    constexpr size_t max_same_failure_lines = 5;
-    std::pair<std::string, std::string> last_failure;   // message and output last shown
-    size_t same_failures = 0, hidden_failures = 0;
+    struct Ended {
+        const TestReport *test;
+        Attempt attempt;
+        bool will_retry;
+    };
+    std::vector<Ended> ended;
 
     std::unique_lock lock(m_mutex);
     for (size_t test : batch.tests) {
@@ -450,52 +457,24 @@ void Runner::settle_batch(const Batch &batch, unsigned worker, unsigned sandbox,
             attempt.output = facts.output_tail;
         }
         report.attempts.push_back(attempt);
-        bool retry_it = needs_retry(attempt.outcome) && report.attempts.size() <= m_options.retries;
+        // Once --max-fail is reached, failed tests are not tried again either.
+        bool retry_it = needs_retry(attempt.outcome) && report.attempts.size() <= m_options.retries && !m_stopped_early;
         if (retry_it) {
             retry.tests.push_back(test);
         } else {
-            settle(attempt.outcome);
             if (attempt.outcome == Outcome::NotRun)
                 report.not_run_reason = attempt.message;
+            settle(attempt.outcome);
         }
-
-        std::string where = fmt::format("sandbox {}, {}", sandbox, facts.log_path);
-        if (attempt.outcome == Outcome::Failed || attempt.outcome == Outcome::Error) {
-            // When a whole batch fails alike (the tool itself broke), its output is shown once.
-            bool same = attempt.message == last_failure.first && attempt.output == last_failure.second;
-            if (!same) {
-                last_failure = {attempt.message, attempt.output};
-                same_failures = 0;
-            }
-            if (!same || ++same_failures <= max_same_failure_lines)
-                lines.push_back(fmt::format("{} {} [{:.2f}s] ({}){}\n{}{}", retry_it ? "TRY-FAIL" : "FAIL", report.id,
-                                            std::max(0.0, attempt.duration_secs), where,
-                                            retry_it ? ", will retry" : "",
-                                            attempt.message.empty() ? "" : "    " + first_line(attempt.message) + "\n",
-                                            retry_it || same ? "" : indented_tail(attempt.output, 15)));
-            else
-                ++hidden_failures;
-        } else if (attempt.outcome == Outcome::NotRun) {
-            // A batch that died says so once per test; a few are enough on the terminal.
-            if (++not_run_lines <= max_not_run_lines)
-                lines.push_back(fmt::format("NOT RUN {} ({}){}\n    {}\n", report.id, where,
-                                            retry_it ? ", will retry" : "", attempt.message));
-        } else if (report.flaky()) {
-            lines.push_back(fmt::format("FLAKY {} passed on attempt {} ({})\n", report.id, report.attempts.size(),
-                                        where));
-        }
+        ended.push_back({&report, std::move(attempt), retry_it});
     }
     lock.unlock();
 
-    if (hidden_failures > 0)
-        lines.push_back(fmt::format("FAIL ... and {} more tests of batch {} failed the same way (see the JUnit "
-                                    "report)\n",
-                                    hidden_failures, batch.number));
-    if (not_run_lines > max_not_run_lines)
-        lines.push_back(fmt::format("NOT RUN ... and {} more tests of batch {} (see the JUnit report)\n",
-                                    not_run_lines - max_not_run_lines, batch.number));
-    for (const std::string &line : lines)
-        log::print(line);
+    // The tests' attempts do not change until their retry is queued: the events may point at them.
+    const double at = seconds_since_start();
+    for (const Ended &end : ended)
+        for (RunObserver *observer : m_observers)
+            observer->test_finished({end.test, &end.attempt, batch.number, end.will_retry, at});
     if (!retry.tests.empty()) {
         retry.number = m_next_batch_number++;
         m_queue.push(std::move(retry));
@@ -508,9 +487,8 @@ void Runner::settle_batch(const Batch &batch, unsigned worker, unsigned sandbox,
         m_queue.push(std::move(alone));
     }
     if (!unfinished.empty())
-        log::warning(fmt::format("batch {} timed out; its {} unfinished tests run again one by one", batch.number,
-                                 unfinished.size()));
-    print_progress();
+        note_incident(fmt::format("batch {} timed out; its {} unfinished tests ran again one by one", batch.number,
+                                  unfinished.size()));
 }
 
 void Runner::note_batch_overhead(const BatchRunFacts &facts, const std::vector<ReportedResult> &results)
@@ -529,7 +507,8 @@ void Runner::note_batch_overhead(const BatchRunFacts &facts, const std::vector<R
 
 void Runner::note_incident(std::string text)
 {
-    log::warning(text);
+    for (RunObserver *observer : m_observers)
+        observer->incident(text);
     std::lock_guard lock(m_mutex);
     m_outcome.incidents.push_back(std::move(text));
 }
@@ -542,15 +521,40 @@ void Runner::settle(Outcome outcome)
     case Outcome::NotRun: ++m_settled.not_run; break;
     default: ++m_settled.failed; break;
     }
+    if (m_options.max_fail > 0 && !m_stopped_early && m_settled.failed >= m_options.max_fail) {
+        // No new batches; the running ones finish, or stop when asked to.
+        m_stopped_early = true;
+        m_queue.close();
+        if (m_options.kill_running)
+            for (auto &[number, running] : m_running) {
+                running.race->original_stop.request();
+                running.race->hedge_stop.request();
+            }
+    }
 }
 
-void Runner::print_progress()
+RunProgress Runner::progress()
 {
     std::lock_guard lock(m_mutex);
-    double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
-    log::info(fmt::format("{}/{} tests done ({} passed, {} failed, {} not run), {} batch{} running, {:.1f}s",
-                          m_settled.total(), m_outcome.report.tests.size(), m_settled.passed, m_settled.failed,
-                          m_settled.not_run, m_running_batches, m_running_batches == 1 ? "" : "es", elapsed));
+    RunProgress progress;
+    progress.settled = m_settled;
+    progress.total = m_outcome.report.tests.size();
+    progress.running_batches = m_running_batches;
+    progress.elapsed_secs = seconds_since_start();
+    if (m_options.estimates_known) {
+        // What is left of the estimated work, spread over the sandboxes.
+        double left = 0;
+        for (size_t i = 0; i < m_outcome.report.tests.size(); ++i)
+            if (m_outcome.report.tests[i].attempts.empty() && i < m_options.estimated_secs.size())
+                left += m_options.estimated_secs[i];
+        progress.eta_secs = left / double(std::max(1u, m_options.parallel));
+    }
+    return progress;
+}
+
+double Runner::seconds_since_start() const
+{
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
 }
 
 } // namespace offload

@@ -6,6 +6,7 @@
 #include "plugin_host/provider_instance.hpp"
 #include "results/test_result.hpp"
 #include "runner/hedging.hpp"
+#include "runner/run_observer.hpp"
 #include "scheduler/work_queue.hpp"
 
 #include <atomic>
@@ -28,11 +29,14 @@ struct RunOptions {
     bool estimates_known = false;                // estimated_secs come from a timing history
     double batch_overhead_secs = 0;              // fixed cost of one batch, for planning
     bool tail_hedging = false;                   // duplicate stragglers on idle sandboxes (needs estimates)
+    size_t max_fail = 0;                         // stop scheduling after this many failed tests; 0: never
+    bool kill_running = false;                   // ...and stop the running batches too
 };
 
 struct RunOutcome {
     RunReport report;
     bool interrupted = false;
+    bool stopped_early = false;                  // --max-fail was reached
     size_t batches_run = 0;
     unsigned sandboxes_created = 0;
     std::vector<std::string> incidents;          // sandbox failures and the like, for the summary
@@ -47,6 +51,9 @@ public:
     // The framework and provider must outlive the runner; tests must not be empty.
     Runner(RunOptions options, const FrameworkInstance &framework, ProviderInstance &provider,
            const std::vector<DiscoveredTest> &tests);
+
+    // Observers are told what happens; they must outlive run(). Before run().
+    void add_observer(RunObserver &observer) { m_observers.push_back(&observer); }
 
     // Runs everything; returns when every batch is done or the run was interrupted, and every
     // sandbox has been destroyed. Main thread.
@@ -82,7 +89,8 @@ private:
     void settle(Outcome outcome);
     void note_incident(std::string text);
     void note_batch_overhead(const BatchRunFacts &facts, const std::vector<ReportedResult> &results);
-    void print_progress();
+    RunProgress progress();
+    double seconds_since_start() const;
 
     RunOptions m_options;
     const FrameworkInstance &m_framework;
@@ -96,6 +104,8 @@ private:
     size_t m_running_batches = 0;
     std::string m_last_sandbox_error;
     std::map<size_t, Running> m_running;  // originals running now, by batch number
+    bool m_stopped_early = false;
+    std::vector<RunObserver *> m_observers;
 
     std::atomic<size_t> m_next_batch_number{1};
     std::atomic<unsigned> m_next_sandbox_index{0};

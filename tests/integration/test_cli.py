@@ -3,7 +3,7 @@ import re
 
 from harness import SOURCE_DIR, ProjectTest, generic_config, main
 
-COMMANDS = ["run", "collect", "validate", "init", "plugins"]
+COMMANDS = ["run", "collect", "validate", "init", "plugins", "logs", "completions", "man"]
 
 
 class CliTest(ProjectTest):
@@ -39,8 +39,13 @@ class CliTest(ProjectTest):
             (["run", "--parallel", "0"], "--parallel takes a number from 1 to 4096"),
             (["run", "--parallel", "many"], "many"),
             (["run", "--bogus"], "bogus"),
-            (["collect", "--format", "yaml"], '--format takes text or json, not "yaml"'),
-            (["run", "extra"], 'unexpected argument "extra"'),
+            (["collect", "--format", "yaml"], '--format takes text|json, not "yaml"'),
+            (["validate", "extra"], 'unexpected argument "extra"'),
+            (["run", "--partition", "3/2"], "--partition takes K/N with 1 <= K <= N"),
+            (["run", "--fail-fast", "--max-fail", "2"], "exclude each other"),
+            (["run", "--kill-running"], "--kill-running goes with --fail-fast or --max-fail N"),
+            (["completions", "tcsh"], 'no completions for "tcsh"'),
+            (["run", "--parallel", "1", "--parallel", "2"], "--parallel was given 2 times"),
         ]:
             with self.subTest(args=args):
                 r = self.run_offload(*args)

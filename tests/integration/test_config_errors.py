@@ -41,7 +41,7 @@ class ConfigErrorTest(ProjectTest):
         self.write({"offload.toml": generic_config("echo t", "true {tests}").replace('type = "process"', 'type = "nomad"')})
         r = self.run_offload("run")
         self.assertEqual(r.code, 1, r)
-        self.assertIn('no provider plugin "nomad" was found. Available: process, script.', r.err)
+        self.assertIn('no provider plugin "nomad" was found. Available: process, script', r.err)
         self.assertIn("searched:", r.err)
         self.assertIn("[provider] type in", r.err)
 

@@ -44,7 +44,7 @@ class TimeoutTest(ProjectTest):
         r = self.run_offload("run", timeout=60)
         self.assertEqual(r.code, 1, r)
         # The first batch holds "first" and "hang" (the last batch is the smallest): both go again alone.
-        self.assertIn("its 2 unfinished tests run again one by one", r.err)
+        self.assertIn("its 2 unfinished tests ran again one by one", r.err)
         outcomes = {k: v[0] for k, v in junit(self.project / "test-results" / "junit.xml").items()}
         self.assertEqual(outcomes, {"first": "passed", "hang": "failed", "last": "passed"})
 

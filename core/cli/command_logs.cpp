@@ -1,0 +1,87 @@
+// offload logs: the tests of the last run with their output, read back from its JUnit report.
+#include "cli/commands.hpp"
+
+#include "results/junit_reader.hpp"
+#include "util/error.hpp"
+#include "util/log.hpp"
+
+#include <fmt/format.h>
+
+#include <regex>
+#include <set>
+
+namespace offload {
+
+namespace {
+
+std::string label(const JunitCase &test)
+{
+    switch (test.outcome) {
+    case Outcome::Passed: return test.earlier_failures > 0 ? "FLAKY" : "PASS";
+    case Outcome::Failed: return "FAIL";
+    case Outcome::Error: return test.message.rfind("not run", 0) == 0 ? "NOT RUN" : "ERROR";
+    case Outcome::Skipped: return "SKIP";
+    default: return "?";
+    }
+}
+
+} // namespace
+
+int command_logs(const GlobalOptions &global, const LogsOptions &options)
+{
+    Session session(global);
+    const std::filesystem::path report = session.settings().junit_file;
+    std::optional<std::regex> grep;
+    if (!options.grep.empty()) {
+        try {
+            grep.emplace(options.grep, std::regex::ECMAScript);
+        } catch (const std::regex_error &e) {
+            throw Error(fmt::format("--grep \"{}\" is not a valid regular expression: {}", options.grep, e.what()),
+                        exit_usage);
+        }
+    }
+    const std::set<std::string> wanted(options.tests.begin(), options.tests.end());
+    const bool default_view = !options.failures && !options.flaky && wanted.empty() && !grep;
+    std::set<std::string> seen;
+    size_t shown = 0;
+    std::string out;
+    JunitReadResult result = read_junit_file(report.string(), [&](const JunitCase &test) {
+        seen.insert(test.name);
+        const bool failed = test.outcome == Outcome::Failed || test.outcome == Outcome::Error;
+        const bool flaky = test.outcome == Outcome::Passed && test.earlier_failures > 0;
+        bool show = wanted.count(test.name) || (options.failures && failed) || (options.flaky && flaky) ||
+                    (default_view && (failed || flaky));
+        if (grep && !show && wanted.empty() && !options.failures && !options.flaky)
+            show = std::regex_search(test.name, *grep) || std::regex_search(test.message, *grep) ||
+                   std::regex_search(test.details, *grep);
+        else if (grep && show)
+            show = std::regex_search(test.name, *grep) || std::regex_search(test.message, *grep) ||
+                   std::regex_search(test.details, *grep);
+        if (!show)
+            return;
+        ++shown;
+        out += fmt::format("=== {} {}", label(test), test.name);
+        if (test.time_secs >= 0)
+            out += fmt::format(" [{:.2f}s]", test.time_secs);
+        out += "\n";
+        if (!test.message.empty())
+            out += "    " + test.message + "\n";
+        if (!test.details.empty())
+            out += test.details + (test.details.back() == '\n' ? "" : "\n");
+        out += "\n";
+    });
+    if (result.status == JunitReadStatus::NotFound)
+        throw Error(fmt::format("there is no report of a last run at {}: run `offload run` first ([report] junit "
+                                "must be true)",
+                                report.string()));
+    if (result.status != JunitReadStatus::Ok)
+        throw Error(fmt::format("the last run's report cannot be read: {}", result.error));
+    for (const std::string &id : options.tests)
+        if (!seen.count(id))
+            throw Error(fmt::format("the last run's report ({}) has no test \"{}\"", report.string(), id));
+    out += fmt::format("{} of {} tests shown, from {}\n", shown, result.cases, report.string());
+    log::print(out);
+    return 0;
+}
+
+} // namespace offload

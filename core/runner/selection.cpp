@@ -1,0 +1,158 @@
+#include "runner/selection.hpp"
+
+#include "config/toml_access.hpp"
+#include "results/junit_reader.hpp"
+#include "util/error.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <numeric>
+#include <regex>
+#include <unordered_set>
+
+namespace offload {
+
+namespace {
+
+uint64_t fnv1a(std::string_view text)
+{
+    uint64_t hash = 1469598103934665603ull;
+    for (unsigned char c : text) {
+        hash ^= c;
+        hash *= 1099511628211ull;
+    }
+    return hash;
+}
+
+std::vector<std::regex> compile(const std::vector<std::string> &patterns, const char *option)
+{
+    std::vector<std::regex> compiled;
+    for (const std::string &pattern : patterns) {
+        try {
+            compiled.emplace_back(pattern, std::regex::ECMAScript | std::regex::optimize);
+        } catch (const std::regex_error &e) {
+            throw Error(fmt::format("{} \"{}\" is not a valid regular expression: {}", option, pattern, e.what()),
+                        exit_usage);
+        }
+    }
+    return compiled;
+}
+
+bool matches_any(const std::vector<std::regex> &patterns, const std::string &id)
+{
+    return std::any_of(patterns.begin(), patterns.end(),
+                       [&](const std::regex &pattern) { return std::regex_search(id, pattern); });
+}
+
+std::string closest(const std::string &id, const std::vector<DiscoveredTest> &tests)
+{
+    const DiscoveredTest *best = nullptr;
+    size_t best_distance = SIZE_MAX;
+    for (const DiscoveredTest &test : tests) {
+        if (test.id.size() > id.size() + 64 || id.size() > test.id.size() + 64)
+            continue;
+        size_t distance = edit_distance(id, test.id);
+        if (distance < best_distance) {
+            best_distance = distance;
+            best = &test;
+        }
+    }
+    return best ? best->id : "";
+}
+
+} // namespace
+
+std::vector<std::string> failed_in_report(const std::filesystem::path &junit_file)
+{
+    std::vector<std::string> failed;
+    JunitReadResult result = read_junit_file(junit_file.string(), [&](const JunitCase &test) {
+        if (test.outcome == Outcome::Failed || test.outcome == Outcome::Error)
+            failed.push_back(test.name);
+    });
+    if (result.status == JunitReadStatus::NotFound)
+        throw Error(fmt::format("--rerun-failed reads the last run's report, but there is none at {} (run `offload "
+                                "run` first, with [report] junit = true)",
+                                junit_file.string()));
+    if (result.status != JunitReadStatus::Ok)
+        throw Error(fmt::format("--rerun-failed cannot read the last run's report: {}", result.error));
+    return failed;
+}
+
+std::vector<DiscoveredTest> select_tests(std::vector<DiscoveredTest> tests, const Selection &selection,
+                                         const History &history, const std::vector<std::string> &failed)
+{
+    if (!selection.ids.empty()) {
+        std::unordered_set<std::string> discovered;
+        for (const DiscoveredTest &test : tests)
+            discovered.insert(test.id);
+        for (const std::string &id : selection.ids) {
+            if (discovered.count(id))
+                continue;
+            std::string near = closest(id, tests);
+            throw Error(fmt::format("no test \"{}\" was discovered{}; `offload collect` lists them", id,
+                                    near.empty() ? "" : fmt::format(" (the closest is \"{}\")", near)),
+                        exit_usage);
+        }
+        std::unordered_set<std::string> wanted(selection.ids.begin(), selection.ids.end());
+        std::erase_if(tests, [&](const DiscoveredTest &test) { return !wanted.count(test.id); });
+    }
+    std::vector<std::regex> filters = compile(selection.filters, "--filter");
+    std::vector<std::regex> excludes = compile(selection.excludes, "--exclude");
+    if (!filters.empty())
+        std::erase_if(tests, [&](const DiscoveredTest &test) { return !matches_any(filters, test.id); });
+    if (!excludes.empty())
+        std::erase_if(tests, [&](const DiscoveredTest &test) { return matches_any(excludes, test.id); });
+    if (selection.rerun_failed) {
+        std::unordered_set<std::string> again(failed.begin(), failed.end());
+        std::erase_if(tests, [&](const DiscoveredTest &test) { return !again.count(test.id); });
+    }
+    if (selection.partition)
+        tests = partition_tests(tests, *selection.partition, history);
+    return tests;
+}
+
+std::vector<DiscoveredTest> partition_tests(const std::vector<DiscoveredTest> &tests, const Partition &partition,
+                                            const History &history)
+{
+    const unsigned share = partition.index - 1;
+    std::vector<bool> mine(tests.size(), false);
+    bool any_history = !partition.by_hash && std::any_of(tests.begin(), tests.end(), [&](const DiscoveredTest &t) {
+        return history.find(t.id) != nullptr;
+    });
+    if (!any_history) {
+        for (size_t i = 0; i < tests.size(); ++i)
+            mine[i] = fnv1a(tests[i].id) % partition.count == share;
+    } else {
+        // Tests without history weigh the median of those with one.
+        std::vector<double> known;
+        for (const DiscoveredTest &test : tests)
+            if (const History::Entry *entry = history.find(test.id))
+                known.push_back(entry->mean_secs);
+        std::nth_element(known.begin(), known.begin() + std::ptrdiff_t(known.size() / 2), known.end());
+        const double typical = known[known.size() / 2];
+        std::vector<double> weight(tests.size());
+        for (size_t i = 0; i < tests.size(); ++i) {
+            const History::Entry *entry = history.find(tests[i].id);
+            weight[i] = entry ? entry->mean_secs : typical;
+        }
+        std::vector<size_t> order(tests.size());
+        std::iota(order.begin(), order.end(), size_t{0});
+        std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+            return weight[a] != weight[b] ? weight[a] > weight[b] : tests[a].id < tests[b].id;
+        });
+        std::vector<double> load(partition.count, 0.0);
+        for (size_t i : order) {
+            unsigned lightest = unsigned(std::min_element(load.begin(), load.end()) - load.begin());
+            load[lightest] += weight[i];
+            mine[i] = lightest == share;
+        }
+    }
+    std::vector<DiscoveredTest> selected;
+    for (size_t i = 0; i < tests.size(); ++i)
+        if (mine[i])
+            selected.push_back(tests[i]);
+    return selected;
+}
+
+} // namespace offload
