@@ -133,6 +133,12 @@ int command_run(const GlobalOptions &global, const RunCommandOptions &options)
     remove_old_batch_logs(settings.output_dir / "logs");
 
     provider.prepare(settings.project_dir.string(), run_options.parallel);
+    if (unsigned capacity = provider.sandbox_capacity(); capacity > 0 && capacity < run_options.parallel) {
+        log::info(fmt::format("the {} provider has room for {} sandbox{}: running {} at once, not {}",
+                              provider.plugin().id, capacity, capacity == 1 ? "" : "es", capacity,
+                              run_options.parallel));
+        run_options.parallel = capacity;
+    }
     Runner runner(run_options, framework, provider, tests);
     TerminalOptions terminal = terminal_options(options.color, options.ci, options.json_events);
     TerminalReporter reporter(terminal);

@@ -161,9 +161,10 @@ std::variant<Plugin, RefusedPlugin> load_plugin(const std::filesystem::path &pat
     else if (framework && missing_framework_function(*framework))
         problem = fmt::format("its {} interface has no {} function", OFFLOAD_FRAMEWORK_INTERFACE_V1,
                               missing_framework_function(*framework));
-    else if (provider && provider->struct_size < sizeof(offload_provider_v1))
-        problem = fmt::format("its {} interface is {} bytes, smaller than the {} bytes of ABI 1",
-                              OFFLOAD_PROVIDER_INTERFACE_V1, provider->struct_size, sizeof(offload_provider_v1));
+    else if (provider && provider->struct_size < offsetof(offload_provider_v1, sandbox_capacity))
+        problem = fmt::format("its {} interface is {} bytes, smaller than the {} bytes of ABI 1.0",
+                              OFFLOAD_PROVIDER_INTERFACE_V1, provider->struct_size,
+                              offsetof(offload_provider_v1, sandbox_capacity));
     else if (provider && missing_provider_function(*provider))
         problem = fmt::format("its {} interface has no {} function", OFFLOAD_PROVIDER_INTERFACE_V1,
                               missing_provider_function(*provider));

@@ -120,6 +120,14 @@ void ProviderInstance::prepare(const std::string &project_dir, unsigned max_sand
                                 error.text_or("no reason given")));
 }
 
+unsigned ProviderInstance::sandbox_capacity() const
+{
+    const offload_provider_v1 &provider = *m_plugin.provider;
+    if (!OFFLOAD_HAS_FIELD(&provider, offload_provider_v1, sandbox_capacity) || !provider.sandbox_capacity)
+        return 0;
+    return provider.sandbox_capacity(m_instance);
+}
+
 ProviderInstance::Creation ProviderInstance::create_sandbox(unsigned index)
 {
     Creation creation;

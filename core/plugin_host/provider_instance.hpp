@@ -63,6 +63,10 @@ public:
     // Throws offload::Error with the plugin's reason. Main thread.
     void prepare(const std::string &project_dir, unsigned max_sandboxes);
 
+    // The most sandboxes the provider can have at once, learned by prepare(); 0: no limit. Main
+    // thread, after prepare().
+    unsigned sandbox_capacity() const;
+
     struct Creation {
         std::unique_ptr<Sandbox> sandbox;   // null on failure
         offload_status status = OFFLOAD_ERROR;

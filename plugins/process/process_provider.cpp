@@ -228,7 +228,7 @@ offload_status destroy_sandbox(offload_sandbox *sandbox, const offload_text_sink
 
 const offload_provider_v1 provider_interface = {
     sizeof(offload_provider_v1), create, destroy, config_template, prepare, create_sandbox, exec, download,
-    destroy_sandbox,
+    destroy_sandbox, nullptr,
 };
 
 const void *get_interface(const char *id)

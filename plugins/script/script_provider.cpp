@@ -31,10 +31,10 @@ constexpr uint64_t stop_timeout_cap_ms = 30000;
 const std::set<std::string> bridge_keys = {
     "type", "script", "call_timeout_secs", "prepare_timeout_secs", "kill_grace_secs", "work_dir",
     "prepare_command", "create_command", "exec_command", "stop_command", "upload_command", "download_command",
-    "destroy_command",
+    "destroy_command", "finish_command",
 };
 
-const char *const inline_verbs[] = {"prepare", "create", "exec", "stop", "upload", "download", "destroy"};
+const char *const inline_verbs[] = {"prepare", "create", "exec", "stop", "upload", "download", "destroy", "finish"};
 
 // OFFLOAD_CONFIG_<KEY>: upper case, anything but A-Z and 0-9 becomes '_'.
 std::string env_name(const std::string &key)
@@ -149,6 +149,7 @@ struct offload_provider_instance {
     uint64_t prepare_timeout_ms = 3600000;
     std::string work_dir_template;          // work_dir key, with {sandbox_id}
     std::string prepared;                   // prepare's reply
+    uint32_t capacity = 0;                  // prepare's `capacity` reply; 0: no limit
     std::string project_dir;
     bool inline_commands = false;           // commands from offload.toml rather than a script
 
@@ -185,8 +186,14 @@ struct offload_provider_instance {
         std::vector<std::string> env = call_env();
         call.env.insert(call.env.end(), env.begin(), env.end());
         VerbOutcome outcome = runner->run(call);
-        if (outcome.status == OFFLOAD_OK && !outcome.timed_out && outcome.exit_code == 0)
-            return parse_replies(outcome.out);
+        if (outcome.status == OFFLOAD_OK && !outcome.timed_out && outcome.exit_code == 0) {
+            std::vector<Reply> replies = parse_replies(outcome.out);
+            // A call that worked may still have something to tell the user.
+            for (const Reply &reply : replies)
+                if (reply.word == "warning")
+                    log(host, OFFLOAD_LOG_WARNING, reply.value);
+            return replies;
+        }
         status = outcome.status == OFFLOAD_CANCELLED ? OFFLOAD_CANCELLED : OFFLOAD_ERROR;
         append_text(error, describe_failure(call, outcome));
         return std::nullopt;
@@ -289,7 +296,20 @@ offload_status create(const offload_host *host, const offload_config *config, of
     });
 }
 
-void destroy(offload_provider_instance *instance) { delete instance; }
+// The end of the run: a script with the `finish` capability cleans up what prepare made, also
+// when no sandbox was ever created.
+void destroy(offload_provider_instance *instance)
+{
+    if (instance && instance->capabilities.count("finish")) {
+        std::string error;
+        offload_status status = OFFLOAD_OK;
+        if (!instance->call({"finish", {}, {}, 0, nullptr}, instance->call_timeout_ms, StringSink(error), status))
+            log(instance->host, OFFLOAD_LOG_WARNING, error);
+    }
+    delete instance;
+}
+
+uint32_t sandbox_capacity(const offload_provider_instance *instance) { return instance->capacity; }
 
 void config_template(const offload_text_sink *toml)
 {
@@ -319,6 +339,16 @@ offload_status prepare(offload_provider_instance *instance, const offload_prepar
         if (!replies)
             return status;
         instance->prepared = find_reply(*replies, "prepared").value_or("");
+        if (auto capacity = find_reply(*replies, "capacity")) {
+            char *end = nullptr;
+            unsigned long value = std::strtoul(capacity->c_str(), &end, 10);
+            if (capacity->empty() || *end || value == 0 || value > 100000) {
+                offload_text_printf(error, "%s: `prepare` replied `capacity %s`; expected a number from 1 to 100000",
+                                    instance->runner->origin().c_str(), capacity->c_str());
+                return OFFLOAD_ERROR;
+            }
+            instance->capacity = uint32_t(value);
+        }
         return OFFLOAD_OK;
     });
 }
@@ -483,7 +513,7 @@ offload_status destroy_sandbox(offload_sandbox *sandbox, const offload_text_sink
 
 const offload_provider_v1 provider_interface = {
     sizeof(offload_provider_v1), create, destroy, config_template, prepare, create_sandbox, exec, download,
-    destroy_sandbox,
+    destroy_sandbox, sandbox_capacity,
 };
 
 const void *get_interface(const char *id)

@@ -62,6 +62,21 @@ run_command = {toml_string(run)}
         self.assertIn("ran with greeting=hi there", log)
         self.assert_all_destroyed()
 
+    def test_prepare_can_limit_the_sandboxes_and_warn_and_finish_is_called_last(self):
+        self.configure(tests=6, parallel=4, provider='capacity = 2\nwarn = "host h3 is left out: unreachable"')
+        r = self.run_offload("run")
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("warning: [script] host h3 is left out: unreachable", r.err)
+        self.assertIn("has room for 2 sandboxes: running 2 at once, not 4", r.err)
+        self.assertEqual(len(self.calls("create")), 2)
+        self.assertEqual(self.calls()[-1], "finish ")
+        self.assertNotIn("could not be created", r.err)
+
+    def test_finish_is_called_even_when_no_sandbox_was_made(self):
+        self.configure(tests=2, provider="fail_create = 100")
+        self.run_offload("run")
+        self.assertEqual(self.calls()[-1], "finish ")
+
     def test_never_more_sandboxes_than_batches(self):
         self.configure(tests=1, parallel=8)
         r = self.run_offload("run")

@@ -84,4 +84,9 @@ typedef struct offload_provider_v1 {
 
     /* Stops whatever still runs in the sandbox and releases it. Frees sandbox even on error. */
     offload_status (*destroy_sandbox)(offload_sandbox *sandbox, const offload_text_sink *error);
+
+    /* Appended in ABI 1.1 (check struct_size): how many sandboxes can exist at once, as learned by
+     * prepare() (free slots on the hosts, a quota); 0 for no limit. The host never asks for more.
+     * Main thread, after prepare(). May be NULL. */
+    uint32_t (*sandbox_capacity)(const offload_provider_instance *instance);
 } offload_provider_v1;
