@@ -17,7 +17,8 @@ std::string Location::to_string() const
 void Diagnostics::error(const Location &where, std::string_view message)
 {
     std::string line = fmt::format("{}: error: {}", where.to_string(), message);
-    log::print_error_line(line);
+    if (m_print)
+        log::print_error_line(line);
     std::lock_guard lock(m_mutex);
     ++m_errors;
     m_messages.push_back(std::move(line));
@@ -26,7 +27,8 @@ void Diagnostics::error(const Location &where, std::string_view message)
 void Diagnostics::warning(const Location &where, std::string_view message)
 {
     std::string line = fmt::format("{}: warning: {}", where.to_string(), message);
-    log::print_error_line(line);
+    if (m_print)
+        log::print_error_line(line);
     std::lock_guard lock(m_mutex);
     m_messages.push_back(std::move(line));
 }

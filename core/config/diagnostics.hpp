@@ -23,6 +23,9 @@ struct Location {
 // Thread-safe.
 class Diagnostics {
 public:
+    // print: write each message to stderr as it comes (off for fuzzing and tools that only collect).
+    explicit Diagnostics(bool print = true) : m_print(print) {}
+
     void error(const Location &where, std::string_view message);
     void warning(const Location &where, std::string_view message);
 
@@ -34,6 +37,7 @@ public:
 
 private:
     mutable std::mutex m_mutex;
+    bool m_print;
     size_t m_errors = 0;
     std::vector<std::string> m_messages;
 };

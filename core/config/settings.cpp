@@ -157,14 +157,26 @@ fs::path resolve(const fs::path &base, const fs::path &path)
     return (path.is_absolute() ? path : base / path).lexically_normal();
 }
 
-toml::table parse_file(const fs::path &file, const std::string &display_name, Diagnostics &diagnostics)
+// A configuration bigger than this is not one (and is not read into memory).
+constexpr uintmax_t max_config_bytes = 10 << 20;
+
+std::string read_config(const fs::path &file, const std::string &display_name)
 {
+    std::error_code error;
+    uintmax_t size = fs::file_size(file, error);
+    if (!error && size > max_config_bytes)
+        throw Error(fmt::format("{} is {} bytes; a configuration file is at most {} bytes", display_name, size,
+                                max_config_bytes));
     std::ifstream in(file, std::ios::binary);
     if (!in)
         throw Error(fmt::format("cannot read {}: {}", display_name, std::strerror(errno)));
     std::stringstream buffer;
     buffer << in.rdbuf();
-    std::string text = buffer.str();
+    return buffer.str();
+}
+
+toml::table parse_text(const std::string &text, const std::string &display_name, Diagnostics &diagnostics)
+{
     try {
         return toml::parse(text, display_name);
     } catch (const toml::parse_error &e) {
@@ -196,11 +208,16 @@ std::unique_ptr<Settings> load_settings(const fs::path &file, Diagnostics &diagn
     if (fs::is_directory(absolute))
         throw Error(fmt::format("{} is a directory; -c takes the path of an offload.toml file", file.string()));
 
+    return settings_from_text(read_config(absolute, file.string()), absolute, file.string(), diagnostics);
+}
+
+std::unique_ptr<Settings> settings_from_text(const std::string &text, const fs::path &absolute_file,
+                                             const std::string &name, Diagnostics &diagnostics)
+{
     auto settings = std::make_unique<Settings>();
-    settings->config_file = absolute.lexically_normal();
+    settings->config_file = absolute_file.lexically_normal();
     settings->project_dir = settings->config_file.parent_path();
-    const std::string name = file.string();
-    settings->document = parse_file(absolute, name, diagnostics);
+    settings->document = parse_text(text, name, diagnostics);
     const toml::table &document = settings->document;
 
     for (const auto &[key, node] : document) {

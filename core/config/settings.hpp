@@ -46,6 +46,10 @@ struct Settings {
 // core's sections are warnings (plugins' keys are checked by the plugin host).
 std::unique_ptr<Settings> load_settings(const std::filesystem::path &file, Diagnostics &diagnostics);
 
+// The same from the file's text; absolute_file places the project, name is how messages call it.
+std::unique_ptr<Settings> settings_from_text(const std::string &text, const std::filesystem::path &absolute_file,
+                                             const std::string &name, Diagnostics &diagnostics);
+
 // The settings as TOML, with defaults filled in, for `offload validate`.
 std::string describe_settings(const Settings &settings);
 

@@ -1,0 +1,1 @@
+"""shopkit: prices, stock and product names for a small online shop."""
