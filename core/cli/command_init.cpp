@@ -1,6 +1,7 @@
 // offload init: write a commented, working offload.toml for a provider and a framework.
 #include "cli/commands.hpp"
 
+#include "process/subprocess.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 
@@ -46,6 +47,25 @@ junit_file = "junit.xml"
                        std::max(1u, std::thread::hardware_concurrency()));
 }
 
+// The commented keys a provider script offers for its table (`SCRIPT template`, protocol 1), or a
+// pointer to its documentation when it offers none.
+std::string script_template(const ScriptPlugin &script)
+{
+    ProcessSpec spec;
+    spec.argv = {script.path.string(), "template"};
+    spec.env = {"OFFLOAD_PROTOCOL=1"};
+    spec.timeout = std::chrono::seconds(30);
+    std::string out;
+    spec.on_output = [&out](int stream, std::string_view data) {
+        if (stream == 1 && out.size() < (1 << 20))
+            out.append(data);
+    };
+    ProcessOutcome outcome = run_process(spec);
+    if (outcome.start_error.empty() && outcome.exit_code == 0 && !out.empty())
+        return out.back() == '\n' ? out : out + "\n";
+    return fmt::format("# {} offers no template of its keys: see its documentation.\n", script.path.string());
+}
+
 } // namespace
 
 int command_init(const GlobalOptions &global, const std::string &provider_id, const std::string &framework_id)
@@ -58,15 +78,25 @@ int command_init(const GlobalOptions &global, const std::string &provider_id, co
 
     HostEnvironment environment{std::filesystem::current_path()};
     PluginRegistry registry(search_path_without_config(global), environment);
-    const Plugin &provider = find_or_explain(registry, PluginKind::Provider, provider_id);
+    // A compiled provider, or a provider script served by the script bridge.
+    const Plugin *provider = registry.find(PluginKind::Provider, provider_id);
+    const ScriptPlugin *script = provider ? nullptr : registry.find_script(provider_id);
+    if (!provider && !(script && registry.find(PluginKind::Provider, "script")))
+        find_or_explain(registry, PluginKind::Provider, provider_id);
     const Plugin &framework = find_or_explain(registry, PluginKind::Framework, framework_id);
 
     std::string text = fmt::format("# offload configuration, written by `offload init --provider {} --framework {}`.\n"
                                    "# Check it with `offload validate`; run the tests with `offload run`.\n",
                                    provider_id, framework_id);
     text += core_sections();
-    text += fmt::format("\n[provider]\n# {}\ntype = \"{}\"\n", provider.description, provider.id);
-    text += ProviderInstance::config_template(provider);
+    if (provider) {
+        text += fmt::format("\n[provider]\n# {}\ntype = \"{}\"\n", provider->description, provider->id);
+        text += ProviderInstance::config_template(*provider);
+    } else {
+        text += fmt::format("\n[provider]\n# the provider script {}, through the script bridge\ntype = \"{}\"\n",
+                            script->path.filename().string(), provider_id);
+        text += script_template(*script);
+    }
     text += fmt::format("\n[discovery]\n# {}\ntype = \"{}\"\n", framework.description, framework.id);
     text += FrameworkInstance::config_template(framework);
 
@@ -81,7 +111,7 @@ int command_init(const GlobalOptions &global, const std::string &provider_id, co
     if (std::fclose(out) != 0 || !written)
         throw Error(fmt::format("cannot write {}: {}", file.string(), std::strerror(errno)));
     log::print(fmt::format("wrote {} (provider {}, framework {}); next: offload validate, then offload run\n",
-                           file.string(), provider.id, framework.id));
+                           file.string(), provider_id, framework.id));
     return 0;
 }
 

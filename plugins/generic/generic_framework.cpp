@@ -205,6 +205,8 @@ std::vector<std::string> candidate_ids(const offload_junit_case &c)
 struct ResultContext {
     const offload_result_sink *results;
     std::unordered_map<std::string, bool> pending;   // batch ids -> reported yet
+    size_t unmatched = 0;                             // JUnit cases that named no id of the batch
+    std::string first_unmatched;
 };
 
 void report_case(void *context, const offload_junit_case *c)
@@ -225,6 +227,8 @@ void report_case(void *context, const offload_junit_case *c)
         ctx.results->report(ctx.results->context, &result);
         return;
     }
+    if (ctx.unmatched++ == 0)
+        ctx.first_unmatched = std::string(c->classname) + (*c->classname ? " " : "") + c->name;
 }
 
 offload_status parse_results(const offload_framework_instance *instance, const offload_batch_run *run,
@@ -245,11 +249,21 @@ offload_status parse_results(const offload_framework_instance *instance, const o
                 }
                 return OFFLOAD_OK;
             }
-            ResultContext context{results, {}};
+            ResultContext context{results, {}, 0, {}};
             for (size_t i = 0; i < run->test_count; ++i)
                 context.pending.emplace(run->test_ids[i], false);
             offload_junit_sink sink{sizeof(offload_junit_sink), &context, report_case};
-            return instance->host->read_junit(instance->host, run->result_file, &sink, error);
+            offload_status status = instance->host->read_junit(instance->host, run->result_file, &sink, error);
+            bool missing = std::any_of(context.pending.begin(), context.pending.end(),
+                                       [](const auto &entry) { return !entry.second; });
+            // Tests without a result beside results nobody asked for: likely a naming mismatch.
+            if (missing && context.unmatched > 0)
+                log(instance->host, OFFLOAD_LOG_WARNING,
+                    "the result file " + std::string(run->result_file) + " has " + std::to_string(context.unmatched) +
+                        " test case(s) that match no test id of the batch (e.g. \"" + context.first_unmatched +
+                        "\"); the ids are matched by name, classname.name, classname::name, classname/name or "
+                        "file::name");
+            return status;
         }
         if (run->timed_out)
             return OFFLOAD_OK;

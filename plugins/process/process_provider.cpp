@@ -12,6 +12,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <csignal>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -36,6 +37,25 @@ struct offload_sandbox {
 namespace {
 
 constexpr size_t max_inline_command = 64 << 10;
+
+bool shell_exists(const std::string &shell)
+{
+    if (shell.find('/') != std::string::npos)
+        return access(shell.c_str(), X_OK) == 0;
+    const char *path = std::getenv("PATH");
+    std::string dirs = path ? path : "/usr/bin:/bin";
+    size_t start = 0;
+    while (start <= dirs.size()) {
+        size_t end = dirs.find(':', start);
+        if (end == std::string::npos)
+            end = dirs.size();
+        std::string dir = dirs.substr(start, end - start);
+        if (access(((dir.empty() ? "." : dir) + "/" + shell).c_str(), X_OK) == 0)
+            return true;
+        start = end + 1;
+    }
+    return false;
+}
 
 offload_status create(const offload_host *host, const offload_config *config, offload_provider_instance **out,
                       const offload_text_sink *error)
@@ -117,6 +137,12 @@ offload_status prepare(offload_provider_instance *instance, const offload_prepar
             }
             instance->working_dir = dir.lexically_normal().string();
         }
+        // A shell that cannot run would fail every batch on every sandbox: say so once, now.
+        if (!shell_exists(instance->shell)) {
+            offload_text_printf(error, "[provider] shell: \"%s\" is not an executable file, nor found in PATH",
+                                instance->shell.c_str());
+            return OFFLOAD_ERROR;
+        }
         return OFFLOAD_OK;
     });
 }
@@ -190,6 +216,14 @@ offload_status exec(offload_sandbox *sandbox, const offload_exec_request *reques
         result->exit_code = outcome.exit_code;
         result->timed_out = outcome.timed_out;
         result->duration_ms = outcome.duration_ms;
+        // The shell itself killed by SIGKILL that offload did not send (the OOM killer, an operator):
+        // the sandbox died under the batch, and its tests deserve another one.
+        if (status == OFFLOAD_OK && outcome.term_signal == SIGKILL && !outcome.timed_out &&
+            provider.host->cancel_level(provider.host) == OFFLOAD_CANCEL_NONE) {
+            offload_text_printf(error, "the batch's shell was killed by SIGKILL from outside offload (the kernel's "
+                                       "out-of-memory killer?)");
+            return OFFLOAD_INFRA_ERROR;
+        }
         return status;
     });
 }

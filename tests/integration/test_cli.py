@@ -78,6 +78,22 @@ class CliTest(ProjectTest):
         self.assertIn("already exists", r.err)
         self.assertEqual((self.project / "offload.toml").read_text(), text)
 
+    def test_the_example_configs_are_what_init_writes_and_validate(self):
+        configs = sorted((SOURCE_DIR / "examples" / "configs").glob("offload-*-*.toml"))
+        pairs = {c.stem.split("-", 2)[1:] and tuple(c.stem.split("-", 2)[1:]) for c in configs}
+        providers = {p for p, _ in pairs}
+        self.assertTrue({"process", "script", "ssh", "podman", "docker", "modal"} <= providers, providers)
+        for config in configs:
+            provider, framework = config.stem.split("-", 2)[1:]
+            with self.subTest(config=config.name):
+                target = self.project / f"{config.stem}.toml"
+                r = self.run_offload("init", "--provider", provider, "--framework", framework, "-c", target)
+                self.assertEqual(r.code, 0, r)
+                written = re.sub(r"(?m)^max_parallel = \d+$", "max_parallel = 4", target.read_text())
+                self.assertEqual(written, config.read_text(), f"{config.name} differs from what init writes")
+                r = self.run_offload("-c", config, "validate")
+                self.assertEqual(r.code, 0, r)
+
     def test_init_with_an_unknown_plugin_names_the_available_ones(self):
         r = self.run_offload("init", "--provider", "kubernetes")
         self.assertEqual(r.code, 1, r)

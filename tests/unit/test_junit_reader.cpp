@@ -171,13 +171,20 @@ TEST_CASE("Surefire report: flakyFailure leaves the test passed, rerunFailure do
     CHECK(flaky.suite == "com.example.FlakyTest");
     CHECK(flaky.outcome == Outcome::Passed);
     CHECK(flaky.message.empty());
-    CHECK(flaky.details.empty());
+    // The earlier failed run is counted and kept in the details, for `offload logs --flaky`.
+    CHECK(flaky.earlier_failures == 1);
+    CHECK(flaky.details.rfind("earlier attempt: expected: <1> but was: <2>", 0) == 0);
+    CHECK(flaky.details.find("attempt 1") != std::string::npos);
 
     const JunitCase &failed = parsed.cases[1];
     CHECK(failed.outcome == Outcome::Failed);
     CHECK(failed.message == "boom");
-    CHECK(failed.details == "java.lang.IllegalStateException: boom\n"
-                            "\tat com.example.FlakyTest.alwaysFails(FlakyTest.java:20)\n\nlog <line> & more");
+    CHECK(failed.earlier_failures == 1);
+    CHECK(failed.details.rfind("java.lang.IllegalStateException: boom\n"
+                               "\tat com.example.FlakyTest.alwaysFails(FlakyTest.java:20)\n\nlog <line> & more\n\n"
+                               "earlier attempt: boom again",
+                               0) == 0);
+    CHECK(failed.details.find("trace of the rerun") != std::string::npos);
 }
 
 TEST_CASE("go-junit-report: <error> is an Error, <failure> a Failure; cargo2junit failure with a type")

@@ -146,7 +146,8 @@ TEST_CASE("write_junit: a flaky test passes, with flakyFailure/flakyError per fa
                         "    </testcase>"));
     const std::vector<JunitCase> cases = read_back(xml);
     CHECK(cases[1].outcome == Outcome::Passed);
-    CHECK(cases[1].details == "ok output");
+    CHECK(cases[1].earlier_failures == 2);
+    CHECK(cases[1].details.rfind("ok output\n\nearlier attempt: assert 1 == 2", 0) == 0);
 }
 
 TEST_CASE("write_junit: failed after retries is a failure with the last output, and a rerun per earlier try")
@@ -166,7 +167,7 @@ TEST_CASE("write_junit: failed after retries is a failure with the last output, 
     const std::vector<JunitCase> cases = read_back(xml);
     CHECK(cases[2].outcome == Outcome::Failed);
     CHECK(cases[2].message == "second");
-    CHECK(cases[2].details == "trace2");
+    CHECK(cases[2].details.rfind("trace2\n\nearlier attempt: first", 0) == 0);
     CHECK(cases[3].outcome == Outcome::Error);
     CHECK(cases[3].message == "segfault");
 }

@@ -1,0 +1,78 @@
+"""Bad input never crashes offload: odd configs, result files and test output, strange
+discovery. Each gets a clear message and the right exit code."""
+import os
+import re
+import sys
+
+from harness import ProjectTest, generic_config, junit, main
+
+
+class BadInputTest(ProjectTest):
+    def test_a_huge_config_is_refused_without_reading_it(self):
+        with open(self.project / "offload.toml", "wb") as f:
+            f.truncate(64 << 20)   # sparse: 64 MiB of NUL bytes
+        r = self.run_offload("validate")
+        self.assertEqual(r.code, 1, r)
+        self.assertIn("a configuration file is at most", r.err)
+
+    def test_binary_and_deeply_nested_toml(self):
+        for text in ("\x00\xff\xfe garbage", "a = " + "[" * 5000 + "]" * 5000, "[a]\n" * 3 + "x = 1\n",
+                     "x = 1\nx = 2\n"):
+            with self.subTest(text=text[:20]):
+                (self.project / "offload.toml").write_bytes(text.encode("latin-1"))
+                r = self.run_offload("validate")
+                self.assertEqual(r.code, 1, r)
+                self.assertRegex(r.err, r"offload\.toml(:\d+:\d+)?: error: ")
+
+    def test_result_files_that_are_truncated_not_xml_or_name_strangers(self):
+        writer = ("import sys\npath, ids = sys.argv[1], sys.argv[2:]\nkind = ids[0]\n"
+                  "text = {'truncated': '<testsuite><testcase name=\"truncated\"><failure>',\n"
+                  "        'notxml': 'this is not XML at all',\n"
+                  "        'strangers': '<testsuite><testcase name=\"someone-else\"/></testsuite>',\n"
+                  "        'empty': ''}[kind]\nopen(path, 'w').write(text)\n")
+        self.write({
+            "writer.py": writer,
+            "offload.toml": generic_config("printf 'truncated\\nnotxml\\nstrangers\\nempty\\n'",
+                                           f"{sys.executable} writer.py {{result_file}} {{tests}}",
+                                           discovery_extra="batch_size = 1"),
+        })
+        r = self.run_offload("run")
+        self.assertEqual(r.code, 1, r)
+        self.assertRegex(r.err, r"could not read the results: \S+batch-\d+\.junit\.xml: not well-formed XML at line 1")
+        self.assertIn('has 1 test case(s) that match no test id of the batch (e.g. "someone-else")', r.err)
+        outcomes = {k: v[0] for k, v in junit(self.project / "test-results" / "junit.xml").items()}
+        self.assertEqual(set(outcomes.values()), {"not run"})
+        self.assertEqual(sorted(outcomes), ["empty", "notxml", "strangers", "truncated"])
+
+    def test_binary_and_huge_test_output_stays_on_disk_not_in_memory(self):
+        # 300 MB of random bytes, most of it not UTF-8 and full of control characters.
+        self.write({"offload.toml": generic_config("echo noisy", "head -c 300000000 /dev/urandom; exit 1; : {tests}")})
+        r = self.run_offload("-v", "run", timeout=180)
+        self.assertEqual(r.code, 1, r)
+        rss = float(re.search(r"([\d.]+) MB peak RSS", r.err).group(1))
+        self.assertLess(rss, 200, "offload kept the output in memory")
+        log = self.project / "test-results" / "logs" / "batch-0001.log"
+        self.assertEqual(log.stat().st_size, 300_000_000)
+        failure = junit(self.project / "test-results" / "junit.xml")["noisy"][1].find("failure")
+        self.assertLess(len(failure.text), 300_000)   # the tail, sanitized: the report stays valid XML
+
+    def test_discovery_oddities(self):
+        long_id = "x" * (1 << 20)
+        self.write({"ids.txt": f"dup\ndup\n\n\r\n{long_id}\nfine\n",
+                    "offload.toml": generic_config("cat ids.txt", "true {tests}")})
+        r = self.run_offload("run")
+        self.assertEqual(r.code, 0, r)
+        self.assertIn('discovery listed 1 test id more than once (e.g. "dup")', r.err)
+        self.assertEqual(sorted(len(k) for k in junit(self.project / "test-results" / "junit.xml")),
+                         [3, 4, 1 << 20])
+
+    def test_unknown_framework_type(self):
+        self.write({"offload.toml": generic_config("echo t", "true {tests}").replace('type = "generic"',
+                                                                                     'type = "jest"')})
+        r = self.run_offload("run")
+        self.assertEqual(r.code, 1, r)
+        self.assertIn('no framework plugin "jest" was found. Available:', r.err)
+
+
+if __name__ == "__main__":
+    main()
