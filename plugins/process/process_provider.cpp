@@ -127,6 +127,10 @@ offload_status prepare(offload_provider_instance *instance, const offload_prepar
             return OFFLOAD_ERROR;
         }
         instance->run_dir = pattern;
+        // mkdtemp makes it 0700. Tests that hand a path under their TMPDIR to another user (a
+        // daemon they start, a test account) need to traverse it; its name stays unguessable.
+        fs::permissions(instance->run_dir, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec,
+                        code);
         if (instance->working_dir != "sandbox") {
             fs::path dir = fs::path(instance->working_dir).is_absolute()
                                ? fs::path(instance->working_dir)
