@@ -195,9 +195,11 @@ std::optional<double> History::batch_overhead_secs() const
 {
     if (m_overheads.empty())
         return std::nullopt;
+    // The lower quartile: batches that started while others loaded the machine measured the
+    // contention too, not just their own fixed cost.
     std::vector<double> sorted = m_overheads;
-    std::nth_element(sorted.begin(), sorted.begin() + std::ptrdiff_t(sorted.size() / 2), sorted.end());
-    return sorted[sorted.size() / 2];
+    std::nth_element(sorted.begin(), sorted.begin() + std::ptrdiff_t(sorted.size() / 4), sorted.end());
+    return sorted[sorted.size() / 4];
 }
 
 void History::record_test(const std::string &id, double secs)

@@ -42,7 +42,8 @@ public:
     uint64_t runs() const { return m_run; }
 
     // The fixed cost of one batch beyond its tests (process start, interpreter import, sandbox
-    // exec): the median of recent measurements; nullopt before the first.
+    // exec): the lower quartile of recent measurements (contention inflates the others); nullopt
+    // before the first.
     std::optional<double> batch_overhead_secs() const;
 
     // This run's numbers; applied to the file by save().

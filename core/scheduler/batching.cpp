@@ -17,7 +17,10 @@ std::vector<std::vector<size_t>> plan_batches(const std::vector<double> &estimat
     for (double secs : estimated_secs)
         remaining += std::max(0.0, secs);
     const double share = 1.0 / (2.0 * double(std::max(1u, parallel)));
-    const double minimum = 4.0 * std::max(0.0, batch_overhead_secs);
+    // Enough work per batch to pay for its fixed cost four times over, but never so much that
+    // fewer batches than sandboxes are left: a small suite still spreads over every sandbox.
+    const double minimum = std::min(4.0 * std::max(0.0, batch_overhead_secs),
+                                    remaining / double(std::max(1u, parallel)));
 
     std::vector<std::vector<size_t>> batches;
     size_t next = 0;

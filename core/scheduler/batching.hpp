@@ -14,7 +14,8 @@ namespace offload {
 // - Guided sizes: each batch gets about a 1/(2 * parallel) share of the estimated work still
 //   unplanned, so early batches are large and the last ones small, and every sandbox finishes at
 //   nearly the same time; but never less than 4 batch overheads' worth of work (except for the
-//   very end), so the fixed cost of a batch stays amortized.
+//   very end), so the fixed cost of a batch stays amortized - and never more than 1/parallel of
+//   all the work for that reason, so that a small suite still spreads over every sandbox.
 // - No batch holds more than max_batch_size tests (0: no limit).
 // Returns test indices per batch, in the order they should be queued.
 std::vector<std::vector<size_t>> plan_batches(const std::vector<double> &estimated_secs, unsigned parallel,

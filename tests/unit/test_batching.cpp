@@ -82,6 +82,17 @@ TEST_CASE("batch overhead keeps batches from getting too small to pay for themse
         CHECK(with[i].size() >= 20);
 }
 
+TEST_CASE("a big batch overhead never leaves sandboxes idle")
+{
+    // 2 s of work, 0.6 s per batch, 2 sandboxes: one batch each, not one batch for all.
+    std::vector<double> secs(2000, 0.001);
+    auto batches = plan_batches(secs, 2, 0, 0.6);
+    check_cover(batches, 2000);
+    CHECK(batches.size() >= 2);
+    CHECK(batches.size() <= 4);
+    CHECK(batches[0].size() == 1000);
+}
+
 TEST_CASE("max_batch_size caps every batch")
 {
     auto batches = plan_batches(equal(50), 2, 1, 0);

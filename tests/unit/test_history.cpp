@@ -51,12 +51,13 @@ TEST_CASE("durations and overheads survive a save, ids of any bytes included")
     run.record_batch_overhead(0.3);
     run.record_batch_overhead(0.1);
     run.record_batch_overhead(0.2);
+    run.record_batch_overhead(4.0);   // measured while the machine was busy
     History loaded = saved_and_loaded(run, dir.path / "history");
     REQUIRE(loaded.find("plain"));
     CHECK(loaded.find("plain")->mean_secs == doctest::Approx(1.5));
     REQUIRE(loaded.find("tab\there\nnewline\\back"));
     CHECK(loaded.find("ünï ✓ [param]")->mean_secs == doctest::Approx(3));
-    CHECK(*loaded.batch_overhead_secs() == doctest::Approx(0.2));
+    CHECK(*loaded.batch_overhead_secs() == doctest::Approx(0.2));   // the lower quartile
     CHECK(loaded.runs() == 1);
 }
 
