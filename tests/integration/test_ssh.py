@@ -100,7 +100,9 @@ MaxSessions 200
             argv = ["/usr/sbin/sshd", "-D", "-e", "-f", str(conf)]
         else:
             # Own hostname (the tests' marker) and a private tmpfs over the remote directory.
-            argv = ["ip", "netns", "exec", self.netns, "unshare", "--uts", "--mount", "sh", "-c",
+            # nsenter rather than `ip netns exec`, which remounts /sys and fails where /sys is not
+            # fully ours (a chroot, a container).
+            argv = ["nsenter", f"--net=/run/netns/{self.netns}", "unshare", "--uts", "--mount", "sh", "-c",
                     'hostname "$1" && mount -t tmpfs -o mode=1777 tmpfs "$2" && exec /usr/sbin/sshd -D -e -f "$3"',
                     "sh", self.hostname, str(T / "remote"), str(conf)]
         self.process = subprocess.Popen(argv, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
@@ -179,9 +181,10 @@ def setUpModule():
         run("ip", "link", "set", veth + "b", "netns", netns)
         run("ip", "addr", "add", f"10.200.{n}.1/24", "dev", veth + "a")
         run("ip", "link", "set", veth + "a", "up")
-        run("ip", "netns", "exec", netns, "ip", "addr", "add", f"10.200.{n}.2/24", "dev", veth + "b")
-        run("ip", "netns", "exec", netns, "ip", "link", "set", veth + "b", "up")
-        run("ip", "netns", "exec", netns, "ip", "link", "set", "lo", "up")
+        inside = ("nsenter", f"--net=/run/netns/{netns}")
+        run(*inside, "ip", "addr", "add", f"10.200.{n}.2/24", "dev", veth + "b")
+        run(*inside, "ip", "link", "set", veth + "b", "up")
+        run(*inside, "ip", "link", "set", "lo", "up")
 
     # Host aliases, as a user's ssh_config would have them. hdead/hdead2: nothing listens there.
     lines = []
