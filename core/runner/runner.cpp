@@ -79,8 +79,8 @@ RunOutcome Runner::run()
 
     bool announced = false;
     while (m_workers_left > 0) {
-        pollfd fd{Interrupt::wait_fd(), POLLIN, 0};
-        poll(&fd, 1, announced ? 100 : 250);
+        pollfd fds[] = {{Interrupt::wait_fd(), POLLIN, 0}, {m_workers_done.wait_fd(), POLLIN, 0}};
+        poll(fds, 2, announced ? 100 : 250);
         if (Interrupt::level() > 0 && !announced) {
             announced = true;
             m_queue.close();
@@ -221,8 +221,10 @@ void Runner::worker(unsigned worker_index)
     if (sandbox)
         destroy_sandbox();
     // When the last worker gives up, nothing can take what is queued.
-    if (--m_workers_left == 0)
+    if (--m_workers_left == 0) {
         m_queue.close();
+        m_workers_done.request();   // wakes run() at once
+    }
 }
 
 void Runner::lose_batch(const Batch &batch, const std::string &sandbox_error)

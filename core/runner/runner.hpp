@@ -110,6 +110,7 @@ private:
     std::atomic<size_t> m_next_batch_number{1};
     std::atomic<unsigned> m_next_sandbox_index{0};
     std::atomic<unsigned> m_workers_left{0};
+    StopToken m_workers_done;             // raised by the last worker to leave
 };
 
 } // namespace offload

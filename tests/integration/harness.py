@@ -22,6 +22,14 @@ FIXTURE_PLUGINS = pathlib.Path(os.environ["OFFLOAD_FIXTURE_PLUGINS"])
 
 _installed = None
 
+# Slower builds (the sanitizer build) stretch every time limit of the tests by this factor.
+TIME_FACTOR = float(os.environ.get("OFFLOAD_TEST_TIME_FACTOR", "1"))
+
+
+def seconds(limit):
+    """A time limit of a test, stretched for slow builds."""
+    return limit * TIME_FACTOR
+
 
 class Installed:
     """A staged install of the build tree: DESTDIR/<prefix>/bin/offload and friends."""
@@ -142,7 +150,7 @@ def processes_with_env(entry):
 
 
 def wait_until(predicate, timeout, interval=0.05):
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + seconds(timeout)
     while time.monotonic() < deadline:
         if predicate():
             return True

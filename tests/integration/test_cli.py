@@ -82,7 +82,7 @@ class CliTest(ProjectTest):
         configs = sorted((SOURCE_DIR / "examples" / "configs").glob("offload-*-*.toml"))
         pairs = {c.stem.split("-", 2)[1:] and tuple(c.stem.split("-", 2)[1:]) for c in configs}
         providers = {p for p, _ in pairs}
-        self.assertTrue({"process", "script", "ssh", "podman", "docker", "modal"} <= providers, providers)
+        self.assertTrue({"process", "script", "ssh", "slurm", "podman", "docker", "modal"} <= providers, providers)
         for config in configs:
             provider, framework = config.stem.split("-", 2)[1:]
             with self.subTest(config=config.name):

@@ -6,7 +6,7 @@ import subprocess
 import time
 import uuid
 
-from harness import ProjectTest, clean_env, generic_config, install, junit, main, processes_with_env, wait_until
+from harness import ProjectTest, seconds as stretched, clean_env, generic_config, install, junit, main, processes_with_env, wait_until
 
 SLOW = '''if [ "$1" = quick ]; then exit 0; fi
 sh -c 'trap "" TERM; exec sleep 300' &
@@ -35,7 +35,7 @@ class InterruptTest(ProjectTest):
 
     def assert_clean_stop(self, process, marker, out, err, seconds, limit):
         self.assertEqual(process.returncode, 130, out + err)
-        self.assertLess(seconds, limit, out + err)
+        self.assertLess(seconds, stretched(limit), out + err)
         self.assertTrue(wait_until(lambda: not processes_with_env(marker), 2),
                         f"processes of the run survived: {processes_with_env(marker)}")
         self.assertEqual(list((self.project / "scratch").iterdir()), [], "a sandbox directory was left behind")

@@ -1,7 +1,7 @@
 """offload run end to end with the process provider and the generic framework."""
 import sys
 
-from harness import ProjectTest, generic_config, junit, main, processes_with_env
+from harness import ProjectTest, generic_config, junit, main, processes_with_env, seconds
 
 HOSTILE_IDS = [
     "plain",
@@ -44,7 +44,7 @@ class RunTest(ProjectTest):
         r = self.run_offload("run")
         self.assertEqual(r.code, 0, r)
         # Four one-second tests on four sandboxes: well under the four seconds of a serial run.
-        self.assertLess(r.seconds, 3.5, r)
+        self.assertLess(r.seconds, seconds(3.5), r)
         self.assertIn("4 tests in", r.out)
         self.assertIn("on 4 sandboxes", r.out)
         self.assertTrue(r.out.endswith("4 passed, 0 failed\n"), r)
@@ -186,7 +186,7 @@ class RunTest(ProjectTest):
         r = self.run_offload("run")
         self.assertEqual(r.code, 0, r)
         self.assertIn("Tail hedging: 1 straggling batch started again on idle sandboxes, 1 finished first", r.out)
-        self.assertLess(r.seconds, 10, r)   # not the 60 s of the hung run
+        self.assertLess(r.seconds, seconds(10), r)   # not the 60 s of the hung run
         self.assertTrue((self.project / "hung").exists())
         self.assertEqual(processes_with_env(marker), [], "the losing run was not stopped")
         self.assertEqual({k: v[0] for k, v in junit(self.project / "test-results" / "junit.xml").items()},

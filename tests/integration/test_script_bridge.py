@@ -5,7 +5,7 @@ import signal
 import subprocess
 import time
 
-from harness import (SOURCE_DIR, ProjectTest, clean_env, install, junit, main, processes_with_env, toml_string,
+from harness import (SOURCE_DIR, seconds, ProjectTest, clean_env, install, junit, main, processes_with_env, toml_string,
                      wait_until)
 
 SCRIPT = SOURCE_DIR / "tests" / "fixtures" / "scripts" / "offload-provider-localdirs"
@@ -140,7 +140,7 @@ run_command = {toml_string(run)}
         self.assertEqual(r.code, 1, r)
         self.assertIn("did not finish within 1 s and was killed", r.out)
         self.assertIn("hanging in create", r.out)
-        self.assertLess(r.seconds, 20, r)
+        self.assertLess(r.seconds, seconds(20), r)
 
     def test_a_timeout_stops_the_remote_command(self):
         self.configure(tests=1, run="sh ./t.sh slow {tests}", timeout=1)

@@ -147,6 +147,10 @@ def setUpModule():
         if not shutil.which(tool):
             skip_module(f"{tool} is not installed (apt-get install openssh-server openssh-client rsync iproute2 "
                         f"util-linux passwd)")
+    # The namespace hosts need private mount and UTS namespaces (not possible in some chroots).
+    probe = run("unshare", "--uts", "--mount", "true", check=False)
+    if probe.returncode != 0:
+        skip_module(f"cannot make mount and UTS namespaces here: {probe.stderr.strip()}")
     if run("id", USER, check=False).returncode != 0:
         created = run("useradd", "-m", "-s", "/bin/sh", USER, check=False)
         if created.returncode not in (0, 9):   # 9: made meanwhile by another run

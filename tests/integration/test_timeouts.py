@@ -1,7 +1,7 @@
 """Timeouts kill the whole process tree of a batch, and cost the batch's other tests nothing."""
 import os
 
-from harness import ProjectTest, generic_config, junit, main, wait_until
+from harness import ProjectTest, generic_config, junit, main, seconds, wait_until
 
 # A test that hangs, with a grandchild that ignores SIGTERM (only SIGKILL ends it).
 HANG = '''if [ "$1" = hang ]; then
@@ -27,7 +27,7 @@ class TimeoutTest(ProjectTest):
         r = self.run_offload("run", timeout=60)
         self.assertEqual(r.code, 1, r)
         # timeout (1 s) + SIGTERM grace (1 s) + start-up; nowhere near the 300 s of the sleeps
-        self.assertLess(r.seconds, 8, r)
+        self.assertLess(r.seconds, seconds(8), r)
         self.assertIn("hang: timeout: still running after 1 s, killed", r.out)
         case = junit(self.project / "test-results" / "junit.xml")["hang"]
         self.assertEqual(case[0], "failed")
