@@ -30,8 +30,9 @@ struct RunningBatch {
     bool hedged;
 };
 
-// Hedge only a batch that runs longer than this factor times its estimate...
-constexpr double straggler_factor = 1.2;
+// Hedge only a batch that runs longer than this factor times its estimate (a loaded machine
+// slows every batch somewhat: that is no reason to start more work)...
+constexpr double straggler_factor = 1.5;
 // ...and at least this long: duplicating a short batch costs more than it saves.
 constexpr double straggler_min_secs = 1.0;
 

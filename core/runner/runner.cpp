@@ -54,8 +54,9 @@ Runner::Runner(RunOptions options, const FrameworkInstance &framework, ProviderI
     std::vector<double> estimates = m_options.estimated_secs;
     if (estimates.size() != tests.size())
         estimates.assign(tests.size(), 1.0);
-    for (std::vector<size_t> &tests_of_batch : plan_batches(estimates, m_options.parallel, framework.max_batch_size(),
-                                                            m_options.batch_overhead_secs)) {
+    for (std::vector<size_t> &tests_of_batch :
+         plan_batches(estimates, m_options.parallel, framework.max_batch_size(), m_options.batch_overhead_secs,
+                      m_options.estimates_known)) {
         Batch batch;
         batch.number = m_next_batch_number++;
         batch.tests = std::move(tests_of_batch);
@@ -333,7 +334,8 @@ Runner::BatchEnd Runner::run_batch(const Batch &batch, unsigned worker, Sandbox 
         ++m_running_batches;
         ++m_outcome.batches_run;
         if (role == Role::Original) {
-            double estimate = 0;
+            // What the batch should take, its fixed cost included.
+            double estimate = m_options.batch_overhead_secs;
             for (size_t test : batch.tests)
                 estimate += test < m_options.estimated_secs.size() ? m_options.estimated_secs[test] : 0;
             m_running.emplace(batch.number, Running{batch, worker, std::chrono::steady_clock::now(), estimate, race});

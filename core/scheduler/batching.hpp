@@ -16,9 +16,13 @@ namespace offload {
 //   nearly the same time; but never less than 4 batch overheads' worth of work (except for the
 //   very end), so the fixed cost of a batch stays amortized - and never more than 1/parallel of
 //   all the work for that reason, so that a small suite still spreads over every sandbox.
+// - With estimates from a timing history (from_history), all the work is dealt longest-first
+//   onto one batch per sandbox, always to the least loaded (LPT): each sandbox pays its fixed
+//   cost once. What the estimates got wrong is left to tail hedging (see runner/hedging.hpp).
 // - No batch holds more than max_batch_size tests (0: no limit).
 // Returns test indices per batch, in the order they should be queued.
 std::vector<std::vector<size_t>> plan_batches(const std::vector<double> &estimated_secs, unsigned parallel,
-                                              size_t max_batch_size, double batch_overhead_secs);
+                                              size_t max_batch_size, double batch_overhead_secs,
+                                              bool from_history = false);
 
 } // namespace offload

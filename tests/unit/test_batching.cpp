@@ -93,6 +93,35 @@ TEST_CASE("a big batch overhead never leaves sandboxes idle")
     CHECK(batches[0].size() == 1000);
 }
 
+TEST_CASE("with history, most of the work is packed into one balanced batch per sandbox")
+{
+    // A skewed suite: a few long tests, many short ones.
+    std::vector<double> secs;
+    for (int i = 0; i < 4; ++i)
+        secs.push_back(5.0 + i);
+    for (int i = 0; i < 200; ++i)
+        secs.push_back(0.05 + 0.4 * double(i % 10) / 10.0);
+    double total = 0;
+    for (double s : secs)
+        total += s;
+    auto batches = plan_batches(secs, 8, 0, 0.3, true);
+    check_cover(batches, secs.size());
+    // One batch per sandbox, holding all the work, evenly.
+    double body = 0, heaviest = 0, lightest = 1e9;
+    for (size_t i = 0; i < 8; ++i) {
+        double load = secs_of(batches[i], secs);
+        body += load;
+        heaviest = std::max(heaviest, load);
+        lightest = std::min(lightest, load);
+    }
+    CHECK(batches.size() == 8);
+    CHECK(body == doctest::Approx(total));
+    CHECK(heaviest <= total / 8 + 1e-9 + 8.0);   // no bin beyond the ideal plus its longest test
+    CHECK(heaviest - lightest <= 8.0);
+    auto plain = plan_batches(secs, 8, 0, 0.3, false);
+    CHECK(batches.size() < plain.size());
+}
+
 TEST_CASE("max_batch_size caps every batch")
 {
     auto batches = plan_batches(equal(50), 2, 1, 0);
