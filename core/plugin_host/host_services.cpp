@@ -117,12 +117,16 @@ offload_status run_process_service(const offload_host *host, const offload_proce
         spec.timeout = std::chrono::milliseconds(request->timeout_ms);
         spec.kill_grace = std::chrono::milliseconds(request->kill_grace_ms);
         spec.stop = StopToken::current();
+        // On the thread running exec(): the batch's command, or its cleanup once one was stopped.
+        spec.handled_level = StopToken::handled_level();
         if (const offload_output_sink *output = request->output; output && output->write) {
             spec.on_output = [output](int stream, std::string_view data) {
                 output->write(output->context, stream, data.data(), data.size());
             };
         }
         ProcessOutcome outcome = run_process(spec);
+        if (outcome.cancelled)
+            StopToken::note_handled(cancel_level(host));
         if (!outcome.start_error.empty()) {
             append(error, outcome.start_error);
             return OFFLOAD_ERROR;

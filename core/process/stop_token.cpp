@@ -11,6 +11,7 @@ namespace offload {
 
 namespace {
 thread_local const StopToken *t_current = nullptr;
+thread_local int t_handled_level = -1;
 } // namespace
 
 StopToken::StopToken()
@@ -32,8 +33,24 @@ void StopToken::request()
 
 const StopToken *StopToken::current() { return t_current; }
 
-StopToken::Scope::Scope(const StopToken *token) : m_previous(t_current) { t_current = token; }
+int StopToken::handled_level() { return t_handled_level; }
 
-StopToken::Scope::~Scope() { t_current = m_previous; }
+void StopToken::note_handled(int level)
+{
+    if (t_handled_level >= 0 && level > t_handled_level)
+        t_handled_level = level;
+}
+
+StopToken::Scope::Scope(const StopToken *token) : m_previous(t_current), m_previous_handled(t_handled_level)
+{
+    t_current = token;
+    t_handled_level = 0;
+}
+
+StopToken::Scope::~Scope()
+{
+    t_current = m_previous;
+    t_handled_level = m_previous_handled;
+}
 
 } // namespace offload

@@ -23,7 +23,15 @@ public:
     // The token of the operation the calling thread works for, or nullptr. Set with Scope.
     static const StopToken *current();
 
-    // Makes token the calling thread's current one for the scope's lifetime.
+    // The cancellation level (0-2, the run's Interrupt level or this token's graceful stop) that has
+    // already stopped a command of the calling thread's operation; -1 without a Scope. Commands the
+    // operation starts afterwards are its cleanup (a remote kill after Ctrl-C) and stop only when
+    // the level rises above it; before, any cancellation stops them, even one older than they are.
+    static int handled_level();
+    // Raises handled_level() to `level`. Does nothing without a Scope.
+    static void note_handled(int level);
+
+    // Makes token the calling thread's current one, with handled_level() 0, for the scope's lifetime.
     class Scope {
     public:
         explicit Scope(const StopToken *token);
@@ -33,6 +41,7 @@ public:
 
     private:
         const StopToken *m_previous;
+        int m_previous_handled;
     };
 
 private:

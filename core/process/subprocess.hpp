@@ -25,6 +25,11 @@ struct ProcessSpec {
     // A stop request for this command alone (a hedged batch that lost its race): acts like
     // Interrupt level 1 (SIGTERM, grace, SIGKILL; cancelled = true). May be null. Must outlive the call.
     const StopToken *stop = nullptr;
+    // Only a rise of the cancellation level (Interrupt::level(), or 1 once stop is requested) above
+    // this stops the command. -1: the level in force at the call, so that a command started during
+    // a graceful stop (cleanup of a sandbox) runs to its end. A batch passes 0: a Ctrl-C that came
+    // while it was being started stops it too.
+    int handled_level = -1;
 };
 
 struct ProcessOutcome {
@@ -43,9 +48,9 @@ struct ProcessOutcome {
 // - timeout: SIGTERM to the whole group, SIGKILL to the group after kill_grace.
 // - Interrupt level rising to 1 while it runs: the same (SIGTERM, grace, SIGKILL), cancelled = true;
 //   rising to 2 (also during the grace period): SIGKILL to the group at once.
-//   Only a rise above the level in force when run_process was called counts: a command started
-//   during a graceful stop (say, cleanup of a sandbox) runs to its end unless the level then
-//   reaches 2, and one started at level 2 is never cancelled.
+//   Only a rise above spec.handled_level counts (by default the level in force at the call): a
+//   command started during a graceful stop (say, cleanup of a sandbox) runs to its end unless the
+//   level then reaches 2, and one started at level 2 is never cancelled.
 // - the leader exits while others of its group still run (a background process left behind, a
 //   grandchild that ignores SIGTERM): SIGTERM to the group, SIGKILL after kill_grace; the exit code
 //   is the leader's.

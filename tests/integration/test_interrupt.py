@@ -29,8 +29,9 @@ class InterruptTest(ProjectTest):
         process = subprocess.Popen([str(install().offload), "run"], cwd=self.project, env=clean_env(),
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
         self.addCleanup(lambda: process.poll() is None and process.kill())
-        # Two slow tests and their grandchildren are running (each sleep and its sh carry the marker).
-        self.assertTrue(wait_until(lambda: len(processes_with_env(marker)) >= 4, 15), "tests never started")
+        # Two slow tests and their grandchildren are running: per test, its sh and two sleeps carry
+        # the marker. Both sandboxes are then busy with slow tests, so "quick" is done.
+        self.assertTrue(wait_until(lambda: len(processes_with_env(marker)) >= 6, 15), "tests never started")
         return process, marker
 
     def assert_clean_stop(self, process, marker, out, err, seconds, limit):
@@ -50,7 +51,7 @@ class InterruptTest(ProjectTest):
         process, marker = self.start()
         start = time.monotonic()
         os.killpg(process.pid, signal.SIGINT)
-        out, err = process.communicate(timeout=30)
+        out, err = process.communicate(timeout=stretched(30))
         self.assertIn("interrupted: stopping the running batches", err)
         # grace (1 s) for the grandchildren that ignore SIGTERM, then SIGKILL
         self.assert_clean_stop(process, marker, out, err, time.monotonic() - start, 6)
@@ -59,7 +60,7 @@ class InterruptTest(ProjectTest):
         process, marker = self.start()
         start = time.monotonic()
         process.send_signal(signal.SIGTERM)
-        out, err = process.communicate(timeout=30)
+        out, err = process.communicate(timeout=stretched(30))
         self.assert_clean_stop(process, marker, out, err, time.monotonic() - start, 6)
 
     def test_second_ctrl_c_kills_at_once(self):
@@ -68,7 +69,7 @@ class InterruptTest(ProjectTest):
         os.killpg(process.pid, signal.SIGINT)
         time.sleep(0.5)
         os.killpg(process.pid, signal.SIGINT)
-        out, err = process.communicate(timeout=30)
+        out, err = process.communicate(timeout=stretched(30))
         # Without the second signal the 60 s grace would run out first.
         self.assert_clean_stop(process, marker, out, err, time.monotonic() - start, 5)
 

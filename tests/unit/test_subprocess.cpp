@@ -429,6 +429,52 @@ TEST_CASE("a command started during a graceful stop runs to its end, unless the 
     CHECK(Interrupt::level() == 0);
 }
 
+TEST_CASE("the work of a batch started during a graceful stop is stopped at once")
+{
+    // Ctrl-C came while a worker was starting a batch: the batch must not run to its end.
+    Interrupt::request(1);
+    ProcessSpec spec;
+    spec.argv = {"sh", "-c", "sleep 30"};
+    spec.kill_grace = 10s;
+    spec.handled_level = 0;
+    Captured batch = run(std::move(spec));
+    CHECK(batch.outcome.cancelled);
+    CHECK(batch.outcome.term_signal == SIGTERM);
+    CHECK(batch.outcome.duration < 3s);
+    Interrupt::reset_for_tests();
+}
+
+TEST_CASE("an operation's commands: stopped by any cancellation until one was, then cleanup runs on")
+{
+    CHECK(StopToken::handled_level() == -1);
+    StopToken token;
+    {
+        StopToken::Scope scope(&token);
+        CHECK(StopToken::handled_level() == 0);
+        token.request(); // the hedged batch lost its race before its command started
+        ProcessSpec batch;
+        batch.argv = {"sh", "-c", "sleep 30"};
+        batch.stop = &token;
+        batch.handled_level = StopToken::handled_level();
+        Captured stopped = run(std::move(batch));
+        CHECK(stopped.outcome.cancelled);
+        CHECK(stopped.outcome.duration < 3s);
+        StopToken::note_handled(1);
+        CHECK(StopToken::handled_level() == 1);
+
+        ProcessSpec cleanup; // a remote kill, say
+        cleanup.argv = {"sh", "-c", "sleep 0.2; echo cleaned"};
+        cleanup.stop = &token;
+        cleanup.handled_level = StopToken::handled_level();
+        Captured cleaned = run(std::move(cleanup));
+        CHECK_FALSE(cleaned.outcome.cancelled);
+        CHECK(cleaned.out == "cleaned\n");
+    }
+    CHECK(StopToken::handled_level() == -1);
+    StopToken::note_handled(2); // without a scope: nothing to note
+    CHECK(StopToken::handled_level() == -1);
+}
+
 TEST_CASE("concurrent commands each get their own output and exit code, and no other's descriptors")
 {
     // Counts the descriptors the shell has open; a pipe leaked from another thread's spawn would add one.

@@ -127,7 +127,12 @@ struct offload_host {
      * Runs a command on this machine in a new process group, streams its output, and waits for
      * it. On timeout or cancellation the whole group gets SIGTERM, then SIGKILL after
      * kill_grace_ms (at once on OFFLOAD_CANCEL_IMMEDIATE); when the leader exits, whatever is
-     * left in its group is killed the same way, so nothing outlives the call.
+     * left in its group is killed the same way, so nothing outlives the call. On the thread
+     * running exec(), until a command of the batch was cancelled, a cancellation that came before
+     * the call stops the command too (a batch started as Ctrl-C came does not run on); after
+     * that, and elsewhere (create, destroy), only a rise of the level during the call does, so
+     * that cleanup started after Ctrl-C (a remote kill, a destroy) runs to its end unless the user
+     * interrupts again.
      * Returns OFFLOAD_OK when the command ran (whatever its exit code; see result),
      * OFFLOAD_CANCELLED when cancellation stopped it, OFFLOAD_ERROR when it could not be
      * started (error says why). Blocks the calling thread. */
