@@ -3,7 +3,8 @@
 The module starts its own cluster (/work/shared/ENGINES.md): a munged with its own key and
 socket, a slurmctld and two slurmd nodes (n1, n2) on this machine with their own ports, every
 state, spool, log and pid path in a temporary directory, SLURM_CONF pointing at its slurm.conf.
-Every daemon is stopped by PID at the end. Without the Slurm packages or root, the module exits
+Every daemon is stopped by PID at the end. Without the Slurm packages, root or a cgroup filesystem
+(a chroot), the module exits
 77 (skipped) with the reason.
 
 OFFLOAD_SLURM_BENCH=1 also runs test_zz_benchmark, which prints the per-batch overhead of the
@@ -44,6 +45,10 @@ def missing_requirements():
         pwd.getpwnam("munge")
     except KeyError:
         return "no munge user (apt-get install munge)"
+    with open("/proc/mounts") as mounts:
+        if not any(line.split()[1].startswith("/sys/fs/cgroup") for line in mounts if len(line.split()) > 1):
+            # slurmd 22.05 initialises its cgroup plugin whatever the config says (a chroot has none).
+            return "no cgroup filesystem under /sys/fs/cgroup, which slurmd needs to start"
     return None
 
 
