@@ -340,6 +340,9 @@ Runner::BatchEnd Runner::run_batch(const Batch &batch, unsigned worker, Sandbox 
                 estimate += test < m_options.estimated_secs.size() ? m_options.estimated_secs[test] : 0;
             m_running.emplace(batch.number, Running{batch, worker, std::chrono::steady_clock::now(), estimate, race});
         }
+        // Taken from the queue just before --max-fail closed it: stopped like the running ones.
+        if (m_stopped_early && m_options.kill_running)
+            (role == Role::Original ? race->original_stop : race->hedge_stop).request();
     }
     log::debug(fmt::format("batch {} ({} tests, attempt {}) on sandbox {}: {}", batch.number, ids.size(),
                            batch.attempt + 1, sandbox.index(), *command));

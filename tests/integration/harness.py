@@ -77,7 +77,8 @@ def offload(*args, cwd, env=None, timeout=120, stdin=subprocess.DEVNULL):
     """Runs the installed offload with args in cwd and returns a Result."""
     start = time.monotonic()
     completed = subprocess.run([str(install().offload), *map(str, args)], cwd=cwd, env=clean_env(env),
-                               stdin=stdin, capture_output=True, text=True, errors="replace", timeout=timeout)
+                               stdin=stdin, capture_output=True, text=True, errors="replace",
+                               timeout=seconds(timeout))
     return Result(completed, time.monotonic() - start)
 
 

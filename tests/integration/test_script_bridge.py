@@ -156,9 +156,10 @@ run_command = {toml_string(run)}
         process = subprocess.Popen([str(install().offload), "run"], cwd=self.project, env=clean_env(),
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
         self.addCleanup(lambda: process.poll() is None and process.kill())
-        self.assertTrue(wait_until(lambda: len(processes_with_env(marker)) >= 2, 15), "batches never started")
+        # Both batches run: each has its t.sh and its sleep (the exported marker reaches both).
+        self.assertTrue(wait_until(lambda: len(processes_with_env(marker)) >= 4, 15), "batches never started")
         os.killpg(process.pid, signal.SIGINT)
-        out, err = process.communicate(timeout=30)
+        out, err = process.communicate(timeout=seconds(30))
         self.assertEqual(process.returncode, 130, out + err)
         self.assertTrue(wait_until(lambda: not processes_with_env(marker), 3),
                         f"remote commands survived: {processes_with_env(marker)}")

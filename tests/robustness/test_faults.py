@@ -6,7 +6,7 @@ import subprocess
 import time
 import uuid
 
-from harness import ProjectTest, clean_env, generic_config, install, junit, main, processes_with_env, wait_until
+from harness import ProjectTest, clean_env, generic_config, install, junit, main, processes_with_env, seconds, wait_until
 
 
 class FaultTest(ProjectTest):
@@ -58,7 +58,7 @@ class FaultTest(ProjectTest):
         self.addCleanup(lambda: process.poll() is None and process.kill())
         self.assertTrue(wait_until(lambda: len(processes_with_env(marker)) >= 2, 15), "tests never started")
         process.send_signal(signal.SIGHUP)   # the terminal went away
-        out, err = process.communicate(timeout=30)
+        out, err = process.communicate(timeout=seconds(30))
         self.assertEqual(process.returncode, 130, out + err)
         self.assertEqual({v[0] for v in junit(self.project / "test-results" / "junit.xml").values()}, {"not run"})
         self.assert_nothing_left(marker)
