@@ -7,30 +7,25 @@ namespace offload {
 
 namespace {
 
-// The body of a plan made from real estimates: the longest tests, up to packed_share of all the
-// work, dealt longest-first onto `parallel` bins, always to the bin with the least work (LPT).
-// Each bin is one batch; every sandbox starts with one, so each pays its fixed cost once.
-// Measured on the skewed benchmark (2 cores, 8 sandboxes, ~0.5 s of interpreter start per batch):
-// packing everything finished in 14.6 s, packing 90% or 95% and cutting the rest into guided
-// batches in 17.5-19.7 s, because that tail runs after the bins and pays the start again. A wrong
-// estimate is left to tail hedging. Returns how many tests of `order` it used.
-constexpr double packed_share = 1.0;
-
-size_t pack_body(const std::vector<double> &estimated_secs, const std::vector<size_t> &order, unsigned parallel,
-                 size_t max_batch_size, double total, std::vector<std::vector<size_t>> &batches)
+// A plan made from real estimates: the tests dealt longest-first onto `parallel` bins, always to
+// the bin with the least work (LPT). Each bin is one batch; every sandbox starts with one, so each
+// pays its fixed cost once. Measured on the skewed benchmark (2 cores, 8 sandboxes, ~0.5 s of
+// interpreter start per batch): packing everything finished in 14.6 s, packing 90% or 95% and
+// cutting the rest into guided batches in 17.5-19.7 s, because that tail runs after the bins and
+// pays the start again. A wrong estimate is left to tail hedging. Stops early only when a bin is
+// full (max_batch_size); returns how many tests of `order` it used.
+size_t pack_all(const std::vector<double> &estimated_secs, const std::vector<size_t> &order, unsigned parallel,
+                size_t max_batch_size, std::vector<std::vector<size_t>> &batches)
 {
     std::vector<std::vector<size_t>> bins(parallel);
     std::vector<double> load(parallel, 0.0);
-    double packed = 0;
     size_t used = 0;
-    while (used < order.size() && packed < packed_share * total) {
+    while (used < order.size()) {
         size_t bin = size_t(std::min_element(load.begin(), load.end()) - load.begin());
         if (max_batch_size > 0 && bins[bin].size() == max_batch_size)
             break;
-        double secs = std::max(0.0, estimated_secs[order[used]]);
+        load[bin] += std::max(0.0, estimated_secs[order[used]]);
         bins[bin].push_back(order[used++]);
-        load[bin] += secs;
-        packed += secs;
     }
     std::vector<size_t> by_load(parallel);
     std::iota(by_load.begin(), by_load.end(), size_t{0});
@@ -63,7 +58,7 @@ std::vector<std::vector<size_t>> plan_batches(const std::vector<double> &estimat
     std::vector<std::vector<size_t>> batches;
     size_t next = 0;
     if (from_history && parallel > 1) {
-        next = pack_body(estimated_secs, order, parallel, max_batch_size, remaining, batches);
+        next = pack_all(estimated_secs, order, parallel, max_batch_size, batches);
         for (const auto &batch : batches)
             for (size_t test : batch)
                 remaining -= std::max(0.0, estimated_secs[test]);

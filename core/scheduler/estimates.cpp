@@ -25,10 +25,13 @@ std::vector<double> estimate_durations(const std::vector<TestReport> &tests, con
     std::vector<double> known;
     for (size_t i = 0; i < tests.size(); ++i) {
         if (const History::Entry *entry = history.find(tests[i].id)) {
-            estimates[i] = entry->mean_secs;
-            known.push_back(entry->mean_secs);
+            // No test takes no time: a JUnit time rounded down to 0 would let the plan pile any
+            // number of such tests into one batch, and make that batch look like a straggler.
+            const double secs = std::max(min_test_secs, entry->mean_secs);
+            estimates[i] = secs;
+            known.push_back(secs);
             if (!tests[i].file.empty())
-                known_by_file[tests[i].file].push_back(entry->mean_secs);
+                known_by_file[tests[i].file].push_back(secs);
         }
     }
     if (known.empty())

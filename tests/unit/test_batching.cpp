@@ -122,6 +122,15 @@ TEST_CASE("with history, most of the work is packed into one balanced batch per 
     CHECK(batches.size() < plain.size());
 }
 
+TEST_CASE("with history, many equally tiny tests are split evenly, every one of them packed")
+{
+    auto batches = plan_batches(std::vector<double>(2001, 0.001), 2, 0, 0.3, true);
+    check_cover(batches, 2001);
+    REQUIRE(batches.size() == 2);
+    CHECK(batches[0].size() == 1001);
+    CHECK(batches[1].size() == 1000);
+}
+
 TEST_CASE("max_batch_size caps every batch")
 {
     auto batches = plan_batches(equal(50), 2, 1, 0);

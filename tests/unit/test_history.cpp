@@ -150,3 +150,14 @@ TEST_CASE("estimates: own history, else the file's median, else everyone's, else
     CHECK(estimates[4] == doctest::Approx(1));
     CHECK(offload::estimate_durations(tests, History(), 1.0) == std::vector<double>(5, 1.0));
 }
+
+TEST_CASE("estimates: a test recorded at 0 s still takes a little")
+{
+    std::string error;
+    auto parsed = History::parse("offload-history 1\nrun\t1\nt\t0.000000\t1\t1\ta.py::zero\n", error);
+    REQUIRE(parsed);
+    std::vector<offload::TestReport> tests = {{"a.py::zero", "a.py", {}, {}}, {"a.py::new", "a.py", {}, {}}};
+    auto estimates = offload::estimate_durations(tests, *parsed);
+    CHECK(estimates[0] == doctest::Approx(offload::min_test_secs));
+    CHECK(estimates[1] == doctest::Approx(offload::min_test_secs));
+}
