@@ -98,14 +98,16 @@ def toml_string(text):
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def generic_config(discover, run, *, parallel=2, timeout=60, retries=0, provider_extra="", discovery_extra=""):
+def generic_config(discover, run, *, parallel=2, timeout=60, retries=0, provider="process", provider_extra="",
+                   discovery_extra=""):
+    """offload.toml for the generic framework on `provider` (a 1 s kill grace), plus extra keys."""
     return f"""[offload]
 max_parallel = {parallel}
 test_timeout_secs = {timeout}
 retry_count = {retries}
 
 [provider]
-type = "process"
+type = "{provider}"
 kill_grace_secs = 1
 {provider_extra}
 

@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 
-from harness import (ProjectTest, clean_env, install, junit, main, offload, processes_with_env, toml_string,
+from harness import (ProjectTest, clean_env, generic_config, install, junit, main, offload, processes_with_env,
                      wait_until, write_files)
 
 IMAGE = "localhost/offload-test-busybox:1"
@@ -156,23 +156,8 @@ def containers(all_states=True):
 
 
 def config(run, discover, *, parallel=2, timeout=60, provider="", discovery=""):
-    return f"""[offload]
-max_parallel = {parallel}
-test_timeout_secs = {timeout}
-retry_count = 0
-
-[provider]
-type = "podman"
-image = "{IMAGE}"
-kill_grace_secs = 1
-{provider}
-
-[discovery]
-type = "generic"
-discover_command = {toml_string(discover)}
-run_command = {toml_string(run)}
-{discovery}
-"""
+    return generic_config(discover, run, parallel=parallel, timeout=timeout, provider="podman",
+                          provider_extra=f'image = "{IMAGE}"\n' + provider, discovery_extra=discovery)
 
 
 # Writes JUnit for its tests; "bad" fails with a message naming the container it ran in. Also

@@ -23,8 +23,8 @@ import tempfile
 import time
 import unittest
 
-from harness import (SOURCE_DIR, ProjectTest, clean_env, install, junit, main, processes_with_env, toml_string,
-                     wait_until)
+from harness import (SOURCE_DIR, ProjectTest, clean_env, generic_config, install, junit, main, processes_with_env,
+                     toml_string, wait_until)
 
 SCRIPT = SOURCE_DIR / "plugins" / "scripts" / "offload-provider-slurm"
 DAEMONS = ["/usr/sbin/munged", "/usr/sbin/slurmctld", "/usr/sbin/slurmd"]
@@ -245,23 +245,10 @@ class SlurmTest(ProjectTest):
 
     def configure(self, ids, run, *, parallel=2, timeout=60, retries=0, provider="", discovery=""):
         (self.project / "ids.txt").write_text("".join(f"{i}\n" for i in ids))
-        self.write({"offload.toml": f"""[offload]
-max_parallel = {parallel}
-test_timeout_secs = {timeout}
-retry_count = {retries}
-
-[provider]
-type = "slurm"
-kill_grace_secs = 1
-call_timeout_secs = 60
-{provider}
-
-[discovery]
-type = "generic"
-discover_command = "cat ids.txt"
-run_command = {toml_string(run)}
-{discovery}
-"""})
+        self.write({"offload.toml": generic_config("cat ids.txt", run, parallel=parallel, timeout=timeout,
+                                                   retries=retries, provider="slurm",
+                                                   provider_extra="call_timeout_secs = 60\n" + provider,
+                                                   discovery_extra=discovery)})
 
     def offload_env(self, extra=None):
         return {"SLURM_CONF": str(cluster.conf), **(extra or {})}
