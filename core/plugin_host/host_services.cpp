@@ -3,7 +3,6 @@
 #include "offload_build.hpp"
 
 #include "plugin_host/plugin_config.hpp"
-#include "process/interrupt.hpp"
 #include "process/stop_token.hpp"
 #include "process/subprocess.hpp"
 #include "results/junit_reader.hpp"
@@ -85,11 +84,9 @@ void config_report(const offload_host *, const offload_config *config, const cha
 }
 
 // The run's level, raised to graceful when the calling thread's batch alone is being stopped.
-offload_cancel_level cancel_level(const offload_host *)
+offload_cancel_level host_cancel_level(const offload_host *)
 {
-    int level = Interrupt::level();
-    const StopToken *stop = StopToken::current();
-    return stop && stop->requested() && level < OFFLOAD_CANCEL_GRACEFUL ? OFFLOAD_CANCEL_GRACEFUL : level;
+    return cancel_level(StopToken::current());
 }
 
 std::vector<std::string> to_strings(const char *const *list)
@@ -126,7 +123,7 @@ offload_status run_process_service(const offload_host *host, const offload_proce
         }
         ProcessOutcome outcome = run_process(spec);
         if (outcome.cancelled)
-            StopToken::note_handled(cancel_level(host));
+            StopToken::note_handled(cancel_level(spec.stop));
         if (!outcome.start_error.empty()) {
             append(error, outcome.start_error);
             return OFFLOAD_ERROR;
@@ -208,7 +205,7 @@ HostServices::HostServices(std::string plugin_id, const HostEnvironment &environ
     m_table.config_get_size = config_get_size;
     m_table.config_get_key = config_get_key;
     m_table.config_report = config_report;
-    m_table.cancel_level = cancel_level;
+    m_table.cancel_level = host_cancel_level;
     m_table.run_process = run_process_service;
     m_table.shell_quote = shell_quote_service;
     m_table.read_junit = read_junit_service;

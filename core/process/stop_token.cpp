@@ -1,5 +1,6 @@
 #include "process/stop_token.hpp"
 
+#include "process/interrupt.hpp"
 #include "util/error.hpp"
 
 #include <cerrno>
@@ -32,6 +33,12 @@ void StopToken::request()
 }
 
 const StopToken *StopToken::current() { return t_current; }
+
+int cancel_level(const StopToken *token)
+{
+    const int level = Interrupt::level();
+    return token && token->requested() && level < 1 ? 1 : level;
+}
 
 int StopToken::handled_level() { return t_handled_level; }
 

@@ -49,4 +49,8 @@ private:
     int m_fd = -1;
 };
 
+// The cancellation level (0-2) in force for work under `token` (may be null): the run's
+// Interrupt::level(), raised to 1 (graceful) once the token alone is requested. Any thread.
+int cancel_level(const StopToken *token);
+
 } // namespace offload

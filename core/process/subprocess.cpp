@@ -335,13 +335,8 @@ void Supervisor::drain_streams()
 
 void Supervisor::run(ProcessOutcome &outcome)
 {
-    // The cancellation level in force: the run's, or graceful when this command alone is stopped.
-    auto cancel_level = [this] {
-        int level = Interrupt::level();
-        return m_spec.stop && m_spec.stop->requested() && level < 1 ? 1 : level;
-    };
     // Only a rise above this level stops the command (see the header).
-    int handled_level = m_spec.handled_level >= 0 ? std::min(m_spec.handled_level, 2) : cancel_level();
+    int handled_level = m_spec.handled_level >= 0 ? std::min(m_spec.handled_level, 2) : cancel_level(m_spec.stop);
     const bool has_deadline = m_spec.timeout > milliseconds::zero();
     const Clock::time_point deadline = m_start + m_spec.timeout;
     Clock::time_point kill_at{};
@@ -367,7 +362,7 @@ void Supervisor::run(ProcessOutcome &outcome)
     for (;;) {
         const Clock::time_point now = Clock::now();
 
-        const int level = cancel_level();
+        const int level = cancel_level(m_spec.stop);
         if (level > handled_level) {
             if (!m_leader_reaped)
                 outcome.cancelled = true;

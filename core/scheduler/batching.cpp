@@ -13,9 +13,10 @@ namespace {
 // interpreter start per batch): packing everything finished in 14.6 s, packing 90% or 95% and
 // cutting the rest into guided batches in 17.5-19.7 s, because that tail runs after the bins and
 // pays the start again. A wrong estimate is left to tail hedging. Stops early only when a bin is
-// full (max_batch_size); returns how many tests of `order` it used.
+// full (max_batch_size); returns how many tests of `order` it used, and takes their work off
+// `remaining`.
 size_t pack_all(const std::vector<double> &estimated_secs, const std::vector<size_t> &order, unsigned parallel,
-                size_t max_batch_size, std::vector<std::vector<size_t>> &batches)
+                size_t max_batch_size, double &remaining, std::vector<std::vector<size_t>> &batches)
 {
     std::vector<std::vector<size_t>> bins(parallel);
     std::vector<double> load(parallel, 0.0);
@@ -24,7 +25,9 @@ size_t pack_all(const std::vector<double> &estimated_secs, const std::vector<siz
         size_t bin = size_t(std::min_element(load.begin(), load.end()) - load.begin());
         if (max_batch_size > 0 && bins[bin].size() == max_batch_size)
             break;
-        load[bin] += std::max(0.0, estimated_secs[order[used]]);
+        const double secs = std::max(0.0, estimated_secs[order[used]]);
+        load[bin] += secs;
+        remaining -= secs;
         bins[bin].push_back(order[used++]);
     }
     std::vector<size_t> by_load(parallel);
@@ -57,12 +60,8 @@ std::vector<std::vector<size_t>> plan_batches(const std::vector<double> &estimat
 
     std::vector<std::vector<size_t>> batches;
     size_t next = 0;
-    if (from_history && parallel > 1) {
-        next = pack_all(estimated_secs, order, parallel, max_batch_size, batches);
-        for (const auto &batch : batches)
-            for (size_t test : batch)
-                remaining -= std::max(0.0, estimated_secs[test]);
-    }
+    if (from_history && parallel > 1)
+        next = pack_all(estimated_secs, order, parallel, max_batch_size, remaining, batches);
     while (next < order.size()) {
         // Equal estimates make this the same as cutting by count: ceil(remaining tests / (2 * parallel)).
         double target = std::max(remaining * share, minimum);
