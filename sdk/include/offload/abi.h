@@ -20,7 +20,7 @@
 #include <stdlib.h>
 
 #define OFFLOAD_ABI_MAJOR 1
-#define OFFLOAD_ABI_MINOR 1
+#define OFFLOAD_ABI_MINOR 2
 
 #ifdef __cplusplus
 #define OFFLOAD_EXTERN_C extern "C"

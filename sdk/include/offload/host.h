@@ -150,6 +150,14 @@ struct offload_host {
                                  const offload_junit_sink *sink, const offload_text_sink *error);
 
     /* Absolute path of the project directory (where offload.toml is; the current directory when
-     * a command runs without one). Valid until deinit(). */
+     * a command runs without one). Valid until deinit(). Present since ABI 1.0 hosts of offload
+     * 0.1 (it was appended without a minor bump): check OFFLOAD_HAS_FIELD before reading it. */
     const char *project_dir;
+
+    /* Appended in ABI 1.2; the last field this struct will ever get: later services are
+     * extensions. [thread-safe]
+     * Returns the host extension with that id (e.g. OFFLOAD_HOST_PROCESS_V2, a struct owned by the
+     * host and valid until deinit()), or NULL when this host does not offer it. Check
+     * OFFLOAD_HAS_FIELD(host, offload_host, get_extension) before calling it. */
+    const void *(*get_extension)(const offload_host *host, const char *extension_id);
 };

@@ -2,7 +2,12 @@
 #pragma once
 
 #include "abi.h"
+#include "cancel.h"
 #include "framework.h"
+#include "framework_live.h"
 #include "host.h"
+#include "host_process.h"
+#include "input.h"
 #include "plugin.h"
 #include "provider.h"
+#include "provider_exec.h"
