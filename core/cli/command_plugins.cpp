@@ -134,7 +134,7 @@ int command_plugins_check(const GlobalOptions &global, const std::string &path)
         });
     if (plugin.provider)
         dry_run("provider", [&](const offload_config &config) {
-            ProviderInstance instance(plugin, config);
+            ProviderInstance instance(plugin, config, plugin.id);
             out += ProviderInstance::config_template(plugin).empty()
                        ? "  warn  no config_template: `offload init` cannot describe its keys\n"
                        : "  ok    config_template() gives `offload init` its keys\n";

@@ -25,11 +25,10 @@ namespace offload {
 
 namespace {
 
-// Discovery gets the same limit as a batch: it is the same kind of command.
-std::chrono::milliseconds batch_timeout(const Settings &settings)
-{
-    return std::chrono::milliseconds(int64_t(settings.test_timeout_secs * 1000.0));
-}
+std::chrono::milliseconds seconds(double value) { return std::chrono::milliseconds(int64_t(value * 1000.0)); }
+
+// Discovery gets the limit of one test: it is the same kind of command.
+std::chrono::milliseconds batch_timeout(const Settings &settings) { return seconds(settings.test_timeout_secs); }
 
 // Logs of an earlier run would be mistaken for this run's. Only files offload writes are removed:
 // output_dir may be a directory the user keeps other things in.
@@ -116,7 +115,8 @@ int command_run(const GlobalOptions &global, const RunCommandOptions &options)
 
     RunOptions run_options;
     run_options.parallel = options.parallel.value_or(settings.max_parallel);
-    run_options.batch_timeout = batch_timeout(settings);
+    run_options.test_timeout = seconds(settings.test_timeout_secs);
+    run_options.slow_timeout = seconds(settings.slow_timeout_secs);
     run_options.retries = options.retries.value_or(settings.retry_count);
     run_options.output_dir = settings.output_dir;
     std::vector<TestReport> reports;
@@ -125,8 +125,9 @@ int command_run(const GlobalOptions &global, const RunCommandOptions &options)
     run_options.estimated_secs = estimate_durations(reports, history);
     run_options.estimates_known = std::any_of(tests.begin(), tests.end(),
                                               [&](const DiscoveredTest &test) { return history.find(test.id); });
-    // Duplicates cost little where sandboxes are local processes; elsewhere they may cost money.
-    run_options.tail_hedging = settings.tail_hedging.value_or(provider.plugin().id == "process");
+    // Duplicates cost little where sandboxes are local processes (the provider says so); elsewhere
+    // they may cost money.
+    run_options.tail_hedging = settings.tail_hedging;
     run_options.batch_overhead_secs = history.batch_overhead_secs().value_or(0);
     run_options.max_fail = options.max_fail.value_or(0);
     run_options.kill_running = options.kill_running;

@@ -77,7 +77,7 @@ ProviderInstance &Session::provider()
         if (!plugin)
             throw Error(m_registry->not_found_message(PluginKind::Provider, m_settings->provider_type) +
                         "\n  ([provider] type in " + m_settings->config_file.string() + ")");
-        m_provider = std::make_unique<ProviderInstance>(*plugin, *m_provider_config);
+        m_provider = std::make_unique<ProviderInstance>(*plugin, *m_provider_config, type);
         m_diagnostics.throw_if_errors(m_settings->config_file.string());
     }
     return *m_provider;

@@ -50,6 +50,8 @@ public:
         return value->get();
     }
 
+    static constexpr double max_seconds = 365.0 * 24 * 3600;
+
     std::optional<double> positive_number(const std::string &key)
     {
         const toml::node *node = get(key);
@@ -64,6 +66,10 @@ public:
             return wrong(*node, key, "a number of seconds greater than 0"), std::nullopt;
         if (!(number > 0) || !std::isfinite(number))
             return wrong(*node, key, "a number of seconds greater than 0", fmt::format("{}", number)),
+                   std::nullopt;
+        // Beyond a year a limit means "none", and its milliseconds would overflow.
+        if (number > max_seconds)
+            return wrong(*node, key, fmt::format("at most {} seconds (a year)", max_seconds), fmt::format("{}", number)),
                    std::nullopt;
         return number;
     }
@@ -231,11 +237,14 @@ std::unique_ptr<Settings> settings_from_text(const std::string &text, const fs::
     }
 
     SectionReader offload(document, "offload",
-                          {"max_parallel", "test_timeout_secs", "retry_count", "plugin_paths", "tail_hedging"}, name,
+                          {"max_parallel", "test_timeout_secs", "slow_timeout_secs", "retry_count", "plugin_paths",
+                           "tail_hedging"},
+                          name,
                           diagnostics);
     unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
     settings->max_parallel = unsigned(offload.integer("max_parallel", 1, 4096).value_or(cpus));
     settings->test_timeout_secs = offload.positive_number("test_timeout_secs").value_or(900);
+    settings->slow_timeout_secs = offload.positive_number("slow_timeout_secs").value_or(60);
     settings->retry_count = unsigned(offload.integer("retry_count", 0, 100).value_or(0));
     for (const std::string &path : offload.string_list("plugin_paths").value_or(std::vector<std::string>{}))
         settings->plugin_paths.push_back(resolve(settings->project_dir, path));
@@ -277,6 +286,7 @@ std::string describe_settings(const Settings &settings)
     toml::table offload{
         {"max_parallel", int64_t(settings.max_parallel)},
         {"test_timeout_secs", settings.test_timeout_secs},
+        {"slow_timeout_secs", settings.slow_timeout_secs},
         {"retry_count", int64_t(settings.retry_count)},
     };
     toml::array paths;

@@ -20,10 +20,12 @@ struct Settings {
 
     // [offload]
     unsigned max_parallel = 1;            // sandboxes at once
-    double test_timeout_secs = 900;       // how long one batch's command may run
+    double test_timeout_secs = 900;       // how long one test may run (a batch without records:
+                                          // each of its tests)
+    double slow_timeout_secs = 60;        // a test running longer is shown as slow (again at each multiple)
     unsigned retry_count = 0;             // extra attempts for a failed test
     std::vector<std::filesystem::path> plugin_paths;  // absolute
-    std::optional<bool> tail_hedging;     // unset: on for the process provider, off otherwise
+    std::optional<bool> tail_hedging;     // unset: on where the provider says duplicates are cheap
 
     // [report]
     std::filesystem::path output_dir;     // absolute

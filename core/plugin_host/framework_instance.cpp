@@ -76,8 +76,21 @@ std::string FrameworkInstance::discover_command() const
     return command.text();
 }
 
+TestCommandStyle FrameworkInstance::ask_style() const
+{
+    const offload_framework_live_v1 *live = m_plugin.framework_live;
+    if (!live)
+        return TestCommandStyle::Batch;
+    const uint32_t capabilities = live->capabilities(m_instance);
+    if ((capabilities & OFFLOAD_LIVE_WORKER) && live->worker_command)
+        return TestCommandStyle::Worker;
+    if (capabilities & (OFFLOAD_LIVE_EVENTS | OFFLOAD_LIVE_WORKER))
+        return TestCommandStyle::BatchWithRecords;
+    return TestCommandStyle::Batch;
+}
+
 std::vector<DiscoveredTest> FrameworkInstance::parse_discovery(const std::string &stdout_text,
-                                                               const std::string &stderr_text, int exit_code) const
+                                                               const std::string &stderr_text, int exit_code)
 {
     struct Collected {
         std::vector<DiscoveredTest> tests;
@@ -118,12 +131,12 @@ std::vector<DiscoveredTest> FrameworkInstance::parse_discovery(const std::string
     if (collected.empty > 0)
         log::warning(fmt::format("the {} framework reported {} test{} without an id; ignored", m_plugin.id,
                                  collected.empty, collected.empty == 1 ? "" : "s"));
+    m_style = ask_style();
     return std::move(collected.tests);
 }
 
-std::optional<std::string> FrameworkInstance::batch_command(const std::vector<std::string> &test_ids,
-                                                            const std::string &result_file,
-                                                            std::string &error_text) const
+Expected<std::string> FrameworkInstance::batch_command(const std::vector<std::string> &test_ids,
+                                                       const std::string &result_file) const
 {
     std::vector<const char *> ids;
     ids.reserve(test_ids.size() + 1);
@@ -136,19 +149,40 @@ std::optional<std::string> FrameworkInstance::batch_command(const std::vector<st
     batch.test_count = test_ids.size();
     batch.result_file = result_file.c_str();
     CollectingSink command(64u << 20), error;
-    if (m_plugin.framework->batch_command(m_instance, &batch, command.get(), error.get()) != OFFLOAD_OK) {
-        error_text = error.text_or("no reason given");
-        return std::nullopt;
-    }
-    if (command.text().empty() || command.truncated()) {
-        error_text = command.truncated() ? "the batch command is longer than 64 MiB" : "the batch command is empty";
-        return std::nullopt;
-    }
+    if (m_plugin.framework->batch_command(m_instance, &batch, command.get(), error.get()) != OFFLOAD_OK)
+        return failure(error.text_or("no reason given"));
+    if (command.text().empty() || command.truncated())
+        return failure(command.truncated() ? "the batch command is longer than 64 MiB" : "the batch command is empty");
     return command.text();
 }
 
-bool FrameworkInstance::parse_results(const BatchRunFacts &facts, std::vector<ReportedResult> &results,
-                                      std::string &error_text) const
+Expected<std::string> FrameworkInstance::worker_command(const std::vector<std::string> *known_tests,
+                                                        unsigned sandbox_index) const
+{
+    const offload_framework_live_v1 *live = m_plugin.framework_live;
+    if (!live || !live->worker_command)
+        return failure("the framework has no worker command");
+    std::vector<const char *> ids;
+    if (known_tests) {
+        ids.reserve(known_tests->size() + 1);
+        for (const std::string &id : *known_tests)
+            ids.push_back(id.c_str());
+        ids.push_back(nullptr);
+    }
+    offload_worker_request request{};
+    request.struct_size = sizeof request;
+    request.test_ids = known_tests ? ids.data() : nullptr;
+    request.test_count = known_tests ? known_tests->size() : 0;
+    request.sandbox_index = sandbox_index;
+    CollectingSink command(64u << 20), error;
+    if (live->worker_command(m_instance, &request, command.get(), error.get()) != OFFLOAD_OK)
+        return failure(error.text_or("no reason given"));
+    if (command.text().empty() || command.truncated())
+        return failure(command.truncated() ? "the worker command is longer than 64 MiB" : "the worker command is empty");
+    return command.text();
+}
+
+Expected<std::vector<ReportedResult>> FrameworkInstance::parse_results(const BatchRunFacts &facts) const
 {
     std::vector<const char *> ids;
     for (const std::string &id : *facts.test_ids)
@@ -157,17 +191,16 @@ bool FrameworkInstance::parse_results(const BatchRunFacts &facts, std::vector<Re
 
     struct Collected {
         std::unordered_map<std::string, size_t> in_batch;   // id -> index into results
-        std::vector<ReportedResult> *results;
+        std::vector<ReportedResult> results;
         size_t unknown = 0, invalid = 0;
         std::string first_unknown;
     } collected;
-    collected.results = &results;
     for (const std::string &id : *facts.test_ids)
         collected.in_batch.emplace(id, SIZE_MAX);
 
     offload_result_sink sink{sizeof(offload_result_sink), &collected, [](void *context, const offload_test_result *r) {
         auto &c = *static_cast<Collected *>(context);
-        if (!r || r->struct_size < offsetof(offload_test_result, output) + sizeof(r->output) || !r->test_id) {
+        if (!r || !OFFLOAD_HAS_FIELD(r, offload_test_result, output) || !r->test_id) {
             ++c.invalid;
             return;
         }
@@ -187,10 +220,11 @@ bool FrameworkInstance::parse_results(const BatchRunFacts &facts, std::vector<Re
         ReportedResult result{id, outcome, r->duration_secs, tail_bounded(r->message, max_message_bytes),
                               tail_bounded(r->output, max_output_bytes)};
         if (it->second == SIZE_MAX) {
-            it->second = c.results->size();
-            c.results->push_back(std::move(result));
-        } else {
-            (*c.results)[it->second] = std::move(result);
+            it->second = c.results.size();
+            c.results.push_back(std::move(result));
+        } else if (severity(outcome) > severity(c.results[it->second].outcome)) {
+            // Two results for one test (a JUnit file naming it twice): the worse one stands.
+            c.results[it->second] = std::move(result);
         }
     }};
 
@@ -215,11 +249,9 @@ bool FrameworkInstance::parse_results(const BatchRunFacts &facts, std::vector<Re
     if (collected.invalid > 0)
         log::warning(fmt::format("the {} framework reported {} malformed result{}; ignored", m_plugin.id,
                                  collected.invalid, collected.invalid == 1 ? "" : "s"));
-    if (status != OFFLOAD_OK) {
-        error_text = error.text_or("no reason given");
-        return false;
-    }
-    return true;
+    if (status != OFFLOAD_OK)
+        return failure(error.text_or("no reason given"));
+    return std::move(collected.results);
 }
 
 std::string FrameworkInstance::config_template(const Plugin &plugin)

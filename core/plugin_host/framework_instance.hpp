@@ -4,8 +4,8 @@
 
 #include "plugin_host/plugin_library.hpp"
 #include "results/test_result.hpp"
+#include "runner/executor.hpp"
 
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,60 +13,43 @@ struct offload_config;
 
 namespace offload {
 
-struct DiscoveredTest {
-    std::string id;
-    std::string file;   // empty when unknown
-};
-
-// What the framework says about one test of a batch.
-struct ReportedResult {
-    std::string id;
-    Outcome outcome = Outcome::Failed;
-    double duration_secs = -1;
-    std::string message;
-    std::string output;
-};
-
-// The inputs of parse_results.
-struct BatchRunFacts {
-    const std::vector<std::string> *test_ids = nullptr;
-    int exit_code = 0;
-    bool timed_out = false;
-    std::string result_file;      // local path; empty when the batch wrote none
-    std::string output_tail;
-    std::string log_path;
-    uint64_t duration_ms = 0;
-};
-
-class FrameworkInstance {
+class FrameworkInstance final : public TestCommands {
 public:
     // Calls the plugin's create(). Throws offload::Error when it fails. Main thread.
     FrameworkInstance(const Plugin &plugin, const offload_config &config);
-    ~FrameworkInstance();
+    ~FrameworkInstance() override;
     FrameworkInstance(const FrameworkInstance &) = delete;
     FrameworkInstance &operator=(const FrameworkInstance &) = delete;
 
     const Plugin &plugin() const { return m_plugin; }
-    size_t max_batch_size() const;
 
-    // Throw offload::Error with the plugin's message. Main thread.
+    // Throw offload::Error with the plugin's message. Main thread. parse_discovery() also learns
+    // how the framework's commands report (style()).
     std::string discover_command() const;
     std::vector<DiscoveredTest> parse_discovery(const std::string &stdout_text, const std::string &stderr_text,
-                                                int exit_code) const;
+                                                int exit_code);
 
-    // Any thread. nullopt and error set when the plugin fails.
-    std::optional<std::string> batch_command(const std::vector<std::string> &test_ids,
-                                             const std::string &result_file, std::string &error) const;
-    // Any thread. Results for ids outside the batch are dropped with a warning; the last result
-    // for an id wins. False and error set when the plugin could not read the results at all.
-    bool parse_results(const BatchRunFacts &facts, std::vector<ReportedResult> &results, std::string &error) const;
+    // TestCommands. Any thread, after discovery.
+    std::string name() const override { return m_plugin.id; }
+    TestCommandStyle style() const override { return m_style; }
+    size_t max_batch_size() const override;
+    Expected<std::string> batch_command(const std::vector<std::string> &test_ids,
+                                        const std::string &result_file) const override;
+    Expected<std::string> worker_command(const std::vector<std::string> *known_tests,
+                                         unsigned sandbox_index) const override;
+    // Results for ids outside the batch are dropped with a warning; two results for one id keep
+    // the worse (a pass never covers a failure).
+    Expected<std::vector<ReportedResult>> parse_results(const BatchRunFacts &facts) const override;
 
     // Appends the plugin's commented config lines for `offload init`.
     static std::string config_template(const Plugin &plugin);
 
 private:
+    TestCommandStyle ask_style() const;
+
     const Plugin &m_plugin;
     offload_framework_instance *m_instance = nullptr;
+    TestCommandStyle m_style = TestCommandStyle::Batch;
 };
 
 } // namespace offload

@@ -3,8 +3,8 @@
 #include "offload_build.hpp"
 
 #include "plugin_host/plugin_config.hpp"
-#include "process/stop_token.hpp"
-#include "process/subprocess.hpp"
+#include "plugin_host/process_service.hpp"
+#include "process/cancel_token.hpp"
 #include "results/junit_reader.hpp"
 #include "util/log.hpp"
 #include "util/shell_quote.hpp"
@@ -86,59 +86,7 @@ void config_report(const offload_host *, const offload_config *config, const cha
 // The run's level, raised to graceful when the calling thread's batch alone is being stopped.
 offload_cancel_level host_cancel_level(const offload_host *)
 {
-    return cancel_level(StopToken::current());
-}
-
-std::vector<std::string> to_strings(const char *const *list)
-{
-    std::vector<std::string> strings;
-    for (size_t i = 0; list && list[i]; ++i)
-        strings.emplace_back(list[i]);
-    return strings;
-}
-
-offload_status run_process_service(const offload_host *host, const offload_process_request *request,
-                                   offload_process_result *result, const offload_text_sink *error)
-{
-    try {
-        if (!request || request->struct_size < sizeof(offload_process_request) || !request->argv ||
-            !request->argv[0]) {
-            append(error, "run_process: the request is NULL, too small for ABI 1, or has no argv[0]");
-            return OFFLOAD_ERROR;
-        }
-        ProcessSpec spec;
-        spec.argv = to_strings(request->argv);
-        spec.working_dir = request->working_dir ? std::string(request->working_dir)
-                                                : services_of(host).environment().project_dir.string();
-        spec.env = to_strings(request->env);
-        spec.timeout = std::chrono::milliseconds(request->timeout_ms);
-        spec.kill_grace = std::chrono::milliseconds(request->kill_grace_ms);
-        spec.stop = StopToken::current();
-        // On the thread running exec(): the batch's command, or its cleanup once one was stopped.
-        spec.handled_level = StopToken::handled_level();
-        if (const offload_output_sink *output = request->output; output && output->write) {
-            spec.on_output = [output](int stream, std::string_view data) {
-                output->write(output->context, stream, data.data(), data.size());
-            };
-        }
-        ProcessOutcome outcome = run_process(spec);
-        if (outcome.cancelled)
-            StopToken::note_handled(cancel_level(spec.stop));
-        if (!outcome.start_error.empty()) {
-            append(error, outcome.start_error);
-            return OFFLOAD_ERROR;
-        }
-        if (result && result->struct_size >= sizeof(offload_process_result)) {
-            result->exit_code = outcome.exit_code;
-            result->term_signal = outcome.term_signal;
-            result->timed_out = outcome.timed_out ? 1 : 0;
-            result->duration_ms = uint64_t(outcome.duration.count());
-        }
-        return outcome.cancelled ? OFFLOAD_CANCELLED : OFFLOAD_OK;
-    } catch (const std::exception &e) {
-        append(error, e.what());
-        return OFFLOAD_ERROR;
-    }
+    return cancel_level(CancelToken::current());
 }
 
 void shell_quote_service(const offload_host *, const char *word, const offload_text_sink *quoted)
@@ -186,6 +134,14 @@ offload_status read_junit_service(const offload_host *, const char *path, const 
     }
 }
 
+// The host's extensions (SDK 1.2), by id.
+const void *get_extension(const offload_host *, const char *id)
+{
+    if (id && std::string_view(id) == OFFLOAD_HOST_PROCESS_V2)
+        return process_extension_v2();
+    return nullptr;
+}
+
 } // namespace
 
 HostServices::HostServices(std::string plugin_id, const HostEnvironment &environment)
@@ -206,10 +162,11 @@ HostServices::HostServices(std::string plugin_id, const HostEnvironment &environ
     m_table.config_get_key = config_get_key;
     m_table.config_report = config_report;
     m_table.cancel_level = host_cancel_level;
-    m_table.run_process = run_process_service;
+    m_table.run_process = run_process_v1;
     m_table.shell_quote = shell_quote_service;
     m_table.read_junit = read_junit_service;
     m_table.project_dir = m_environment.project_dir.c_str();
+    m_table.get_extension = get_extension;
 }
 
 } // namespace offload

@@ -180,6 +180,16 @@ std::variant<Plugin, RefusedPlugin> load_plugin(const std::filesystem::path &pat
 
     plugin.framework = framework;
     plugin.provider = provider;
+    if (provider) {
+        auto exec = static_cast<const offload_provider_exec_v2 *>(descriptor->get_interface(OFFLOAD_PROVIDER_EXEC_V2));
+        if (exec && OFFLOAD_HAS_FIELD(exec, offload_provider_exec_v2, exec) && exec->exec)
+            plugin.provider_exec = exec;
+    }
+    if (framework) {
+        auto live = static_cast<const offload_framework_live_v1 *>(descriptor->get_interface(OFFLOAD_FRAMEWORK_LIVE_V1));
+        if (live && OFFLOAD_HAS_FIELD(live, offload_framework_live_v1, worker_command) && live->capabilities)
+            plugin.framework_live = live;
+    }
     plugin.services = services.get();
     loaded_libraries().push_back(Loaded{std::move(library), std::move(services), descriptor});
     return plugin;

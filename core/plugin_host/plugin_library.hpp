@@ -5,8 +5,10 @@
 #include "plugin_host/host_services.hpp"
 
 #include <offload/framework.h>
+#include <offload/framework_live.h>
 #include <offload/plugin.h>
 #include <offload/provider.h>
+#include <offload/provider_exec.h>
 
 #include <filesystem>
 #include <string>
@@ -26,6 +28,8 @@ struct Plugin {
     uint32_t abi_minor = 0;
     const offload_framework_v1 *framework = nullptr;  // NULL when not a framework
     const offload_provider_v1 *provider = nullptr;    // NULL when not a provider
+    const offload_provider_exec_v2 *provider_exec = nullptr;   // offload.provider.exec/2, or NULL
+    const offload_framework_live_v1 *framework_live = nullptr; // offload.framework.live/1, or NULL
     const HostServices *services = nullptr;
 
     // "framework", "provider" or "framework, provider".

@@ -2,6 +2,7 @@
 
 #include "plugin_host/abi_text.hpp"
 #include "plugin_host/plugin_config.hpp"
+#include "process/cancel_token.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 
@@ -9,83 +10,104 @@
 
 namespace offload {
 
-Sandbox::Sandbox(const Plugin &plugin, offload_sandbox *handle, unsigned index, std::string work_dir)
+PluginSandbox::PluginSandbox(const Plugin &plugin, offload_sandbox *handle, unsigned index, std::string work_dir)
     : m_plugin(plugin), m_handle(handle), m_index(index), m_work_dir(std::move(work_dir))
 {
 }
 
-Sandbox::~Sandbox()
+PluginSandbox::~PluginSandbox()
 {
-    std::string error;
-    if (!destroy(error))
-        log::warning(fmt::format("sandbox {}: {}", m_index, error));
+    if (Expected<void> destroyed = destroy(); !destroyed)
+        log::warning(fmt::format("sandbox {}: {}", m_index, destroyed.error()));
 }
 
-ExecOutcome Sandbox::exec(const std::string &command, const std::vector<std::string> &env,
-                          std::chrono::milliseconds timeout, const OutputHandler &on_output)
+ExecResult PluginSandbox::exec(const ExecRequest &request)
 {
-    ExecOutcome outcome;
+    ExecResult outcome;
     if (!m_handle) {
         outcome.error = "the sandbox was already destroyed";
         return outcome;
     }
     std::vector<const char *> env_list;
-    for (const std::string &entry : env)
+    for (const std::string &entry : request.env)
         env_list.push_back(entry.c_str());
     env_list.push_back(nullptr);
 
-    offload_output_sink output{sizeof(offload_output_sink), const_cast<OutputHandler *>(&on_output),
+    using Handler = std::function<void(int, std::string_view)>;
+    offload_output_sink output{sizeof(offload_output_sink), const_cast<Handler *>(&request.on_output),
                                [](void *context, int32_t stream, const char *data, size_t length) {
-                                   auto &handler = *static_cast<const OutputHandler *>(context);
+                                   auto &handler = *static_cast<const Handler *>(context);
                                    if (handler && data)
                                        handler(stream == OFFLOAD_STREAM_STDERR ? 2 : 1, {data, length});
                                }};
-    offload_exec_request request{};
-    request.struct_size = sizeof request;
-    request.command = command.c_str();
-    request.env = env_list.data();
-    request.timeout_ms = uint64_t(timeout.count());
-    request.output = &output;
     offload_exec_result result{};
     result.struct_size = sizeof result;
     result.exit_code = -1;
     CollectingSink error(64 << 10);
-    outcome.status = m_plugin.provider->exec(m_handle, &request, &result, error.get());
+    offload_status status;
+    if (const offload_provider_exec_v2 *exec2 = m_plugin.provider_exec) {
+        offload_exec_request_v2 exec_request{};
+        exec_request.struct_size = sizeof exec_request;
+        exec_request.command = request.command.c_str();
+        exec_request.env = env_list.data();
+        exec_request.timeout_ms = uint64_t(request.timeout.count());
+        exec_request.output = &output;
+        exec_request.input = request.input;
+        exec_request.cancel = request.cancel->view();
+        status = exec2->exec(m_handle, &exec_request, &result, error.get());
+    } else {
+        // SDK 1.0/1.1: no handle in the request; host->cancel_level() and run_process() find the
+        // cancellation through the thread. No input either: the core never asks for it here.
+        offload_exec_request exec_request{};
+        exec_request.struct_size = sizeof exec_request;
+        exec_request.command = request.command.c_str();
+        exec_request.env = env_list.data();
+        exec_request.timeout_ms = uint64_t(request.timeout.count());
+        exec_request.output = &output;
+        CancelToken::Scope scope(request.cancel);
+        status = m_plugin.provider->exec(m_handle, &exec_request, &result, error.get());
+    }
     outcome.exit_code = result.exit_code;
     outcome.timed_out = result.timed_out != 0;
-    outcome.duration_ms = result.duration_ms;
-    if (outcome.status != OFFLOAD_OK)
+    outcome.duration = std::chrono::milliseconds(result.duration_ms);
+    switch (status) {
+    case OFFLOAD_OK: outcome.status = ExecResult::Status::Ran; break;
+    case OFFLOAD_CANCELLED: outcome.status = ExecResult::Status::Cancelled; break;
+    default: outcome.status = ExecResult::Status::InfraFailed; break; // the sandbox cannot be trusted
+    }
+    if (outcome.status != ExecResult::Status::Ran)
         outcome.error = error.text_or("no reason given");
     return outcome;
 }
 
-offload_status Sandbox::download(const std::string &sandbox_path, const std::string &local_path, std::string &error)
+Expected<bool> PluginSandbox::download(const std::string &sandbox_path, const std::filesystem::path &local_path)
 {
     if (!m_plugin.provider->download)
-        return OFFLOAD_NOT_FOUND;
+        return false;
     CollectingSink reason(64 << 10);
     offload_status status =
         m_plugin.provider->download(m_handle, sandbox_path.c_str(), local_path.c_str(), reason.get());
-    if (status != OFFLOAD_OK && status != OFFLOAD_NOT_FOUND)
-        error = reason.text_or("no reason given");
-    return status;
+    if (status == OFFLOAD_OK)
+        return true;
+    if (status == OFFLOAD_NOT_FOUND)
+        return false;
+    return failure(reason.text_or("no reason given"));
 }
 
-bool Sandbox::destroy(std::string &error)
+Expected<void> PluginSandbox::destroy()
 {
     if (!m_handle)
-        return true;
+        return {};
     CollectingSink reason(64 << 10);
     offload_status status = m_plugin.provider->destroy_sandbox(m_handle, reason.get());
     m_handle = nullptr;
-    if (status != OFFLOAD_OK) {
-        error = fmt::format("destroying it failed: {}", reason.text_or("no reason given"));
-        return false;
-    }
-    return true;
+    if (status != OFFLOAD_OK)
+        return failure(fmt::format("destroying it failed: {}", reason.text_or("no reason given")));
+    return {};
 }
 
-ProviderInstance::ProviderInstance(const Plugin &plugin, const offload_config &config) : m_plugin(plugin)
+ProviderInstance::ProviderInstance(const Plugin &plugin, const offload_config &config, std::string name)
+    : m_plugin(plugin), m_name(std::move(name))
 {
     CollectingSink error;
     offload_status status = plugin.provider->create(plugin.services->table(), &config, &m_instance, error.get());
@@ -105,8 +127,11 @@ ProviderInstance::~ProviderInstance()
 
 void ProviderInstance::prepare(const std::string &project_dir, unsigned max_sandboxes)
 {
-    if (!m_plugin.provider->prepare)
+    if (!m_plugin.provider->prepare) {
+        if (m_plugin.provider_exec && m_plugin.provider_exec->capabilities)
+            m_capabilities = m_plugin.provider_exec->capabilities(m_instance);
         return;
+    }
     offload_prepare_request request{};
     request.struct_size = sizeof request;
     request.project_dir = project_dir.c_str();
@@ -118,7 +143,13 @@ void ProviderInstance::prepare(const std::string &project_dir, unsigned max_sand
     if (status != OFFLOAD_OK)
         throw Error(fmt::format("the {} provider could not prepare the run: {}", m_plugin.id,
                                 error.text_or("no reason given")));
+    if (m_plugin.provider_exec && m_plugin.provider_exec->capabilities)
+        m_capabilities = m_plugin.provider_exec->capabilities(m_instance);
 }
+
+bool ProviderInstance::feeds_input() const { return (m_capabilities & OFFLOAD_EXEC_INPUT) != 0; }
+
+bool ProviderInstance::cheap_duplicates() const { return (m_capabilities & OFFLOAD_EXEC_CHEAP_DUPLICATES) != 0; }
 
 unsigned ProviderInstance::sandbox_capacity() const
 {
@@ -128,7 +159,7 @@ unsigned ProviderInstance::sandbox_capacity() const
     return provider.sandbox_capacity(m_instance);
 }
 
-ProviderInstance::Creation ProviderInstance::create_sandbox(unsigned index)
+Executor::Creation ProviderInstance::create_sandbox(unsigned index)
 {
     Creation creation;
     offload_sandbox_request request{};
@@ -136,15 +167,15 @@ ProviderInstance::Creation ProviderInstance::create_sandbox(unsigned index)
     request.index = index;
     offload_sandbox *handle = nullptr;
     CollectingSink work_dir(64 << 10), error(64 << 10);
-    creation.status = m_plugin.provider->create_sandbox(m_instance, &request, &handle, work_dir.get(), error.get());
-    if (creation.status == OFFLOAD_OK && !handle) {
-        creation.status = OFFLOAD_ERROR;
+    const offload_status status =
+        m_plugin.provider->create_sandbox(m_instance, &request, &handle, work_dir.get(), error.get());
+    if (status == OFFLOAD_OK && !handle)
         creation.error = "create_sandbox returned OK without a sandbox";
-    } else if (creation.status != OFFLOAD_OK) {
+    else if (status != OFFLOAD_OK)
         creation.error = error.text_or("no reason given");
-    } else {
-        creation.sandbox = std::make_unique<Sandbox>(m_plugin, handle, index, work_dir.text());
-    }
+    else
+        creation.sandbox = std::make_unique<PluginSandbox>(m_plugin, handle, index, work_dir.text());
+    creation.cancelled = status == OFFLOAD_CANCELLED;
     return creation;
 }
 

@@ -3,9 +3,8 @@
 #pragma once
 
 #include "plugin_host/plugin_library.hpp"
+#include "runner/executor.hpp"
 
-#include <chrono>
-#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -15,33 +14,20 @@ struct offload_config;
 
 namespace offload {
 
-struct ExecOutcome {
-    offload_status status = OFFLOAD_ERROR;   // OK (ran), INFRA_ERROR, CANCELLED, ERROR
-    int exit_code = -1;
-    bool timed_out = false;
-    uint64_t duration_ms = 0;
-    std::string error;                       // for any status but OK
-};
-
-// A sandbox handed out by a provider. Destroyed at the latest by its destructor. Calls on one
+// A sandbox handed out by a provider plugin. Destroyed at the latest by its destructor. Calls on one
 // sandbox must not overlap (the worker that owns it makes them).
-class Sandbox {
+class PluginSandbox final : public Sandbox {
 public:
-    Sandbox(const Plugin &plugin, offload_sandbox *handle, unsigned index, std::string work_dir);
-    ~Sandbox();
-    Sandbox(const Sandbox &) = delete;
-    Sandbox &operator=(const Sandbox &) = delete;
+    PluginSandbox(const Plugin &plugin, offload_sandbox *handle, unsigned index, std::string work_dir);
+    ~PluginSandbox() override;
+    PluginSandbox(const PluginSandbox &) = delete;
+    PluginSandbox &operator=(const PluginSandbox &) = delete;
 
-    unsigned index() const { return m_index; }
-    const std::string &work_dir() const { return m_work_dir; }
-
-    using OutputHandler = std::function<void(int stream, std::string_view data)>;
-    ExecOutcome exec(const std::string &command, const std::vector<std::string> &env,
-                     std::chrono::milliseconds timeout, const OutputHandler &on_output);
-    // OFFLOAD_OK, OFFLOAD_NOT_FOUND, or an error with error set.
-    offload_status download(const std::string &sandbox_path, const std::string &local_path, std::string &error);
-    // Idempotent. Returns false with error set when the provider reported a problem.
-    bool destroy(std::string &error);
+    unsigned index() const override { return m_index; }
+    const std::string &work_dir() const override { return m_work_dir; }
+    ExecResult exec(const ExecRequest &request) override;
+    Expected<bool> download(const std::string &sandbox_path, const std::filesystem::path &local_path) override;
+    Expected<void> destroy() override;
 
 private:
     const Plugin &m_plugin;
@@ -50,36 +36,37 @@ private:
     std::string m_work_dir;
 };
 
-class ProviderInstance {
+class ProviderInstance final : public Executor {
 public:
-    // Calls the plugin's create(). Throws offload::Error when it fails. Main thread.
-    ProviderInstance(const Plugin &plugin, const offload_config &config);
-    ~ProviderInstance();
+    // Calls the plugin's create(). Throws offload::Error when it fails. Main thread. `name` is what
+    // the user wrote as the provider's type (a script provider's name, say).
+    ProviderInstance(const Plugin &plugin, const offload_config &config, std::string name);
+    ~ProviderInstance() override;
     ProviderInstance(const ProviderInstance &) = delete;
     ProviderInstance &operator=(const ProviderInstance &) = delete;
 
     const Plugin &plugin() const { return m_plugin; }
 
-    // Throws offload::Error with the plugin's reason. Main thread.
+    // Throws offload::Error with the plugin's reason. Main thread. Asks the plugin's capabilities too.
     void prepare(const std::string &project_dir, unsigned max_sandboxes);
 
     // The most sandboxes the provider can have at once, learned by prepare(); 0: no limit. Main
     // thread, after prepare().
     unsigned sandbox_capacity() const;
 
-    struct Creation {
-        std::unique_ptr<Sandbox> sandbox;   // null on failure
-        offload_status status = OFFLOAD_ERROR;
-        std::string error;
-    };
-    // Any thread.
-    Creation create_sandbox(unsigned index);
+    // Executor. Any thread.
+    std::string name() const override { return m_name; }
+    bool feeds_input() const override;
+    bool cheap_duplicates() const override;
+    Creation create_sandbox(unsigned index) override;
 
     static std::string config_template(const Plugin &plugin);
 
 private:
     const Plugin &m_plugin;
+    std::string m_name;
     offload_provider_instance *m_instance = nullptr;
+    uint32_t m_capabilities = 0;   // OFFLOAD_EXEC_*, learned in prepare()
 };
 
 } // namespace offload

@@ -1,7 +1,7 @@
 #include "process/subprocess.hpp"
 
 #include "process/interrupt.hpp"
-#include "process/stop_token.hpp"
+#include "process/cancel_token.hpp"
 
 #include <algorithm>
 #include <array>
@@ -70,17 +70,19 @@ private:
     int m_fd = -1;
 };
 
-// Both ends close-on-exec (the spawn dup2()s the write end onto 1 or 2, which clears the flag only
-// there); the read end non-blocking for the poll loop. Returns 0 or an errno value.
-int make_pipe(Fd &read_end, Fd &write_end)
+// Both ends close-on-exec (the spawn dup2()s the child's end onto 0, 1 or 2, which clears the flag
+// only there). The end offload keeps is non-blocking for the poll loop: the read end of an output
+// pipe, the write end of stdin's. Returns 0 or an errno value.
+int make_pipe(Fd &read_end, Fd &write_end, bool nonblocking_read_end = true)
 {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0)
         return errno;
     read_end.reset(fds[0]);
     write_end.reset(fds[1]);
-    const int flags = ::fcntl(fds[0], F_GETFL);
-    if (flags < 0 || ::fcntl(fds[0], F_SETFL, flags | O_NONBLOCK) < 0)
+    const int ours = nonblocking_read_end ? fds[0] : fds[1];
+    const int flags = ::fcntl(ours, F_GETFL);
+    if (flags < 0 || ::fcntl(ours, F_SETFL, flags | O_NONBLOCK) < 0)
         return errno;
     return 0;
 }
@@ -163,11 +165,12 @@ std::string check_working_dir(const std::string &dir)
     return {};
 }
 
-// Starts the child; returns its pid, or 0 with `error` set.
-pid_t spawn(const ProcessSpec &spec, int stdout_fd, int stderr_fd, std::string &error)
+// Starts the child; returns its pid, or 0 with `error` set. stdin_fd < 0: stdin from /dev/null.
+pid_t spawn(const ProcessSpec &spec, int stdin_fd, int stdout_fd, int stderr_fd, std::string &error)
 {
     SpawnFileActions actions;
-    int rc = ::posix_spawn_file_actions_addopen(actions.get(), 0, "/dev/null", O_RDONLY, 0);
+    int rc = stdin_fd >= 0 ? ::posix_spawn_file_actions_adddup2(actions.get(), stdin_fd, 0)
+                           : ::posix_spawn_file_actions_addopen(actions.get(), 0, "/dev/null", O_RDONLY, 0);
     if (rc == 0)
         rc = ::posix_spawn_file_actions_adddup2(actions.get(), stdout_fd, 1);
     if (rc == 0)
@@ -217,11 +220,13 @@ pid_t spawn(const ProcessSpec &spec, int stdout_fd, int stderr_fd, std::string &
 // Supervises one started child until its whole process group is gone.
 class Supervisor {
 public:
-    Supervisor(const ProcessSpec &spec, pid_t pid, Fd stdout_read, Fd stderr_read, Clock::time_point start)
-        : m_spec(spec), m_pid(pid), m_start(start)
+    Supervisor(const ProcessSpec &spec, pid_t pid, Fd stdin_write, Fd stdout_read, Fd stderr_read,
+               Clock::time_point start)
+        : m_spec(spec), m_pid(pid), m_start(start), m_stdin(std::move(stdin_write))
     {
         m_streams[0] = std::move(stdout_read);
         m_streams[1] = std::move(stderr_read);
+        m_input_open = m_spec.input && m_stdin;
         // A pidfd lets the leader's exit wake the same poll() as the pipes.
         m_pidfd.reset(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
     }
@@ -252,11 +257,17 @@ private:
     bool group_gone();
     void read_stream(size_t index);
     void drain_streams();
+    void pull_input();
+    void push_input();
+    void end_input();
 
     const ProcessSpec &m_spec;
     const pid_t m_pid; // also the pgid
     const Clock::time_point m_start;
     std::array<Fd, 2> m_streams; // read ends of stdout and stderr
+    Fd m_stdin;                  // write end of stdin's pipe, while there is input to give
+    bool m_input_open = false;   // more may come from spec.input
+    std::string m_pending_input; // read from spec.input, not yet written to stdin
     Fd m_pidfd;
     bool m_leader_reaped = false;
     bool m_finished = false;
@@ -333,10 +344,57 @@ void Supervisor::drain_streams()
     }
 }
 
+// Takes what the input has now (never blocks).
+void Supervisor::pull_input()
+{
+    char chunk[16 * 1024];
+    while (m_input_open && m_pending_input.size() < 64 * 1024) {
+        const int64_t count = m_spec.input->read(m_spec.input, chunk, sizeof chunk);
+        if (count > 0)
+            m_pending_input.append(chunk, static_cast<size_t>(std::min<int64_t>(count, int64_t(sizeof chunk))));
+        else if (count == 0)
+            m_input_open = false; // the end: stdin closes once the pending bytes are written
+        else
+            break;
+    }
+    if (!m_input_open && m_pending_input.empty())
+        end_input();
+}
+
+// Writes what is pending into stdin's pipe (non-blocking).
+void Supervisor::push_input()
+{
+    while (m_stdin && !m_pending_input.empty()) {
+        const ssize_t count = ::write(m_stdin.get(), m_pending_input.data(), m_pending_input.size());
+        if (count > 0) {
+            m_pending_input.erase(0, static_cast<size_t>(count));
+        } else if (count < 0 && errno == EINTR) {
+            continue;
+        } else {
+            if (count < 0 && errno != EAGAIN)
+                end_input(); // EPIPE: the command closed its stdin; the rest is dropped
+            return;
+        }
+    }
+    if (!m_input_open && m_pending_input.empty())
+        end_input();
+}
+
+// stdin reaches its end; what was not written is dropped.
+void Supervisor::end_input()
+{
+    m_stdin.reset();
+    m_input_open = false;
+    m_pending_input.clear();
+}
+
 void Supervisor::run(ProcessOutcome &outcome)
 {
     // Only a rise above this level stops the command (see the header).
-    int handled_level = m_spec.handled_level >= 0 ? std::min(m_spec.handled_level, 2) : cancel_level(m_spec.stop);
+    int handled_level = m_spec.handled_level >= 0 ? std::min(m_spec.handled_level, 2) : cancel_level(m_spec.cancel);
+    const int wait_fd = m_spec.cancel ? m_spec.cancel->wait_fd : Interrupt::wait_fd();
+    if (m_spec.input)
+        pull_input();
     const bool has_deadline = m_spec.timeout > milliseconds::zero();
     const Clock::time_point deadline = m_start + m_spec.timeout;
     Clock::time_point kill_at{};
@@ -362,7 +420,7 @@ void Supervisor::run(ProcessOutcome &outcome)
     for (;;) {
         const Clock::time_point now = Clock::now();
 
-        const int level = cancel_level(m_spec.stop);
+        const int level = cancel_level(m_spec.cancel);
         if (level > handled_level) {
             if (!m_leader_reaped)
                 outcome.cancelled = true;
@@ -377,6 +435,7 @@ void Supervisor::run(ProcessOutcome &outcome)
             stop_gracefully(now);
         }
         if (m_leader_reaped) {
+            end_input(); // nobody is left to read it
             if (group_gone())
                 break;
             stop_gracefully(now); // the leader left others of its group behind
@@ -405,7 +464,7 @@ void Supervisor::run(ProcessOutcome &outcome)
             timeout_ms = static_cast<int>(
                 std::min<milliseconds::rep>(std::chrono::ceil<milliseconds>(wait).count(), INT_MAX));
 
-        std::array<pollfd, 5> fds{};
+        std::array<pollfd, 6> fds{};
         nfds_t count = 0;
         std::array<int, 2> stream_slot{-1, -1};
         for (size_t index = 0; index < m_streams.size(); ++index) {
@@ -419,11 +478,19 @@ void Supervisor::run(ProcessOutcome &outcome)
             pidfd_slot = static_cast<int>(count);
             fds[count++] = pollfd{m_pidfd.get(), POLLIN, 0};
         }
-        // Once the level is above 0 the descriptors stay readable and would spin the loop.
-        if (handled_level == 0) {
-            fds[count++] = pollfd{Interrupt::wait_fd(), POLLIN, 0};
-            if (m_spec.stop)
-                fds[count++] = pollfd{m_spec.stop->wait_fd(), POLLIN, 0};
+        // Once the level is above 0 the descriptor stays readable and would spin the loop.
+        if (handled_level == 0 && wait_fd >= 0)
+            fds[count++] = pollfd{wait_fd, POLLIN, 0};
+        // Input: wait for more while nothing is pending, for room in the pipe while something is.
+        int input_slot = -1;
+        if (m_stdin) {
+            input_slot = static_cast<int>(count);
+            if (!m_pending_input.empty())
+                fds[count++] = pollfd{m_stdin.get(), POLLOUT, 0};
+            else if (m_input_open && m_spec.input->ready_fd >= 0)
+                fds[count++] = pollfd{m_spec.input->ready_fd, POLLIN, 0};
+            else
+                input_slot = -1;
         }
 
         const int ready = ::poll(fds.data(), count, timeout_ms);
@@ -432,6 +499,11 @@ void Supervisor::run(ProcessOutcome &outcome)
         for (size_t index = 0; index < m_streams.size(); ++index)
             if (stream_slot[index] >= 0 && fds[static_cast<size_t>(stream_slot[index])].revents != 0)
                 read_stream(index);
+        if (input_slot >= 0 && fds[static_cast<size_t>(input_slot)].revents != 0) {
+            if (m_pending_input.empty())
+                pull_input();
+            push_input();
+        }
         if (!m_leader_reaped &&
             (!m_pidfd || (pidfd_slot >= 0 && fds[static_cast<size_t>(pidfd_slot)].revents)))
             check_leader(outcome);
@@ -461,10 +533,19 @@ ProcessOutcome run_process(const ProcessSpec &spec)
         }
     }
 
-    Fd stdout_read, stdout_write, stderr_read, stderr_write;
+    // A command stopped before it started is not started at all.
+    if (spec.handled_level == 0 && cancel_level(spec.cancel) > 0) {
+        outcome.cancelled = true;
+        return outcome;
+    }
+
+    Fd stdout_read, stdout_write, stderr_read, stderr_write, stdin_read, stdin_write;
     int error = make_pipe(stdout_read, stdout_write);
     if (error == 0)
         error = make_pipe(stderr_read, stderr_write);
+    // stdin's pipe: the child reads, offload writes without blocking.
+    if (error == 0 && spec.input)
+        error = make_pipe(stdin_read, stdin_write, /*nonblocking_read_end=*/false);
     if (error != 0) {
         outcome.start_error = prefix + "cannot create a pipe: " + errno_text(error);
         return outcome;
@@ -472,16 +553,18 @@ ProcessOutcome run_process(const ProcessSpec &spec)
 
     const Clock::time_point start = Clock::now();
     std::string why;
-    const pid_t pid = spawn(spec, stdout_write.get(), stderr_write.get(), why);
+    const pid_t pid = spawn(spec, spec.input ? stdin_read.get() : -1, stdout_write.get(), stderr_write.get(), why);
     if (pid == 0) {
         outcome.start_error = prefix + why;
         return outcome;
     }
-    // Only the child may hold the write ends, so that the pipes reach EOF when the group is done.
+    // Only the child may hold the write ends (and stdin's read end), so that the pipes reach EOF
+    // when the group is done, and a write to stdin fails with EPIPE once the child is gone.
     stdout_write.reset();
     stderr_write.reset();
+    stdin_read.reset();
 
-    Supervisor supervisor(spec, pid, std::move(stdout_read), std::move(stderr_read), start);
+    Supervisor supervisor(spec, pid, std::move(stdin_write), std::move(stdout_read), std::move(stderr_read), start);
     supervisor.run(outcome);
     return outcome;
 }

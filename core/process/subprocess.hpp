@@ -2,6 +2,9 @@
 // of its process group outlives the call.
 #pragma once
 
+#include <offload/cancel.h>
+#include <offload/input.h>
+
 #include <chrono>
 #include <functional>
 #include <string>
@@ -9,8 +12,6 @@
 #include <vector>
 
 namespace offload {
-
-class StopToken;
 
 struct ProcessSpec {
     std::vector<std::string> argv; // argv[0] is looked up in offload's own PATH
@@ -22,14 +23,18 @@ struct ProcessSpec {
     // Called on the thread that called run_process. If it throws, the process group is killed and
     // waited for, and the exception propagates out of run_process.
     std::function<void(int stream, std::string_view data)> on_output;
-    // A stop request for this command alone (a hedged batch that lost its race): acts like
-    // Interrupt level 1 (SIGTERM, grace, SIGKILL; cancelled = true). May be null. Must outlive the call.
-    const StopToken *stop = nullptr;
-    // Only a rise of the cancellation level (Interrupt::level(), or 1 once stop is requested) above
-    // this stops the command. -1: the level in force at the call, so that a command started during
-    // a graceful stop (cleanup of a sandbox) runs to its end. A batch passes 0: a Ctrl-C that came
-    // while it was being started stops it too.
+    // What stops the command: its level (1: SIGTERM, grace, SIGKILL; 2: SIGKILL at once;
+    // cancelled = true). Null: the run's own cancellation alone (Interrupt). Must outlive the call.
+    const offload_cancel *cancel = nullptr;
+    // Only a rise of cancel's level above this stops the command. -1: the level in force at the
+    // call, so that a command started during a graceful stop (cleanup of a sandbox) runs to its end.
+    // 0: any cancellation stops it; one already in force when the call is made means the command
+    // is not started at all (cancelled = true, nothing ran).
     int handled_level = -1;
+    // Written to the command's stdin as it becomes available; stdin is closed at the end of the
+    // input, and input the command no longer reads (it closed its stdin, or exited) is dropped.
+    // Null: stdin is /dev/null. Must outlive the call; read on the calling thread only.
+    const offload_input *input = nullptr;
 };
 
 struct ProcessOutcome {
@@ -43,11 +48,12 @@ struct ProcessOutcome {
     std::chrono::milliseconds duration{0}; // from start until the whole process group is gone
 };
 
-// Runs argv in a new process group (its pgid == its pid) with stdin from /dev/null and stdout and
-// stderr on separate pipes, and waits until the leader AND every process left in its group are gone:
+// Runs argv in a new process group (its pgid == its pid) with stdin from spec.input (else /dev/null)
+// and stdout and stderr on separate pipes, and waits until the leader AND every process left in its group are gone:
 // - timeout: SIGTERM to the whole group, SIGKILL to the group after kill_grace.
-// - Interrupt level rising to 1 while it runs: the same (SIGTERM, grace, SIGKILL), cancelled = true;
-//   rising to 2 (also during the grace period): SIGKILL to the group at once.
+// - the cancellation level (spec.cancel's, else Interrupt::level()) rising to 1 while it runs: the
+//   same (SIGTERM, grace, SIGKILL), cancelled = true; rising to 2 (also during the grace period):
+//   SIGKILL to the group at once.
 //   Only a rise above spec.handled_level counts (by default the level in force at the call): a
 //   command started during a graceful stop (say, cleanup of a sandbox) runs to its end unless the
 //   level then reaches 2, and one started at level 2 is never cancelled.

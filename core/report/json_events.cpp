@@ -77,13 +77,12 @@ void JsonEvents::batch_finished(const BatchEvent &batch)
 
 void JsonEvents::test_finished(const TestEvent &event)
 {
-    const Attempt &attempt = *event.attempt;
+    const Attempt &attempt = event.attempt;
     std::string duration = attempt.duration_secs >= 0 ? fmt::format("{:.3f}", attempt.duration_secs) : "null";
     emit(event.will_retry ? "test-retry" : "test-finished", event.at_secs,
          fmt::format("{},\"outcome\":\"{}\",\"duration\":{},\"attempt\":{},\"batch\":{},\"sandbox\":{},\"flaky\":{}{}",
-                     string_field("id", event.test->id), outcome_word(attempt.outcome), duration,
-                     event.test->attempts.size(), event.batch, attempt.sandbox,
-                     !event.will_retry && event.test->flaky() ? "true" : "false",
+                     string_field("id", event.id), outcome_word(attempt.outcome), duration,
+                     event.attempt_number, event.batch, attempt.sandbox, event.flaky ? "true" : "false",
                      string_field("message", attempt.message)));
 }
 

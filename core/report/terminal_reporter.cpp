@@ -103,8 +103,7 @@ void TerminalReporter::run_started(size_t tests, size_t batches, unsigned max_sa
 
 void TerminalReporter::test_finished(const TestEvent &event)
 {
-    const TestReport &test = *event.test;
-    const Attempt &attempt = *event.attempt;
+    const Attempt &attempt = event.attempt;
     std::lock_guard lock(m_mutex);
     BatchLines &batch = m_batches[event.batch];
     const std::string where = fmt::format("sandbox {}, {}", attempt.sandbox, attempt.log_path);
@@ -121,7 +120,7 @@ void TerminalReporter::test_finished(const TestEvent &event)
             return;
         }
         std::string label = event.will_retry ? paint(yellow, "TRY-FAIL") : paint(red, "FAIL");
-        write(fmt::format("{} {} [{:.2f}s] ({}){}\n{}{}", label, test.id, std::max(0.0, attempt.duration_secs), where,
+        write(fmt::format("{} {} [{:.2f}s] ({}){}\n{}{}", label, event.id, std::max(0.0, attempt.duration_secs), where,
                           event.will_retry ? ", will retry" : "",
                           attempt.message.empty() ? "" : "    " + first_line(attempt.message) + "\n",
                           event.will_retry || same ? "" : indented_tail(attempt.output, 15)));
@@ -129,13 +128,13 @@ void TerminalReporter::test_finished(const TestEvent &event)
     }
     case Outcome::NotRun:
         if (++batch.not_run <= max_not_run_lines)
-            write(fmt::format("{} {} ({}){}\n    {}\n", paint(magenta, "NOT RUN"), test.id, where,
+            write(fmt::format("{} {} ({}){}\n    {}\n", paint(magenta, "NOT RUN"), event.id, where,
                               event.will_retry ? ", will retry" : "", attempt.message));
         break;
     case Outcome::Passed:
-        if (test.flaky())
-            write(fmt::format("{} {} passed on attempt {} ({})\n", paint(yellow, "FLAKY"), test.id,
-                              test.attempts.size(), where));
+        if (event.flaky)
+            write(fmt::format("{} {} passed on attempt {} ({})\n", paint(yellow, "FLAKY"), event.id,
+                              event.attempt_number, where));
         break;
     case Outcome::Skipped: break;
     }

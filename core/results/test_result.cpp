@@ -14,6 +14,25 @@ std::string_view outcome_name(Outcome outcome)
     return "unknown";
 }
 
+int severity(Outcome outcome)
+{
+    switch (outcome) {
+    case Outcome::Skipped: return 0;
+    case Outcome::Passed: return 1;
+    case Outcome::NotRun: return 2;
+    case Outcome::Failed: return 3;
+    case Outcome::Error: return 4;
+    }
+    return 4;
+}
+
+Outcome more_severe(Outcome a, Outcome b) { return severity(b) > severity(a) ? b : a; }
+
+bool needs_retry(Outcome outcome)
+{
+    return outcome == Outcome::Failed || outcome == Outcome::Error || outcome == Outcome::NotRun;
+}
+
 Outcome TestReport::final_outcome() const
 {
     return attempts.empty() ? Outcome::NotRun : attempts.back().outcome;

@@ -1,7 +1,9 @@
-// The result model of a run: what happened to each discovered test, attempt by attempt.
-// Produced by the runner, read by the report writers and the summary.
+// The result model of a run: the tests discovery found, what frameworks report about them, and
+// what happened to each, attempt by attempt. Produced by the runner, read by the report writers
+// and the summary.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,6 +13,41 @@ namespace offload {
 enum class Outcome { Passed, Failed, Skipped, Error, NotRun };
 
 std::string_view outcome_name(Outcome outcome); // "passed", "failed", "skipped", "error", "not run"
+
+// How bad an outcome is, for combining two results of one test: the worse one wins, so that a
+// pass can never cover a failure. Error > Failed > NotRun > Passed > Skipped.
+int severity(Outcome outcome);
+Outcome more_severe(Outcome a, Outcome b);
+
+// Failed, errored or did not run: worth another attempt.
+bool needs_retry(Outcome outcome);
+
+// A test as discovery found it.
+struct DiscoveredTest {
+    std::string id;
+    std::string file;   // empty when unknown
+};
+
+// What a framework says about one test: from a record of the test protocol, or from reading a
+// batch's results (JUnit, libtest output, an exit code) when it ended.
+struct ReportedResult {
+    std::string id;
+    Outcome outcome = Outcome::Failed;
+    double duration_secs = -1;   // negative: unknown
+    std::string message;
+    std::string output;
+};
+
+// The inputs of a framework's reading of a batch's results.
+struct BatchRunFacts {
+    const std::vector<std::string> *test_ids = nullptr;
+    int exit_code = 0;
+    bool timed_out = false;
+    std::string result_file;      // local path; empty when the batch wrote none
+    std::string output_tail;
+    std::string log_path;
+    uint64_t duration_ms = 0;
+};
 
 // One execution of a test inside one batch.
 struct Attempt {

@@ -8,7 +8,7 @@
 
 namespace offload {
 
-std::vector<DiscoveredTest> discover_tests(const FrameworkInstance &framework,
+std::vector<DiscoveredTest> discover_tests(FrameworkInstance &framework,
                                            const std::filesystem::path &project_dir,
                                            std::chrono::milliseconds timeout)
 {

@@ -25,22 +25,51 @@ struct BatchEvent {
     double duration_secs = 0;
     int exit_code = 0;
     bool timed_out = false;
-    std::string end;               // "completed", "lost race", "cancelled", "sandbox failed"
+    // "completed", "timed out", "crashed", "lost race", "cancelled", "stopped", "moved",
+    // "sandbox failed", "not started"
+    std::string end;
     std::string log_path;
+    bool worker = false;           // a worker (tests on stdin), not a batch
+};
+
+struct TestStartEvent {
+    std::string id;
+    size_t batch = 0;
+    unsigned sandbox = 0;
+    unsigned attempt_number = 1;   // 1: its first run
+    bool hedge = false;            // a duplicate of a slow test
+    double at_secs = 0;
 };
 
 struct TestEvent {
-    const TestReport *test = nullptr;   // valid for the call
-    const Attempt *attempt = nullptr;   // the attempt that just ended
+    std::string id;
+    Attempt attempt;               // the attempt that just ended
+    unsigned attempt_number = 1;   // 1-based
+    bool flaky = false;            // passed after failing: its final outcome
     size_t batch = 0;
     bool will_retry = false;
     double at_secs = 0;
 };
 
+// A test still running after a multiple of slow_timeout_secs.
+struct TestSlowEvent {
+    std::string id;
+    size_t batch = 0;
+    unsigned sandbox = 0;
+    double running_secs = 0;
+    double at_secs = 0;
+};
+
+struct RunningTest {
+    std::string id;
+    double running_secs = 0;
+};
+
 struct RunProgress {
     Counts settled;                // tests whose final outcome is known
     size_t total = 0;
-    size_t running_batches = 0;
+    size_t running_batches = 0;    // commands (batches and workers) running
+    std::vector<RunningTest> running; // the tests running now, longest first (a few at most)
     double elapsed_secs = 0;
     std::optional<double> eta_secs; // from the timing history, when there is one
 };
@@ -54,7 +83,9 @@ public:
     virtual void sandbox_destroyed(unsigned /*sandbox*/, double /*at_secs*/) {}
     virtual void batch_started(const BatchEvent & /*batch*/) {}
     virtual void batch_finished(const BatchEvent & /*batch*/) {}
+    virtual void test_started(const TestStartEvent & /*test*/) {}
     virtual void test_finished(const TestEvent & /*test*/) {}
+    virtual void test_slow(const TestSlowEvent & /*test*/) {}
     virtual void incident(const std::string & /*text*/) {}
     // Main thread, a few times a second while the run goes on.
     virtual void tick(const RunProgress & /*progress*/) {}

@@ -1,22 +1,38 @@
 #include "runner/runner.hpp"
 
 #include "process/interrupt.hpp"
-#include "process/stop_token.hpp"
-#include "runner/batch_output.hpp"
+#include "protocol/test_records.hpp"
+#include "runner/runner_state.hpp"
 #include "scheduler/batching.hpp"
+#include "scheduler/hedging.hpp"
 #include "util/log.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <numeric>
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <thread>
+#include <unistd.h>
 
 namespace offload {
 
 namespace {
 
+using namespace std::chrono_literals;
+
 constexpr unsigned sandbox_create_attempts = 3;
-constexpr unsigned max_infra_failures_per_batch = 3;
+// How often the main thread checks the time limits and redraws progress.
+constexpr auto watch_interval = 100ms;
+// How long an idle worker waits before it looks again for a straggler to duplicate.
+constexpr auto idle_patience = 250ms;
+// A static worker's input travels inside its command line: keep it well below the 128 KiB that
+// Linux allows one argument (a provider script gets the command as one).
+constexpr size_t max_fixed_input_bytes = 64 << 10;
 
 // Sleeps, but wakes at once on Ctrl-C. Returns false when interrupted.
 bool sleep_unless_interrupted(std::chrono::milliseconds duration)
@@ -36,14 +52,37 @@ std::string iso8601_now()
     return buffer;
 }
 
-bool needs_retry(Outcome outcome) { return outcome == Outcome::Failed || outcome == Outcome::Error || outcome == Outcome::NotRun; }
+// Cuts batches whose ids would not fit a static worker's input into smaller ones.
+std::vector<std::vector<size_t>> split_by_bytes(std::vector<std::vector<size_t>> batches,
+                                                const std::vector<TestReport> &tests, size_t limit)
+{
+    std::vector<std::vector<size_t>> result;
+    for (std::vector<size_t> &batch : batches) {
+        std::vector<size_t> part;
+        size_t bytes = 0;
+        for (size_t test : batch) {
+            const size_t size = worker_input_line(tests[test].id).size();
+            if (!part.empty() && bytes + size > limit) {
+                result.push_back(std::move(part));
+                part.clear();
+                bytes = 0;
+            }
+            part.push_back(test);
+            bytes += size;
+        }
+        if (!part.empty())
+            result.push_back(std::move(part));
+    }
+    return result;
+}
 
 } // namespace
 
-Runner::Runner(RunOptions options, const FrameworkInstance &framework, ProviderInstance &provider,
+Runner::Runner(RunOptions options, const TestCommands &commands, Executor &executor,
                const std::vector<DiscoveredTest> &tests)
-    : m_options(std::move(options)), m_framework(framework), m_provider(provider)
+    : m_options(std::move(options)), m_commands(commands), m_executor(executor), m_style(commands.style())
 {
+    m_workers_done_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     m_outcome.report.tests.reserve(tests.size());
     for (const DiscoveredTest &test : tests) {
         TestReport report;
@@ -51,27 +90,65 @@ Runner::Runner(RunOptions options, const FrameworkInstance &framework, ProviderI
         report.file = test.file;
         m_outcome.report.tests.push_back(std::move(report));
     }
-    std::vector<double> estimates = m_options.estimated_secs;
-    if (estimates.size() != tests.size())
-        estimates.assign(tests.size(), 1.0);
-    for (std::vector<size_t> &tests_of_batch :
-         plan_batches(estimates, m_options.parallel, framework.max_batch_size(), m_options.batch_overhead_secs,
-                      m_options.estimates_known)) {
+    m_tests.resize(tests.size());
+    m_live_input = m_style == TestCommandStyle::Worker && m_executor.feeds_input();
+    m_hedging = m_options.tail_hedging.value_or(m_executor.cheap_duplicates()) && m_options.estimates_known;
+    if (m_options.estimated_secs.size() != tests.size())
+        m_options.estimated_secs.assign(tests.size(), 1.0);
+
+    if (m_live_input) {
+        // Workers take tests one by one: a single queue in the order they should start, the
+        // longest first when a history tells.
+        Batch all;
+        all.number = 0;
+        all.tests.resize(tests.size());
+        std::iota(all.tests.begin(), all.tests.end(), size_t{0});
+        if (m_options.estimates_known)
+            std::stable_sort(all.tests.begin(), all.tests.end(), [&](size_t a, size_t b) {
+                return m_options.estimated_secs[a] > m_options.estimated_secs[b];
+            });
+        m_queue.push_back(std::move(all));
+        return;
+    }
+    std::vector<std::vector<size_t>> planned =
+        plan_batches(m_options.estimated_secs, m_options.parallel, m_commands.max_batch_size(),
+                     m_options.batch_overhead_secs, m_options.estimates_known);
+    if (m_style == TestCommandStyle::Worker)
+        planned = split_by_bytes(std::move(planned), m_outcome.report.tests, max_fixed_input_bytes);
+    m_planned_batches = planned.size();
+    for (std::vector<size_t> &tests_of_batch : planned) {
         Batch batch;
         batch.number = m_next_batch_number++;
         batch.tests = std::move(tests_of_batch);
-        m_queue.push(std::move(batch));
+        m_queue.push_back(std::move(batch));
     }
+}
+
+Runner::~Runner()
+{
+    if (m_workers_done_fd >= 0)
+        ::close(m_workers_done_fd);
+}
+
+double Runner::seconds_since_start() const
+{
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
+}
+
+double Runner::estimate(size_t test) const
+{
+    return test < m_options.estimated_secs.size() ? m_options.estimated_secs[test] : 1.0;
 }
 
 RunOutcome Runner::run()
 {
     m_start = std::chrono::steady_clock::now();
     m_outcome.report.started_at = iso8601_now();
-    size_t batch_count = m_next_batch_number - 1;
-    unsigned workers = unsigned(std::min<size_t>(m_options.parallel, batch_count));
+    const size_t work_units = m_live_input ? m_outcome.report.tests.size() : m_planned_batches;
+    const unsigned workers = unsigned(std::max<size_t>(1, std::min<size_t>(m_options.parallel, work_units)));
     for (RunObserver *observer : m_observers)
-        observer->run_started(m_outcome.report.tests.size(), batch_count, workers, m_provider.plugin().id);
+        observer->run_started(m_outcome.report.tests.size(), m_live_input ? workers : m_planned_batches, workers,
+                              m_executor.name());
 
     m_workers_left = workers;
     std::vector<std::thread> threads;
@@ -80,14 +157,21 @@ RunOutcome Runner::run()
 
     bool announced = false;
     while (m_workers_left > 0) {
-        pollfd fds[] = {{Interrupt::wait_fd(), POLLIN, 0}, {m_workers_done.wait_fd(), POLLIN, 0}};
-        poll(fds, 2, announced ? 100 : 250);
+        pollfd fds[] = {{Interrupt::wait_fd(), POLLIN, 0}, {m_workers_done_fd, POLLIN, 0}};
+        poll(fds, announced ? 1 : 2, int(watch_interval.count()));
         if (Interrupt::level() > 0 && !announced) {
             announced = true;
-            m_queue.close();
+            {
+                std::lock_guard lock(m_mutex);
+                m_interrupted = true;
+                for (const std::shared_ptr<Exec> &exec : m_execs)
+                    stop_exec(*exec, StopReason::Interrupted);
+            }
+            m_changed.notify_all();
             log::warning("interrupted: stopping the running batches and destroying every sandbox "
                          "(interrupt again to kill at once)");
         }
+        watch();
         RunProgress now = progress();
         for (RunObserver *observer : m_observers)
             observer->tick(now);
@@ -96,19 +180,14 @@ RunOutcome Runner::run()
         thread.join();
 
     // Whatever is still queued never ran: say why.
-    std::string reason = Interrupt::level() > 0 ? "the run was interrupted before it ran"
-                         : m_stopped_early
-                             ? fmt::format("the run stopped early: {} test{} failed (--max-fail {})",
-                                           m_settled.failed, m_settled.failed == 1 ? "" : "s", m_options.max_fail)
-                         : m_last_sandbox_error.empty() ? "it was never scheduled"
-                                                        : "no sandbox could be created: " + m_last_sandbox_error;
-    for (const Batch &batch : m_queue.take_remaining())
+    std::lock_guard lock(m_mutex);
+    for (const Batch &batch : m_queue.take_all())
         for (size_t test : batch.tests)
-            if (m_outcome.report.tests[test].attempts.empty())
-                m_outcome.report.tests[test].not_run_reason = reason;
-    for (TestReport &test : m_outcome.report.tests)
-        if (test.attempts.empty() && test.not_run_reason.empty())
-            test.not_run_reason = reason;
+            if (!m_tests[test].settled)
+                settle_not_run(test, stopped_reason(false));
+    for (size_t test = 0; test < m_tests.size(); ++test)
+        if (!m_tests[test].settled && m_outcome.report.tests[test].attempts.empty())
+            settle_not_run(test, stopped_reason(false));
 
     m_outcome.interrupted = Interrupt::level() > 0;
     m_outcome.stopped_early = m_stopped_early;
@@ -118,14 +197,56 @@ RunOutcome Runner::run()
     return std::move(m_outcome);
 }
 
-std::unique_ptr<Sandbox> Runner::create_sandbox_with_retries(std::string &error)
+// Why a test did not run (or was stopped while it ran), as the run stands.
+std::string Runner::stopped_reason(bool was_running) const
+{
+    if (Interrupt::level() > 0 || m_interrupted)
+        return was_running ? "the run was interrupted while it ran" : "the run was interrupted before it ran";
+    if (m_stopped_early) {
+        std::string why = fmt::format("the run stopped early: {} test{} failed (--max-fail {})", m_settled.failed,
+                                      m_settled.failed == 1 ? "" : "s", m_options.max_fail);
+        return was_running ? "stopped while it ran: " + why + ", --kill-running" : why;
+    }
+    if (!m_last_sandbox_error.empty())
+        return "no sandbox could be created: " + m_last_sandbox_error;
+    return "it was never scheduled";
+}
+
+void Runner::settle_not_run(size_t test, std::string reason)
+{
+    TestState &state = m_tests[test];
+    if (state.settled)
+        return;
+    TestReport &report = m_outcome.report.tests[test];
+    if (report.attempts.empty())
+        report.not_run_reason = std::move(reason);
+    state.settled = true;
+    state.owner = nullptr;
+    count_settled(report.attempts.empty() ? Outcome::NotRun : report.final_outcome(), +1);
+}
+
+void Runner::count_settled(Outcome outcome, int delta)
+{
+    size_t *counter = nullptr;
+    switch (outcome) {
+    case Outcome::Passed: counter = &m_settled.passed; break;
+    case Outcome::Skipped: counter = &m_settled.skipped; break;
+    case Outcome::NotRun: counter = &m_settled.not_run; break;
+    default: counter = &m_settled.failed; break;
+    }
+    *counter = size_t(std::max<long long>(0, (long long)*counter + delta));
+}
+
+std::unique_ptr<Sandbox> Runner::create_sandbox(std::string &error, bool &cancelled)
 {
     std::chrono::milliseconds backoff{500};
     for (unsigned attempt = 1; attempt <= sandbox_create_attempts; ++attempt) {
-        if (Interrupt::level() > 0)
+        if (Interrupt::level() > 0) {
+            cancelled = true;
             return nullptr;
-        unsigned index = m_next_sandbox_index++;
-        ProviderInstance::Creation creation = m_provider.create_sandbox(index);
+        }
+        const unsigned index = m_next_sandbox_index++;
+        Executor::Creation creation = m_executor.create_sandbox(index);
         if (creation.sandbox) {
             {
                 std::lock_guard lock(m_mutex);
@@ -136,12 +257,16 @@ std::unique_ptr<Sandbox> Runner::create_sandbox_with_retries(std::string &error)
             return std::move(creation.sandbox);
         }
         error = creation.error;
-        if (creation.status == OFFLOAD_CANCELLED)
+        if (creation.cancelled) {
+            cancelled = true;
             return nullptr;
+        }
         log::warning(fmt::format("sandbox {} could not be created (attempt {} of {}): {}", index, attempt,
                                  sandbox_create_attempts, error));
-        if (attempt < sandbox_create_attempts && !sleep_unless_interrupted(backoff))
+        if (attempt < sandbox_create_attempts && !sleep_unless_interrupted(backoff)) {
+            cancelled = true;
             return nullptr;
+        }
         backoff *= 2;
     }
     return nullptr;
@@ -149,395 +274,254 @@ std::unique_ptr<Sandbox> Runner::create_sandbox_with_retries(std::string &error)
 
 void Runner::worker(unsigned worker_index)
 {
-    using namespace std::chrono_literals;
     std::unique_ptr<Sandbox> sandbox;
     auto destroy_sandbox = [&] {
-        std::string error;
-        if (!sandbox->destroy(error))
-            note_incident(fmt::format("sandbox {}: {}", sandbox->index(), error));
+        if (Expected<void> destroyed = sandbox->destroy(); !destroyed) {
+            Notes notes;
+            {
+                std::lock_guard lock(m_mutex);
+                incident(fmt::format("sandbox {}: {}", sandbox->index(), destroyed.error()), notes);
+            }
+            run_notes(notes);
+        }
         for (RunObserver *observer : m_observers)
             observer->sandbox_destroyed(sandbox->index(), seconds_since_start());
         sandbox.reset();
     };
-    auto replace_sandbox = [&](const std::string &why, size_t batch_number) {
-        note_incident(fmt::format("sandbox {} failed under batch {}: {}", sandbox->index(), batch_number, why));
-        destroy_sandbox();
-    };
     for (;;) {
-        Batch batch;
-        // An idle worker with a sandbox looks for stragglers to duplicate while it waits.
-        const bool may_hedge = m_options.tail_hedging && m_options.estimates_known && sandbox;
-        WorkQueue::Pop pop = may_hedge ? m_queue.pop_for(worker_index, 250ms, batch) : m_queue.pop(worker_index, batch);
-        if (pop == WorkQueue::Pop::Finished)
+        std::optional<Job> job = next_job(worker_index, sandbox != nullptr);
+        if (!job)
             break;
-        if (pop == WorkQueue::Pop::Idle) {
-            std::string sandbox_error;
-            if (Interrupt::level() == 0 && !try_hedge(worker_index, *sandbox, sandbox_error))
-                replace_sandbox(sandbox_error, 0);
-            continue;
-        }
-        if (Interrupt::level() > 0) {
-            m_queue.push(std::move(batch));
-            m_queue.finished();
-            break;
-        }
         if (!sandbox) {
             std::string error;
-            sandbox = create_sandbox_with_retries(error);
+            bool cancelled = false;
+            sandbox = create_sandbox(error, cancelled);
             if (!sandbox) {
-                if (Interrupt::level() == 0) {
-                    {
-                        std::lock_guard lock(m_mutex);
+                Notes notes;
+                {
+                    std::lock_guard lock(m_mutex);
+                    --m_jobs_starting;
+                    if (!job->copy_of)
+                        m_queue.push_front(std::move(job->batch));
+                    else
+                        m_tests[*job->copy_of].hedged = false;
+                    if (!cancelled) {
                         m_last_sandbox_error = error;
+                        incident(fmt::format("a sandbox could not be created after {} attempts: {}",
+                                             sandbox_create_attempts, error),
+                                 notes);
                     }
-                    note_incident(fmt::format("a sandbox could not be created after {} attempts: {}",
-                                              sandbox_create_attempts, error));
                 }
-                m_queue.push(std::move(batch));
-                m_queue.finished();
+                m_changed.notify_all();
+                run_notes(notes);
                 break;
             }
         }
-        std::string sandbox_error;
-        bool carried_elsewhere = false;
-        auto race = std::make_shared<Race>(batch.number);
-        BatchEnd end = run_batch(batch, worker_index, *sandbox, race, Role::Original, sandbox_error, carried_elsewhere);
-        if (end == BatchEnd::SandboxFailed) {
-            replace_sandbox(sandbox_error, batch.number);
-            if (!carried_elsewhere) {
-                Batch again = std::move(batch);
-                again.avoid_sandbox = int(worker_index);
-                if (++again.infra_failures < max_infra_failures_per_batch)
-                    m_queue.push(std::move(again));
-                else
-                    lose_batch(again, sandbox_error);
-            }
-        } else if (end == BatchEnd::Cancelled) {
-            m_queue.push(std::move(batch));
-        }
-        m_queue.finished();
-        if (end == BatchEnd::Cancelled)
-            break;
+        if (!run_job(worker_index, *sandbox, std::move(*job)))
+            destroy_sandbox();
     }
     if (sandbox)
         destroy_sandbox();
-    // When the last worker gives up, nothing can take what is queued.
-    if (--m_workers_left == 0) {
-        m_queue.close();
-        m_workers_done.request();   // wakes run() at once
-    }
-}
-
-void Runner::lose_batch(const Batch &batch, const std::string &sandbox_error)
-{
-    std::lock_guard lock(m_mutex);
-    for (size_t test : batch.tests) {
-        m_outcome.report.tests[test].not_run_reason = fmt::format(
-            "its batch was lost with {} sandboxes in a row; last: {}", max_infra_failures_per_batch, sandbox_error);
-        settle(Outcome::NotRun);
-    }
-}
-
-bool Runner::try_hedge(unsigned worker, Sandbox &sandbox, std::string &sandbox_error)
-{
-    Batch duplicate;
-    std::shared_ptr<Race> race;
-    double elapsed = 0, estimate = 0;
+    // When the last worker leaves, nothing can take what is queued.
     {
         std::lock_guard lock(m_mutex);
-        auto now = std::chrono::steady_clock::now();
-        std::vector<RunningBatch> running;
-        for (const auto &[number, batch] : m_running)
-            running.push_back({number, batch.worker, std::chrono::duration<double>(now - batch.started).count(),
-                               batch.estimated_secs, batch.race->hedged});
-        std::optional<size_t> chosen = choose_straggler(running, worker);
-        if (!chosen)
-            return true;
-        Running &straggler = m_running.at(*chosen);
-        race = straggler.race;
-        race->hedged = true;
-        ++race->running;
-        duplicate = straggler.batch;
-        duplicate.number = m_next_batch_number++;
-        elapsed = std::chrono::duration<double>(now - straggler.started).count();
-        estimate = straggler.estimated_secs;
-        ++m_outcome.hedges_started;
+        if (--m_workers_left == 0) {
+            uint64_t one = 1;
+            [[maybe_unused]] ssize_t written = ::write(m_workers_done_fd, &one, sizeof one);
+        }
     }
-    log::debug(fmt::format("batch {} still runs after {:.1f}s (estimated {:.1f}s): running it again as batch {} on "
-                           "sandbox {}; the first to finish counts",
-                           race->number, elapsed, estimate, duplicate.number, sandbox.index()));
-    bool carried_elsewhere = false;
-    BatchEnd end = run_batch(duplicate, worker, sandbox, race, Role::Hedge, sandbox_error, carried_elsewhere);
-    if (end != BatchEnd::SandboxFailed)
-        return true;
-    // The duplicate's sandbox failed. The original carries the batch unless it is gone too.
-    if (!carried_elsewhere) {
-        Batch again = std::move(duplicate);
-        again.avoid_sandbox = int(worker);
-        if (++again.infra_failures < max_infra_failures_per_batch)
-            m_queue.push(std::move(again));
-        else
-            lose_batch(again, sandbox_error);
-    }
-    return false;
+    m_changed.notify_all();
 }
 
-bool Runner::finish_run(Race &race, Role role, bool completed, bool &carried_elsewhere)
+std::optional<Runner::Job> Runner::next_job(unsigned worker, bool has_sandbox)
 {
-    std::lock_guard lock(m_mutex);
-    --race.running;
-    if (role == Role::Original)
-        m_running.erase(race.number);
-    carried_elsewhere = race.settled || race.running > 0;
-    if (race.settled || !completed)
+    std::unique_lock lock(m_mutex);
+    for (;;) {
+        if (m_interrupted || Interrupt::level() > 0 || m_stopped_early)
+            return std::nullopt;
+        // Work that avoids this worker (a retry of what failed here) waits for another worker if
+        // one is waiting; otherwise it is taken rather than left to idle.
+        const bool avoided_too = m_waiting == 0;
+        if (m_live_input) {
+            if (std::optional<size_t> test = m_queue.take_test(worker, avoided_too)) {
+                Job job;
+                job.batch.number = m_next_batch_number++;
+                job.batch.tests = {*test};
+                ++m_jobs_starting;
+                return job;
+            }
+        } else if (std::optional<Batch> batch = m_queue.take_batch(worker, avoided_too)) {
+            Job job;
+            job.batch = std::move(*batch);
+            if (job.batch.number == 0)
+                job.batch.number = m_next_batch_number++;
+            ++m_jobs_starting;
+            return job;
+        }
+        if (m_queue.empty() && m_execs.empty() && m_jobs_starting == 0)
+            return std::nullopt; // nothing runs that could queue more
+        if (has_sandbox && m_queue.empty()) {
+            if (move_work(worker)) {
+                // The command giving up its tests stops at its next test's end; wait for them.
+            } else if (std::optional<Job> copy = hedge_job(worker)) {
+                ++m_jobs_starting;
+                return copy;
+            }
+        }
+        ++m_waiting;
+        m_changed.wait_for(lock, idle_patience);
+        --m_waiting;
+    }
+}
+
+// A static worker (its tests fixed up front) that still has tests to start gives them up at its
+// next test's end, for this idle worker. True when one was asked (or is giving up its tests).
+bool Runner::move_work(unsigned worker)
+{
+    if (m_style != TestCommandStyle::Worker || m_live_input)
         return false;
-    race.settled = true;
-    if (race.hedged)
-        (role == Role::Original ? race.hedge_stop : race.original_stop).request();
-    if (role == Role::Hedge)
-        ++m_outcome.hedges_won;
+    Exec *victim = nullptr;
+    for (const std::shared_ptr<Exec> &exec : m_execs) {
+        if (exec->stop_after_test && exec->stop_after == StopReason::Moved)
+            return true; // one move at a time
+        if (exec->copy_of || exec->worker == worker || exec->stop != StopReason::None || exec->stop_after_test)
+            continue;
+        const size_t left = exec->tracker.unstarted();
+        if (left >= 2 && (!victim || left > victim->tracker.unstarted()))
+            victim = exec.get();
+    }
+    if (!victim)
+        return false;
+    victim->stop_after_test = true;
+    victim->stop_after = StopReason::Moved;
+    if (victim->tracker.running().empty())
+        stop_exec(*victim, StopReason::Moved);
     return true;
 }
 
-Runner::BatchEnd Runner::run_batch(const Batch &batch, unsigned worker, Sandbox &sandbox,
-                                   const std::shared_ptr<Race> &race, Role role, std::string &sandbox_error,
-                                   bool &carried_elsewhere)
+std::optional<Runner::Job> Runner::hedge_job(unsigned worker)
 {
-    std::vector<std::string> ids;
-    ids.reserve(batch.tests.size());
-    for (size_t test : batch.tests)
-        ids.push_back(m_outcome.report.tests[test].id);
-
-    const std::string stem = fmt::format("batch-{:04}", batch.number);
-    const std::filesystem::path log_dir = m_options.output_dir / "logs";
-    const std::string remote_result = sandbox.work_dir() + "/offload-" + stem + ".xml";
-    const std::filesystem::path local_result = log_dir / (stem + ".junit.xml");
-
-    BatchRunFacts facts;
-    facts.test_ids = &ids;
-    std::string error;
-    std::optional<std::string> command = m_framework.batch_command(ids, remote_result, error);
-    if (!command) {
-        std::vector<ReportedResult> results;
-        for (const std::string &id : ids)
-            results.push_back({id, Outcome::Error, -1, "the framework could not build the command: " + error, ""});
-        if (finish_run(*race, role, true, carried_elsewhere))
-            settle_batch(batch, worker, sandbox.index(), results, facts, 0);
-        return BatchEnd::Done;
-    }
-
-    BatchOutput output(log_dir / (stem + ".log"));
-    if (!output.error().empty())
-        log::warning(output.error());
-    {
-        std::lock_guard lock(m_mutex);
-        ++m_running_batches;
-        ++m_outcome.batches_run;
-        if (role == Role::Original) {
-            // What the batch should take, its fixed cost included.
-            double estimate = m_options.batch_overhead_secs;
-            for (size_t test : batch.tests)
-                estimate += test < m_options.estimated_secs.size() ? m_options.estimated_secs[test] : 0;
-            m_running.emplace(batch.number, Running{batch, worker, std::chrono::steady_clock::now(), estimate, race});
-        }
-        // Taken from the queue just before --max-fail closed it: stopped like the running ones.
-        if (m_stopped_early && m_options.kill_running)
-            (role == Role::Original ? race->original_stop : race->hedge_stop).request();
-    }
-    log::debug(fmt::format("batch {} ({} tests, attempt {}) on sandbox {}: {}", batch.number, ids.size(),
-                           batch.attempt + 1, sandbox.index(), *command));
-    BatchEvent event;
-    event.number = batch.number;
-    event.sandbox = sandbox.index();
-    event.attempt = batch.attempt;
-    event.test_ids = ids;
-    event.hedge = role == Role::Hedge;
-    event.at_secs = seconds_since_start();
-    event.log_path = output.log_path().string();
-    for (RunObserver *observer : m_observers)
-        observer->batch_started(event);
-    auto finished = [&](const char *end, const ExecOutcome &exec) {
-        event.duration_secs = seconds_since_start() - event.at_secs;
-        event.at_secs = seconds_since_start();
-        event.exit_code = exec.exit_code;
-        event.timed_out = exec.timed_out;
-        event.end = end;
-        for (RunObserver *observer : m_observers)
-            observer->batch_finished(event);
-    };
-    std::vector<std::string> env = {fmt::format("OFFLOAD_BATCH={}", batch.number),
-                                    fmt::format("OFFLOAD_ATTEMPT={}", batch.attempt + 1)};
-    ExecOutcome exec;
-    {
-        // Commands of this run stop when the other run of a hedged batch wins.
-        StopToken::Scope scope(role == Role::Original ? &race->original_stop : &race->hedge_stop);
-        exec = sandbox.exec(*command, env, m_options.batch_timeout,
-                            [&output](int, std::string_view data) { output.write(data); });
-    }
-    {
-        std::lock_guard lock(m_mutex);
-        --m_running_batches;
-    }
-    const bool counts = finish_run(*race, role, exec.status == OFFLOAD_OK, carried_elsewhere);
-    if (exec.status == OFFLOAD_CANCELLED) {
-        // Ctrl-C; else the other run of a hedged batch won, or --max-fail stopped it.
-        finished(Interrupt::level() > 0 ? "cancelled" : race->settled ? "lost race" : "stopped", exec);
-        return Interrupt::level() > 0 ? BatchEnd::Cancelled : BatchEnd::Done;
-    }
-    if (exec.status != OFFLOAD_OK) {
-        finished("sandbox failed", exec);
-        sandbox_error = exec.error;
-        return BatchEnd::SandboxFailed;
-    }
-    if (!counts) {
-        finished("lost race", exec);
-        return BatchEnd::Done;   // the other run of this batch finished first
-    }
-
-    facts.exit_code = exec.exit_code;
-    facts.timed_out = exec.timed_out;
-    facts.duration_ms = exec.duration_ms;
-    facts.log_path = output.log_path().string();
-    facts.output_tail = output.tail();
-    std::string download_error;
-    offload_status download = sandbox.download(remote_result, local_result.string(), download_error);
-    if (download == OFFLOAD_OK)
-        facts.result_file = local_result.string();
-    else if (download != OFFLOAD_NOT_FOUND)
-        log::warning(fmt::format("batch {}: the result file could not be fetched: {}", batch.number, download_error));
-
-    std::vector<ReportedResult> results;
-    if (!m_framework.parse_results(facts, results, error)) {
-        log::warning(fmt::format("batch {}: the {} framework could not read the results: {}", batch.number,
-                                 m_framework.plugin().id, error));
-    }
-    note_batch_overhead(facts, results);
-    settle_batch(batch, worker, sandbox.index(), results, facts,
-                 std::chrono::duration<double>(m_options.batch_timeout).count());
-    finished(exec.timed_out ? "timed out" : "completed", exec);
-    return BatchEnd::Done;
-}
-
-void Runner::settle_batch(const Batch &batch, unsigned worker, unsigned sandbox,
-                          const std::vector<ReportedResult> &results, const BatchRunFacts &facts, double timeout_secs)
-{
-    std::unordered_map<std::string_view, const ReportedResult *> by_id;
-    for (const ReportedResult &result : results)
-        by_id.emplace(result.id, &result);
-
-    Batch retry;
-    retry.attempt = batch.attempt + 1;
-    retry.avoid_sandbox = int(worker);
-    std::vector<size_t> unfinished;   // tests a timeout cut off, to run again on their own
-    struct Ended {
-        const TestReport *test;
-        Attempt attempt;
-        bool will_retry;
-    };
-    std::vector<Ended> ended;
-
-    std::unique_lock lock(m_mutex);
-    for (size_t test : batch.tests) {
-        TestReport &report = m_outcome.report.tests[test];
-        auto found = by_id.find(report.id);
-        Attempt attempt;
-        attempt.sandbox = sandbox;
-        attempt.log_path = facts.log_path;
-        if (found != by_id.end()) {
-            const ReportedResult &result = *found->second;
-            attempt.outcome = result.outcome;
-            attempt.duration_secs = result.duration_secs;
-            attempt.message = result.message;
-            attempt.output = result.output;
-        } else if (facts.timed_out && batch.tests.size() > 1) {
-            unfinished.push_back(test);
+    if (!m_hedging)
+        return std::nullopt;
+    const double now = seconds_since_start();
+    std::vector<RunningTestTiming> running;
+    for (const std::shared_ptr<Exec> &exec : m_execs) {
+        if (exec->copy_of || exec->stop != StopReason::None)
             continue;
-        } else if (facts.timed_out) {
-            attempt.outcome = Outcome::Failed;
-            attempt.duration_secs = timeout_secs;
-            attempt.message = fmt::format("timeout: still running after {:g} s, killed", timeout_secs);
-            attempt.output = facts.output_tail;
-        } else {
-            attempt.outcome = Outcome::NotRun;
-            attempt.message = fmt::format("no result: its batch exited with code {} without reporting this test",
-                                          facts.exit_code);
-            attempt.output = facts.output_tail;
-        }
-        report.attempts.push_back(attempt);
-        // Once --max-fail is reached, failed tests are not tried again either.
-        bool retry_it = needs_retry(attempt.outcome) && report.attempts.size() <= m_options.retries && !m_stopped_early;
-        if (retry_it) {
-            retry.tests.push_back(test);
-        } else {
-            if (attempt.outcome == Outcome::NotRun)
-                report.not_run_reason = attempt.message;
-            settle(attempt.outcome);
-        }
-        ended.push_back({&report, std::move(attempt), retry_it});
-    }
-    lock.unlock();
-
-    // The tests' attempts do not change until their retry is queued: the events may point at them.
-    const double at = seconds_since_start();
-    for (const Ended &end : ended)
-        for (RunObserver *observer : m_observers)
-            observer->test_finished({end.test, &end.attempt, batch.number, end.will_retry, at});
-    if (!retry.tests.empty()) {
-        retry.number = m_next_batch_number++;
-        m_queue.push(std::move(retry));
-    }
-    for (size_t test : unfinished) {
-        Batch alone;
-        alone.number = m_next_batch_number++;
-        alone.tests = {test};
-        alone.attempt = batch.attempt;
-        m_queue.push(std::move(alone));
-    }
-    if (!unfinished.empty())
-        note_incident(fmt::format("batch {} timed out; its {} unfinished tests ran again one by one", batch.number,
-                                  unfinished.size()));
-}
-
-void Runner::note_batch_overhead(const BatchRunFacts &facts, const std::vector<ReportedResult> &results)
-{
-    if (facts.timed_out || results.size() != facts.test_ids->size())
-        return;
-    double tests = 0;
-    for (const ReportedResult &result : results) {
-        if (result.duration_secs < 0)
-            return;
-        tests += result.duration_secs;
-    }
-    std::lock_guard lock(m_mutex);
-    m_outcome.batch_overheads.push_back(std::max(0.0, double(facts.duration_ms) / 1000.0 - tests));
-}
-
-void Runner::note_incident(std::string text)
-{
-    for (RunObserver *observer : m_observers)
-        observer->incident(text);
-    std::lock_guard lock(m_mutex);
-    m_outcome.incidents.push_back(std::move(text));
-}
-
-void Runner::settle(Outcome outcome)
-{
-    switch (outcome) {
-    case Outcome::Passed: ++m_settled.passed; break;
-    case Outcome::Skipped: ++m_settled.skipped; break;
-    case Outcome::NotRun: ++m_settled.not_run; break;
-    default: ++m_settled.failed; break;
-    }
-    if (m_options.max_fail > 0 && !m_stopped_early && m_settled.failed >= m_options.max_fail) {
-        // No new batches; the running ones finish, or stop when asked to.
-        m_stopped_early = true;
-        m_queue.close();
-        if (m_options.kill_running)
-            for (auto &[number, running] : m_running) {
-                running.race->original_stop.request();
-                running.race->hedge_stop.request();
+        if (exec->tracker.kind() == ExecKind::Batch) {
+            // Without records a batch is seen whole: only a batch of one test is one test.
+            if (exec->tracker.tests().size() == 1) {
+                const size_t test = exec->tracker.tests().front();
+                if (m_tests[test].owner == exec.get())
+                    running.push_back({test, exec->worker, now - exec->started_at,
+                                       estimate(test) + m_options.batch_overhead_secs, m_tests[test].hedged});
             }
+            continue;
+        }
+        for (const ExecTracker::Running &test : exec->tracker.running())
+            if (m_tests[test.test].owner == exec.get())
+                running.push_back({test.test, exec->worker, now - test.started_at, estimate(test.test),
+                                   m_tests[test.test].hedged});
     }
+    std::optional<size_t> chosen = choose_straggler(running, worker);
+    if (!chosen)
+        return std::nullopt;
+    m_tests[*chosen].hedged = true;
+    ++m_outcome.hedges_started;
+    Job job;
+    job.batch.number = m_next_batch_number++;
+    job.batch.tests = {*chosen};
+    job.copy_of = *chosen;
+    log::debug(fmt::format("{} still runs after its estimate ({:.1f}s): running a copy as batch {}; it counts only "
+                           "if it passes first",
+                           m_outcome.report.tests[*chosen].id, estimate(*chosen), job.batch.number));
+    return job;
+}
+
+void Runner::stop_exec(Exec &exec, StopReason why)
+{
+    exec.input.close();
+    if (exec.stop != StopReason::None)
+        return;
+    exec.stop = why;
+    exec.cancel.request(1);
+}
+
+void Runner::stop_early()
+{
+    if (m_stopped_early)
+        return;
+    m_stopped_early = true;
+    for (const std::shared_ptr<Exec> &exec : m_execs) {
+        exec->input.close();
+        if (m_options.kill_running) {
+            stop_exec(*exec, StopReason::KillRunning);
+        } else if (exec->tracker.kind() != ExecKind::Batch && !exec->copy_of) {
+            // Tests already given but not started must not start: stop at the end of the running one.
+            exec->stop_after_test = true;
+            exec->stop_after = StopReason::StoppedEarly;
+            if (exec->tracker.running().empty())
+                stop_exec(*exec, StopReason::StoppedEarly);
+        } else if (exec->copy_of) {
+            stop_exec(*exec, StopReason::StoppedEarly);
+        }
+    }
+    m_changed.notify_all();
+}
+
+void Runner::incident(std::string text, Notes &notes)
+{
+    m_outcome.incidents.push_back(text);
+    notes.push_back([this, text = std::move(text)] {
+        for (RunObserver *observer : m_observers)
+            observer->incident(text);
+    });
+}
+
+void Runner::run_notes(Notes &notes)
+{
+    for (auto &note : notes)
+        note();
+    notes.clear();
+}
+
+void Runner::watch()
+{
+    Notes notes;
+    {
+        std::lock_guard lock(m_mutex);
+        const double now = seconds_since_start();
+        const double timeout = std::chrono::duration<double>(m_options.test_timeout).count();
+        const double slow = std::chrono::duration<double>(m_options.slow_timeout).count();
+        for (const std::shared_ptr<Exec> &exec : m_execs) {
+            if (exec->tracker.kind() == ExecKind::Batch)
+                continue; // no records: the command's own limit applies
+            const std::vector<ExecTracker::Running> running = exec->tracker.running();
+            for (const ExecTracker::Running &test : running) {
+                const double elapsed = now - test.started_at;
+                if (timeout > 0 && elapsed > timeout && exec->stop == StopReason::None) {
+                    exec->tracker.set_timed_out_test(test.test);
+                    stop_exec(*exec, StopReason::TestTimeout);
+                }
+                if (slow > 0) {
+                    const auto periods = unsigned(elapsed / slow);
+                    unsigned &reported = exec->slow_reported[test.test];
+                    if (periods > reported) {
+                        reported = periods;
+                        TestSlowEvent event{m_outcome.report.tests[test.test].id, exec->number, exec->sandbox, elapsed, now};
+                        notes.push_back([this, event] {
+                            for (RunObserver *observer : m_observers)
+                                observer->test_slow(event);
+                        });
+                    }
+                }
+            }
+            if (running.empty() && timeout > 0 && exec->stop == StopReason::None &&
+                now - exec->tracker.last_activity(exec->started_at) > timeout)
+                stop_exec(*exec, StopReason::Stalled);
+        }
+    }
+    run_notes(notes);
 }
 
 RunProgress Runner::progress()
@@ -546,22 +530,24 @@ RunProgress Runner::progress()
     RunProgress progress;
     progress.settled = m_settled;
     progress.total = m_outcome.report.tests.size();
-    progress.running_batches = m_running_batches;
+    progress.running_batches = m_execs.size();
     progress.elapsed_secs = seconds_since_start();
+    for (const std::shared_ptr<Exec> &exec : m_execs)
+        for (const ExecTracker::Running &test : exec->tracker.running())
+            progress.running.push_back({m_outcome.report.tests[test.test].id, progress.elapsed_secs - test.started_at});
+    std::sort(progress.running.begin(), progress.running.end(),
+              [](const RunningTest &a, const RunningTest &b) { return a.running_secs > b.running_secs; });
+    if (progress.running.size() > 8)
+        progress.running.resize(8);
     if (m_options.estimates_known) {
         // What is left of the estimated work, spread over the sandboxes.
         double left = 0;
         for (size_t i = 0; i < m_outcome.report.tests.size(); ++i)
-            if (m_outcome.report.tests[i].attempts.empty() && i < m_options.estimated_secs.size())
-                left += m_options.estimated_secs[i];
+            if (!m_tests[i].settled && m_outcome.report.tests[i].attempts.empty())
+                left += estimate(i);
         progress.eta_secs = left / double(std::max(1u, m_options.parallel));
     }
     return progress;
-}
-
-double Runner::seconds_since_start() const
-{
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
 }
 
 } // namespace offload

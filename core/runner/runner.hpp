@@ -1,116 +1,152 @@
-// Orchestration of one run: sandboxes pull batches from one queue, results become per-test
-// attempts, failed tests are retried, and every sandbox is destroyed whatever happens.
+// Orchestration of one run: worker threads, one per sandbox, run commands that each hold some of
+// the tests — a batch (its tests fixed in the command) or a worker (tests written to its stdin as
+// it needs them). Each test is witnessed as it starts and ends (docs/test-protocol.md) where the
+// framework can tell; the runner enforces per-test timeouts, keeps the results of a command that
+// crashed and runs its unstarted tests elsewhere, retries failures, moves work to idle sandboxes,
+// duplicates stragglers, stops on --fail-fast, and destroys every sandbox whatever happens.
+//
+// The rules of what a command's end means live in scheduler/exec_tracker.hpp; this class carries
+// them out with threads and processes, behind the Executor and TestCommands interfaces.
 #pragma once
 
-#include "plugin_host/framework_instance.hpp"
-#include "plugin_host/provider_instance.hpp"
 #include "results/test_result.hpp"
-#include "runner/hedging.hpp"
+#include "runner/executor.hpp"
 #include "runner/run_observer.hpp"
-#include "scheduler/work_queue.hpp"
+#include "scheduler/exec_tracker.hpp"
+#include "scheduler/test_queue.hpp"
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
-#include <map>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace offload {
 
+struct TestRecord;
+
 struct RunOptions {
     unsigned parallel = 1;                       // sandboxes at once
-    std::chrono::milliseconds batch_timeout{0};  // 0: none
+    std::chrono::milliseconds test_timeout{0};   // the most one test may take; 0: none
+    std::chrono::milliseconds slow_timeout{0};   // report a test running past multiples of this; 0: never
     unsigned retries = 0;                        // extra attempts for a failed test
-    std::filesystem::path output_dir;            // batch logs go to output_dir/logs
+    std::filesystem::path output_dir;            // command logs go to output_dir/logs
     std::vector<double> estimated_secs;          // per test, for planning; empty: all alike
     bool estimates_known = false;                // estimated_secs come from a timing history
     double batch_overhead_secs = 0;              // fixed cost of one batch, for planning
-    bool tail_hedging = false;                   // duplicate stragglers on idle sandboxes (needs estimates)
-    size_t max_fail = 0;                         // stop scheduling after this many failed tests; 0: never
-    bool kill_running = false;                   // ...and stop the running batches too
+    std::optional<bool> tail_hedging;            // duplicate stragglers; default: where duplicates are cheap
+    size_t max_fail = 0;                         // stop after this many failed tests; 0: never
+    bool kill_running = false;                   // ...and kill the running tests too
 };
 
 struct RunOutcome {
     RunReport report;
     bool interrupted = false;
     bool stopped_early = false;                  // --max-fail was reached
-    size_t batches_run = 0;
+    size_t batches_run = 0;                      // commands run: batches and workers
     unsigned sandboxes_created = 0;
     std::vector<std::string> incidents;          // sandbox failures and the like, for the summary
-    // Per batch whose tests all reported a duration: its wall time minus theirs, in seconds.
+    // Fixed costs, in seconds: of a batch whose tests all reported a duration (its wall time minus
+    // theirs), or of a worker (until its first test started).
     std::vector<double> batch_overheads;
-    size_t hedges_started = 0;                   // duplicates of straggling batches
-    size_t hedges_won = 0;                       // ...that finished before the original
+    size_t hedges_started = 0;                   // duplicates of straggling tests
+    size_t hedges_won = 0;                       // ...that passed before the original ended
 };
 
 class Runner {
 public:
-    // The framework and provider must outlive the runner; tests must not be empty.
-    Runner(RunOptions options, const FrameworkInstance &framework, ProviderInstance &provider,
+    // The commands and executor must outlive the runner; tests must not be empty.
+    Runner(RunOptions options, const TestCommands &commands, Executor &executor,
            const std::vector<DiscoveredTest> &tests);
+    ~Runner();
+    Runner(const Runner &) = delete;
+    Runner &operator=(const Runner &) = delete;
 
     // Observers are told what happens; they must outlive run(). Before run().
     void add_observer(RunObserver &observer) { m_observers.push_back(&observer); }
 
-    // Runs everything; returns when every batch is done or the run was interrupted, and every
+    // Runs everything; returns when every test has an outcome or the run was interrupted, and every
     // sandbox has been destroyed. Main thread.
     RunOutcome run();
 
 private:
-    enum class BatchEnd { Done, SandboxFailed, Cancelled };
-    enum class Role { Original, Hedge };
-    struct Running {
-        Batch batch;
-        unsigned worker;
-        std::chrono::steady_clock::time_point started;
-        double estimated_secs;
-        std::shared_ptr<Race> race;
+    struct Exec;
+    struct TestState;
+    struct Job {
+        Batch batch;                     // its tests; for a worker fed live, the first of them
+        std::optional<size_t> copy_of;   // a hedged copy of this test
     };
+    // Observer calls collected under the lock and made after it is released.
+    using Notes = std::vector<std::function<void()>>;
 
-    void worker(unsigned worker_index);
-    std::unique_ptr<Sandbox> create_sandbox_with_retries(std::string &error);
-    // Runs one batch (or a duplicate of one) on the sandbox. SandboxFailed leaves the requeueing
-    // to the caller unless carried_elsewhere says another run of the batch still goes or settled it.
-    BatchEnd run_batch(const Batch &batch, unsigned worker, Sandbox &sandbox, const std::shared_ptr<Race> &race,
-                       Role role, std::string &sandbox_error, bool &carried_elsewhere);
-    // After a run of a batch ended: whether its results count (the first run to complete takes
-    // the batch and stops the other). Sets carried_elsewhere when another run settled or still goes.
-    bool finish_run(Race &race, Role role, bool completed, bool &carried_elsewhere);
-    // Starts a duplicate of the worst straggler on this idle worker's sandbox, if there is one.
-    // Returns false when the sandbox failed under it (the caller replaces the sandbox).
-    bool try_hedge(unsigned worker, Sandbox &sandbox, std::string &sandbox_error);
-    void lose_batch(const Batch &batch, const std::string &sandbox_error);
-    void settle_batch(const Batch &batch, unsigned worker, unsigned sandbox,
-                      const std::vector<ReportedResult> &results, const BatchRunFacts &facts, double timeout_secs);
-    // Counts a test whose final outcome is known. Caller holds m_mutex.
-    void settle(Outcome outcome);
-    void note_incident(std::string text);
-    void note_batch_overhead(const BatchRunFacts &facts, const std::vector<ReportedResult> &results);
+    // --- worker threads (runner.cpp) ---
+    void worker(unsigned worker);
+    std::optional<Job> next_job(unsigned worker, bool has_sandbox);
+    std::unique_ptr<Sandbox> create_sandbox(std::string &error, bool &cancelled);
+    // Runs one command on the sandbox (runner_exec.cpp). False when the sandbox failed under it.
+    bool run_job(unsigned worker, Sandbox &sandbox, Job job);
+
+    // --- the rest: the caller holds m_mutex ---
+    std::optional<Job> hedge_job(unsigned worker);
+    bool move_work(unsigned worker);
+    void give(Exec &exec, size_t test);
+    void feed(Exec &exec);
+    void on_record(Exec &exec, const TestRecord &record, Notes &notes);
+    void on_copy_record(Exec &copy, const TestRecord &record, Notes &notes);
+    void copy_passed(Exec &copy, const TestVerdict &verdict, Notes &notes);
+    void settle_attempt(size_t test, const TestVerdict &verdict, const Exec &exec, Notes &notes,
+                        bool may_retry = true);
+    void revise_attempt(size_t test, const TestVerdict &verdict, const Exec &exec, Notes &notes);
+    void decide(size_t test, const Exec &exec, bool may_retry, Notes &notes);
+    void settle_not_run(size_t test, std::string reason);
+    void apply(Exec &exec, const Conclusion &conclusion, Notes &notes);
+    void stop_exec(Exec &exec, StopReason why);
+    void stop_early();
+    void count_settled(Outcome outcome, int delta);
+    void incident(std::string text, Notes &notes);
+    std::string stopped_reason(bool was_running) const;
+    double estimate(size_t test) const;
+
+    // --- main thread ---
+    void watch();
     RunProgress progress();
+    void run_notes(Notes &notes);
+
     double seconds_since_start() const;
 
     RunOptions m_options;
-    const FrameworkInstance &m_framework;
-    ProviderInstance &m_provider;
-    WorkQueue m_queue;
+    const TestCommands &m_commands;
+    Executor &m_executor;
+    TestCommandStyle m_style;
+    bool m_live_input = false;            // workers get their tests while they run
+    bool m_hedging = false;
     std::chrono::steady_clock::time_point m_start;
-
-    std::mutex m_mutex;              // guards everything below
-    RunOutcome m_outcome;
-    Counts m_settled;                // tests whose final outcome is known
-    size_t m_running_batches = 0;
-    std::string m_last_sandbox_error;
-    std::map<size_t, Running> m_running;  // originals running now, by batch number
-    bool m_stopped_early = false;
     std::vector<RunObserver *> m_observers;
 
-    std::atomic<size_t> m_next_batch_number{1};
+    std::mutex m_mutex;                   // guards everything below
+    std::condition_variable m_changed;    // queue, execs or stop state changed
+    RunOutcome m_outcome;
+    std::vector<TestState> m_tests;
+    TestQueue m_queue;
+    std::vector<std::shared_ptr<Exec>> m_execs;   // commands running now
+    Counts m_settled;                     // tests whose final outcome is known
+    size_t m_waiting = 0;                 // workers waiting for work
+    size_t m_jobs_starting = 0;           // jobs taken whose command is not registered yet (a sandbox
+                                          // is being created for them): they may come back
+    size_t m_next_batch_number = 1;
+    size_t m_planned_batches = 0;        // batches planned up front (not for workers fed live)
+    bool m_stopped_early = false;
+    bool m_interrupted = false;
+    std::string m_last_sandbox_error;
+
     std::atomic<unsigned> m_next_sandbox_index{0};
     std::atomic<unsigned> m_workers_left{0};
-    StopToken m_workers_done;             // raised by the last worker to leave
+    int m_workers_done_fd = -1;           // an eventfd raised by the last worker to leave
 };
 
 } // namespace offload

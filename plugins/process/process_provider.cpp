@@ -27,6 +27,7 @@ struct offload_provider_instance {
     fs::path scratch_root;            // where run directories are created
     fs::path run_dir;                 // this run's directory, made by prepare()
     fs::path project_dir;
+    const offload_host_process_v2 *process_v2 = nullptr; // NULL on a host older than SDK 1.2
 };
 
 struct offload_sandbox {
@@ -63,6 +64,9 @@ offload_status create(const offload_host *host, const offload_config *config, of
     return guarded(error, [&]() -> offload_status {
         auto instance = std::make_unique<offload_provider_instance>();
         instance->host = host;
+        if (OFFLOAD_HAS_FIELD(host, offload_host, get_extension) && host->get_extension)
+            instance->process_v2 =
+                static_cast<const offload_host_process_v2 *>(host->get_extension(host, OFFLOAD_HOST_PROCESS_V2));
         Config settings(host, config);
         instance->shell = settings.string("shell").value_or("sh");
         if (instance->shell.empty())
@@ -171,46 +175,77 @@ offload_status create_sandbox(offload_provider_instance *instance, const offload
     });
 }
 
+// What both exec versions share: the command, how it runs, and what its end means.
+struct Command {
+    std::vector<std::string> env;
+    std::string command_file;   // a long command goes through a file
+    std::string dir;
+    std::vector<const char *> env_list;
+    std::vector<const char *> argv;
+};
+
+// Builds the shell invocation of a command in the sandbox. Returns OFFLOAD_OK or an infra error.
+offload_status prepare_command(const offload_sandbox &sandbox, const char *command, const char *const *request_env,
+                               Command &out, const offload_text_sink *error)
+{
+    const offload_provider_instance &provider = *sandbox.provider;
+    std::error_code code;
+    if (!fs::is_directory(sandbox.dir, code)) {
+        offload_text_printf(error, "the sandbox directory %s has disappeared", sandbox.dir.c_str());
+        return OFFLOAD_INFRA_ERROR;
+    }
+    out.env = provider.env;
+    out.env.push_back("OFFLOAD_SANDBOX_DIR=" + sandbox.dir.string());
+    out.env.push_back("TMPDIR=" + sandbox.dir.string());
+    for (size_t i = 0; request_env && request_env[i]; ++i)
+        out.env.emplace_back(request_env[i]);
+    for (const std::string &entry : out.env)
+        out.env_list.push_back(entry.c_str());
+    out.env_list.push_back(nullptr);
+    // Linux limits one argument to 128 KiB: a long command (a batch of many ids) goes through
+    // a file in the sandbox instead of `SHELL -c`.
+    if (std::strlen(command) > max_inline_command) {
+        out.command_file = (sandbox.dir / "offload-command.sh").string();
+        std::ofstream file(out.command_file, std::ios::binary | std::ios::trunc);
+        file << command;
+        if (!file.flush()) {
+            offload_text_printf(error, "cannot write %s", out.command_file.c_str());
+            return OFFLOAD_INFRA_ERROR;
+        }
+    }
+    out.argv = {provider.shell.c_str(), out.command_file.empty() ? "-c" : out.command_file.c_str(),
+                out.command_file.empty() ? command : nullptr, nullptr};
+    out.dir = provider.working_dir == "sandbox" ? sandbox.dir.string() : provider.working_dir;
+    return OFFLOAD_OK;
+}
+
+// The shell itself killed by SIGKILL that offload did not send (the OOM killer, an operator):
+// the sandbox died under the batch, and its tests deserve another one.
+offload_status judge(offload_status status, const offload_process_result &outcome, bool cancelled,
+                     const offload_text_sink *error)
+{
+    if (status == OFFLOAD_OK && outcome.term_signal == SIGKILL && !outcome.timed_out && !cancelled) {
+        offload_text_printf(error, "the batch's shell was killed by SIGKILL from outside offload (the kernel's "
+                                   "out-of-memory killer?)");
+        return OFFLOAD_INFRA_ERROR;
+    }
+    return status;
+}
+
 offload_status exec(offload_sandbox *sandbox, const offload_exec_request *request, offload_exec_result *result,
                     const offload_text_sink *error)
 {
     return guarded(error, [&]() -> offload_status {
         const offload_provider_instance &provider = *sandbox->provider;
-        std::error_code code;
-        if (!fs::is_directory(sandbox->dir, code)) {
-            offload_text_printf(error, "the sandbox directory %s has disappeared", sandbox->dir.c_str());
-            return OFFLOAD_INFRA_ERROR;
-        }
-        std::vector<std::string> env = provider.env;
-        env.push_back("OFFLOAD_SANDBOX_DIR=" + sandbox->dir.string());
-        env.push_back("TMPDIR=" + sandbox->dir.string());
-        for (size_t i = 0; request->env && request->env[i]; ++i)
-            env.emplace_back(request->env[i]);
-        std::vector<const char *> env_list;
-        for (const std::string &entry : env)
-            env_list.push_back(entry.c_str());
-        env_list.push_back(nullptr);
-        // Linux limits one argument to 128 KiB: a long command (a batch of many ids) goes through
-        // a file in the sandbox instead of `SHELL -c`.
-        std::string command_file;
-        if (std::strlen(request->command) > max_inline_command) {
-            command_file = (sandbox->dir / "offload-command.sh").string();
-            std::ofstream out(command_file, std::ios::binary | std::ios::trunc);
-            out << request->command;
-            if (!out.flush()) {
-                offload_text_printf(error, "cannot write %s", command_file.c_str());
-                return OFFLOAD_INFRA_ERROR;
-            }
-        }
-        const char *argv[] = {provider.shell.c_str(), command_file.empty() ? "-c" : command_file.c_str(),
-                              command_file.empty() ? request->command : nullptr, nullptr};
-        std::string dir = provider.working_dir == "sandbox" ? sandbox->dir.string() : provider.working_dir;
-
+        Command command;
+        if (offload_status status = prepare_command(*sandbox, request->command, request->env, command, error);
+            status != OFFLOAD_OK)
+            return status;
         offload_process_request process{};
         process.struct_size = sizeof process;
-        process.argv = argv;
-        process.working_dir = dir.c_str();
-        process.env = env_list.data();
+        process.argv = command.argv.data();
+        process.working_dir = command.dir.c_str();
+        process.env = command.env_list.data();
         process.timeout_ms = request->timeout_ms;
         process.kill_grace_ms = provider.kill_grace_ms;
         process.output = request->output;
@@ -220,16 +255,49 @@ offload_status exec(offload_sandbox *sandbox, const offload_exec_request *reques
         result->exit_code = outcome.exit_code;
         result->timed_out = outcome.timed_out;
         result->duration_ms = outcome.duration_ms;
-        // The shell itself killed by SIGKILL that offload did not send (the OOM killer, an operator):
-        // the sandbox died under the batch, and its tests deserve another one.
-        if (status == OFFLOAD_OK && outcome.term_signal == SIGKILL && !outcome.timed_out &&
-            provider.host->cancel_level(provider.host) == OFFLOAD_CANCEL_NONE) {
-            offload_text_printf(error, "the batch's shell was killed by SIGKILL from outside offload (the kernel's "
-                                       "out-of-memory killer?)");
-            return OFFLOAD_INFRA_ERROR;
-        }
-        return status;
+        return judge(status, outcome, provider.host->cancel_level(provider.host) != OFFLOAD_CANCEL_NONE, error);
     });
+}
+
+// offload.provider.exec/2: the same, with the command's stdin fed while it runs and an explicit
+// cancellation handle.
+offload_status exec_v2(offload_sandbox *sandbox, const offload_exec_request_v2 *request, offload_exec_result *result,
+                       const offload_text_sink *error)
+{
+    return guarded(error, [&]() -> offload_status {
+        const offload_provider_instance &provider = *sandbox->provider;
+        if (!provider.process_v2) {
+            append_text(error, "this offload has no offload.host.process/2");
+            return OFFLOAD_ERROR;
+        }
+        Command command;
+        if (offload_status status = prepare_command(*sandbox, request->command, request->env, command, error);
+            status != OFFLOAD_OK)
+            return status;
+        offload_process_request_v2 process{};
+        process.struct_size = sizeof process;
+        process.argv = command.argv.data();
+        process.working_dir = command.dir.c_str();
+        process.env = command.env_list.data();
+        process.timeout_ms = request->timeout_ms;
+        process.kill_grace_ms = provider.kill_grace_ms;
+        process.output = request->output;
+        process.input = request->input;
+        process.cancel = request->cancel;
+        offload_process_result outcome{};
+        outcome.struct_size = sizeof outcome;
+        offload_status status = provider.process_v2->run_process(provider.host, &process, &outcome, error);
+        result->exit_code = outcome.exit_code;
+        result->timed_out = outcome.timed_out;
+        result->duration_ms = outcome.duration_ms;
+        return judge(status, outcome, offload_cancel_level_of(request->cancel) != OFFLOAD_CANCEL_NONE, error);
+    });
+}
+
+// Local processes: stdin is fed, and a duplicate of a slow test costs only CPU.
+uint32_t exec_capabilities(const offload_provider_instance *instance)
+{
+    return instance->process_v2 ? OFFLOAD_EXEC_INPUT | OFFLOAD_EXEC_CHEAP_DUPLICATES : 0;
 }
 
 offload_status download(offload_sandbox *sandbox, const char *sandbox_path, const char *local_path,
@@ -269,8 +337,12 @@ const offload_provider_v1 provider_interface = {
     destroy_sandbox, nullptr,
 };
 
+const offload_provider_exec_v2 exec_interface = {sizeof(offload_provider_exec_v2), exec_capabilities, exec_v2};
+
 const void *get_interface(const char *id)
 {
+    if (std::strcmp(id, OFFLOAD_PROVIDER_EXEC_V2) == 0)
+        return &exec_interface;
     return std::strcmp(id, OFFLOAD_PROVIDER_INTERFACE_V1) == 0 ? &provider_interface : nullptr;
 }
 

@@ -1,5 +1,6 @@
 #include "process/interrupt.hpp"
-#include "process/stop_token.hpp"
+#include "process/cancel_token.hpp"
+#include "process/input_feed.hpp"
 #include "process/subprocess.hpp"
 
 #include <doctest/doctest.h>
@@ -12,6 +13,7 @@
 #include <fstream>
 #include <stdexcept>
 #include <string>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -429,50 +431,52 @@ TEST_CASE("a command started during a graceful stop runs to its end, unless the 
     CHECK(Interrupt::level() == 0);
 }
 
-TEST_CASE("the work of a batch started during a graceful stop is stopped at once")
+TEST_CASE("the work of a batch started during a graceful stop is not started at all")
 {
-    // Ctrl-C came while a worker was starting a batch: the batch must not run to its end.
+    // Ctrl-C came while a worker was starting a batch: the batch must not run.
     Interrupt::request(1);
     ProcessSpec spec;
-    spec.argv = {"sh", "-c", "sleep 30"};
+    spec.argv = {"sh", "-c", "echo ran; sleep 30"};
     spec.kill_grace = 10s;
     spec.handled_level = 0;
     Captured batch = run(std::move(spec));
     CHECK(batch.outcome.cancelled);
-    CHECK(batch.outcome.term_signal == SIGTERM);
+    CHECK(batch.outcome.exit_code == -1);
+    CHECK(batch.out.empty());
     CHECK(batch.outcome.duration < 3s);
     Interrupt::reset_for_tests();
 }
 
 TEST_CASE("an operation's commands: stopped by any cancellation until one was, then cleanup runs on")
 {
-    CHECK(StopToken::handled_level() == -1);
-    StopToken token;
+    CHECK(CancelToken::handled_level() == -1);
+    CancelToken token;
     {
-        StopToken::Scope scope(&token);
-        CHECK(StopToken::handled_level() == 0);
+        CancelToken::Scope scope(&token);
+        CHECK(CancelToken::handled_level() == 0);
         token.request(); // the hedged batch lost its race before its command started
         ProcessSpec batch;
         batch.argv = {"sh", "-c", "sleep 30"};
-        batch.stop = &token;
-        batch.handled_level = StopToken::handled_level();
+        batch.cancel = token.view();
+        batch.handled_level = CancelToken::handled_level();
         Captured stopped = run(std::move(batch));
         CHECK(stopped.outcome.cancelled);
+        CHECK(stopped.outcome.exit_code == -1); // not started at all
         CHECK(stopped.outcome.duration < 3s);
-        StopToken::note_handled(1);
-        CHECK(StopToken::handled_level() == 1);
+        CancelToken::note_handled(1);
+        CHECK(CancelToken::handled_level() == 1);
 
         ProcessSpec cleanup; // a remote kill, say
         cleanup.argv = {"sh", "-c", "sleep 0.2; echo cleaned"};
-        cleanup.stop = &token;
-        cleanup.handled_level = StopToken::handled_level();
+        cleanup.cancel = token.view();
+        cleanup.handled_level = CancelToken::handled_level();
         Captured cleaned = run(std::move(cleanup));
         CHECK_FALSE(cleaned.outcome.cancelled);
         CHECK(cleaned.out == "cleaned\n");
     }
-    CHECK(StopToken::handled_level() == -1);
-    StopToken::note_handled(2); // without a scope: nothing to note
-    CHECK(StopToken::handled_level() == -1);
+    CHECK(CancelToken::handled_level() == -1);
+    CancelToken::note_handled(2); // without a scope: nothing to note
+    CHECK(CancelToken::handled_level() == -1);
 }
 
 TEST_CASE("concurrent commands each get their own output and exit code, and no other's descriptors")
@@ -515,11 +519,11 @@ TEST_CASE("concurrent commands each get their own output and exit code, and no o
 
 TEST_CASE("a stop token stops its own command, gracefully, and no other")
 {
-    offload::StopToken token;
+    offload::CancelToken token;
     offload::ProcessSpec stopped;
     stopped.argv = {"sleep", "30"};
     stopped.kill_grace = std::chrono::milliseconds(300);
-    stopped.stop = &token;
+    stopped.cancel = token.view();
     offload::ProcessSpec other;
     other.argv = {"sh", "-c", "sleep 1; exit 3"};
     offload::ProcessOutcome stopped_outcome, other_outcome;
@@ -535,4 +539,98 @@ TEST_CASE("a stop token stops its own command, gracefully, and no other")
     CHECK_FALSE(other_outcome.cancelled);
     CHECK(other_outcome.exit_code == 3);
     CHECK(offload::Interrupt::level() == 0);
+}
+
+TEST_CASE("input reaches stdin as it is written, and its end closes stdin")
+{
+    std::signal(SIGPIPE, SIG_IGN); // as offload itself does
+    offload::InputFeed feed;
+    offload::ProcessSpec spec;
+    // Echoes each line back with a prefix as it arrives; ends at the end of its input.
+    spec.argv = {"sh", "-c", "while IFS= read -r line; do echo \"got $line\"; done; echo eof"};
+    spec.input = feed.view();
+    std::string out;
+    std::mutex out_mutex;
+    spec.on_output = [&](int, std::string_view data) {
+        std::lock_guard lock(out_mutex);
+        out.append(data);
+    };
+    offload::ProcessOutcome outcome;
+    std::thread runner([&] { outcome = offload::run_process(spec); });
+    feed.write("one\n");
+    // The command answers the first line before the second is written: input is live.
+    for (int i = 0; i < 500; ++i) {
+        {
+            std::lock_guard lock(out_mutex);
+            if (out == "got one\n")
+                break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    {
+        std::lock_guard lock(out_mutex);
+        CHECK(out == "got one\n");
+    }
+    feed.write("two\nthree\n");
+    feed.close();
+    runner.join();
+    CHECK(outcome.exit_code == 0);
+    CHECK(out == "got one\ngot two\ngot three\neof\n");
+}
+
+TEST_CASE("input the command does not read is dropped, and never blocks the call")
+{
+    std::signal(SIGPIPE, SIG_IGN);
+    offload::InputFeed feed;
+    feed.write(std::string(1 << 20, 'x')); // far more than a pipe holds
+    offload::ProcessSpec spec;
+    spec.argv = {"sh", "-c", "exec 0<&-; echo closed"}; // closes its stdin at once
+    spec.input = feed.view();
+    Captured captured = run(std::move(spec));
+    CHECK(captured.outcome.exit_code == 0);
+    CHECK(captured.out == "closed\n");
+    CHECK(captured.outcome.duration < std::chrono::seconds(5));
+}
+
+TEST_CASE("a command waiting for input is stopped by its cancel token")
+{
+    offload::InputFeed feed; // never written, never closed
+    offload::CancelToken token;
+    offload::ProcessSpec spec;
+    spec.argv = {"sh", "-c", "read line; echo never"};
+    spec.input = feed.view();
+    spec.cancel = token.view();
+    spec.kill_grace = std::chrono::milliseconds(200);
+    offload::ProcessOutcome outcome;
+    std::thread runner([&] { outcome = offload::run_process(spec); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    token.request();
+    runner.join();
+    CHECK(outcome.cancelled);
+    CHECK(outcome.duration < std::chrono::seconds(3));
+}
+
+TEST_CASE("a cancel token's level 2 kills at once, and its wait descriptor wakes on the run's interrupt too")
+{
+    offload::CancelToken token;
+    pollfd fd{token.wait_fd(), POLLIN, 0};
+    CHECK(::poll(&fd, 1, 0) == 0);
+    offload::Interrupt::request(1);
+    CHECK(::poll(&fd, 1, 0) == 1);
+    CHECK(token.level() == 1);
+    CHECK(token.own_level() == 0);
+    offload::Interrupt::reset_for_tests();
+    CHECK(token.level() == 0);
+
+    offload::ProcessSpec spec;
+    spec.argv = {"sh", "-c", "trap '' TERM; sleep 30"}; // ignores SIGTERM
+    spec.cancel = token.view();
+    spec.kill_grace = std::chrono::seconds(20);
+    offload::ProcessOutcome outcome;
+    std::thread runner([&] { outcome = offload::run_process(spec); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    token.request(2);
+    runner.join();
+    CHECK(outcome.cancelled);
+    CHECK(outcome.duration < std::chrono::seconds(5));
 }

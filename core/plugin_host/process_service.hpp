@@ -1,0 +1,16 @@
+// Local processes for plugins: the host's run_process service (SDK 1.0) and its successor, the host
+// extension offload.host.process/2 (explicit cancellation handle, input for stdin).
+#pragma once
+
+#include <offload/host_process.h>
+
+namespace offload {
+
+// host->run_process of every plugin. Cancellation comes from the calling thread (CancelToken::current()).
+offload_status run_process_v1(const offload_host *host, const offload_process_request *request,
+                              offload_process_result *result, const offload_text_sink *error);
+
+// The table behind host->get_extension(host, OFFLOAD_HOST_PROCESS_V2). Static storage.
+const offload_host_process_v2 *process_extension_v2();
+
+} // namespace offload

@@ -1,0 +1,72 @@
+#include "scheduler/test_queue.hpp"
+
+#include <algorithm>
+#include <iterator>
+
+namespace offload {
+
+void TestQueue::push_back(Batch batch)
+{
+    if (!batch.tests.empty())
+        m_batches.push_back(std::move(batch));
+}
+
+void TestQueue::push_front(Batch batch)
+{
+    if (!batch.tests.empty())
+        m_batches.push_front(std::move(batch));
+}
+
+size_t TestQueue::test_count() const
+{
+    size_t count = 0;
+    for (const Batch &batch : m_batches)
+        count += batch.tests.size();
+    return count;
+}
+
+std::deque<Batch>::iterator TestQueue::find(unsigned worker, bool avoided_too)
+{
+    auto it = std::find_if(m_batches.begin(), m_batches.end(),
+                           [worker](const Batch &batch) { return batch.avoid_worker != int(worker); });
+    if (it == m_batches.end() && avoided_too)
+        it = m_batches.begin();
+    return it;
+}
+
+std::optional<Batch> TestQueue::take_batch(unsigned worker, bool avoided_too)
+{
+    auto it = find(worker, avoided_too);
+    if (it == m_batches.end())
+        return std::nullopt;
+    Batch batch = std::move(*it);
+    m_batches.erase(it);
+    return batch;
+}
+
+std::optional<size_t> TestQueue::take_test(unsigned worker, bool avoided_too)
+{
+    auto it = find(worker, avoided_too);
+    if (it == m_batches.end())
+        return std::nullopt;
+    const size_t test = it->tests.front();
+    it->tests.erase(it->tests.begin());
+    if (it->tests.empty())
+        m_batches.erase(it);
+    return test;
+}
+
+bool TestQueue::has_work_for(unsigned worker) const
+{
+    return std::any_of(m_batches.begin(), m_batches.end(),
+                       [worker](const Batch &batch) { return batch.avoid_worker != int(worker); });
+}
+
+std::vector<Batch> TestQueue::take_all()
+{
+    std::vector<Batch> all(std::make_move_iterator(m_batches.begin()), std::make_move_iterator(m_batches.end()));
+    m_batches.clear();
+    return all;
+}
+
+} // namespace offload
