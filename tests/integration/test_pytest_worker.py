@@ -487,6 +487,19 @@ def test_fails_then_teardown_error(broken_teardown):
         self.assertEqual(run.records.verbs(), ["hello"])
         self.assertIn("before the end of its input", run.err)
 
+    def test_x_and_maxfail_do_not_stop_a_worker(self):
+        # Stopping is offload's business (--fail-fast): a worker runs all the tests it is given.
+        self.write({"test_x.py": "def test_1():\n    assert False\n"
+                                 "def test_2():\n    assert False\n"
+                                 "def test_3():\n    pass\n"})
+        ids = ["test_x.py::test_1", "test_x.py::test_2", "test_x.py::test_3"]
+        for option in (["-x"], ["--maxfail", "2"]):
+            with self.subTest(option=option):
+                run = self.run_worker(ids, *option)
+                self.assertDone(run, 3)
+                self.assertEqual(run.records.outcomes(), {"test_x.py::test_1": "failed", "test_x.py::test_2": "failed",
+                                                          "test_x.py::test_3": "passed"})
+
     def test_an_empty_input_is_done_at_once(self):
         self.write({"test_a.py": "def test_a():\n    pass\n"})
         run = self.run_worker([])
