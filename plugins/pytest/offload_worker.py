@@ -210,7 +210,8 @@ class Worker:
         """Runs the input's tests in order, reading one id ahead: the next test decides which
         fixtures the current one's teardown ends (pytest's nextitem). None after the last one ends
         them all; so does an id that names no collected test (reading further could wait on
-        input that offload sends only once that test has started)."""
+        input that offload sends only once that test has started), and the same test again (a
+        retry): pytest would keep the test's own fixtures for it."""
         current = self.input.next_id()
         while current is not None:
             following = self.input.next_id()
@@ -220,7 +221,7 @@ class Worker:
                 self.not_collected(current)
             else:
                 nextitem = items_by_id.get(following) if following is not None else None
-                run_item(current, item, nextitem)
+                run_item(current, item, nextitem if nextitem is not item else None)
             self.count += 1
             current = following
         self.records.write(b"done", (b"count", b"%d" % self.count))

@@ -303,6 +303,29 @@ def test_fails_then_teardown_error(broken_teardown):
                                                   "test_m.py::test_3": "error", "test_n.py::test_4": "passed"})
         self.assertIn("module teardown fails", results["test_m.py::test_3"]["message"])
 
+    def test_the_same_test_twice_in_a_row_runs_twice_with_fresh_fixtures(self):
+        self.write({"test_r.py": "import pytest\n"
+                                 "def note(text):\n"
+                                 "    with open('events', 'a') as f:\n"
+                                 "        f.write(text + '\\n')\n"
+                                 "@pytest.fixture(scope='module')\n"
+                                 "def module_thing():\n"
+                                 "    note('module up')\n"
+                                 "    yield\n"
+                                 "    note('module down')\n"
+                                 "@pytest.fixture\n"
+                                 "def thing(module_thing):\n"
+                                 "    note('up')\n"
+                                 "    yield\n"
+                                 "    note('down')\n"
+                                 "def test_again(thing):\n"
+                                 "    note('run')\n"})
+        run = self.run_worker(["test_r.py::test_again"] * 2)
+        self.assertDone(run, 2)
+        self.assertEqual([fields["outcome"] for verb, fields in run.records.list if verb == "end"], ["passed"] * 2)
+        self.assertEqual((self.project / "events").read_text().split("\n")[:-1],
+                         ["module up", "up", "run", "down", "module down"] * 2)
+
     def test_the_input_is_read_one_test_ahead_and_no_further(self):
         self.write({"test_live.py": "def test_a():\n    pass\n"
                                     "def test_b():\n    pass\n"
