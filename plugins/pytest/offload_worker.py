@@ -321,7 +321,13 @@ def main(args):
         worker.loop({}, None)
         return 0
 
-    import pytest
+    try:
+        import pytest
+    except ImportError as e:
+        # Discovery found pytest on offload's machine; a sandbox may not have it.
+        sys.stderr.write("offload worker: %s cannot import pytest here (%s); install pytest for it, or "
+                         "set `python` in [discovery] to an interpreter that has it\n" % (sys.executable, e))
+        return 4
     code = int(pytest.main(args, plugins=[make_plugin(pytest, worker)]))
     if worker.finished:
         return code if code in (2, 3) else 0   # interrupted or an internal error after the input

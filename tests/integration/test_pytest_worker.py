@@ -132,10 +132,10 @@ class LiveWorker:
 
 
 class PytestWorkerTest(ProjectTest):
-    def run_worker(self, ids=None, *args, stdin=None, env=None, options=OPTIONS, timeout=60):
+    def run_worker(self, ids=None, *args, stdin=None, env=None, python_flags=(), timeout=60):
         """Runs the worker over ids (or the raw stdin given) and returns a WorkerRun."""
         mark = new_mark()
-        completed = subprocess.run([PYTHON, "-c", WORKER.read_text(), *options, *map(str, args)],
+        completed = subprocess.run([PYTHON, *python_flags, "-c", WORKER.read_text(), *OPTIONS, *map(str, args)],
                                    cwd=self.project, env=worker_env(mark, env),
                                    input=(input_for(ids) if stdin is None else stdin).encode(),
                                    capture_output=True, timeout=seconds(timeout))
@@ -497,13 +497,19 @@ def test_fails_then_teardown_error(broken_teardown):
         check(run, 21, 35)
         self.assertEqual(run.code, -11)      # SIGSEGV
 
-    def test_without_the_mark_or_with_a_usage_error_the_worker_fails(self):
+    def test_without_the_mark_without_pytest_or_with_a_usage_error_the_worker_fails(self):
         self.write({"test_a.py": "def test_a():\n    pass\n"})
         completed = subprocess.run([PYTHON, "-c", WORKER.read_text(), *OPTIONS], cwd=self.project,
                                    env=clean_env(), input=input_for(["test_a.py::test_a"]).encode(),
                                    capture_output=True, timeout=seconds(60))
         self.assertEqual(completed.returncode, 4)
         self.assertIn(b"OFFLOAD_EVENT_MARK is not set", completed.stderr)
+
+        # An interpreter without pytest (-S: no site-packages), as a sandbox may have.
+        run = self.run_worker(["test_a.py::test_a"], python_flags=["-S"])
+        self.assertEqual(run.code, 4, run)
+        self.assertEqual(run.records.verbs(), ["hello"])
+        self.assertIn(f"{PYTHON} cannot import pytest here (No module named 'pytest')", run.err)
 
         run = self.run_worker(["test_a.py::test_a"], "--no-such-option")
         self.assertEqual(run.code, 4, run)
