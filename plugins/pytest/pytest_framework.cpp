@@ -315,8 +315,9 @@ uint32_t capabilities(const offload_framework_instance *)
 // pytest collects what discovery collected, or, when the worker's tests are known, only their
 // files: paths from the working directory (where pytest reads its arguments), while node ids are
 // relative to pytest's rootdir. The ids themselves come on stdin.
-offload_status worker_command(const offload_framework_instance *instance, const offload_worker_request *request,
-                              const offload_text_sink *command, const offload_text_sink *error)
+offload_status worker_command(const offload_framework_instance *instance,
+                              const offload_worker_request *request, const offload_text_sink *command,
+                              const offload_text_sink *error)
 {
     return guarded(error, [&]() -> offload_status {
         const std::optional<Layout> layout = layout_of(*instance);

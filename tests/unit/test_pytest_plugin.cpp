@@ -62,8 +62,8 @@ struct Project {
     std::string run(const std::string &command, const std::string &input) const
     {
         write_file(dir / "input", input);
-        const std::string line = "cd '" + dir.string() + "' && export OFFLOAD_EVENT_MARK=@mark && " + command +
-                                 " <input 2>/dev/null";
+        const std::string line = "cd '" + dir.string() + "' && export OFFLOAD_EVENT_MARK=@mark && " +
+                                 command + " <input 2>/dev/null";
         std::string out;
         FILE *pipe = popen(line.c_str(), "r");
         REQUIRE(pipe);
@@ -89,15 +89,19 @@ struct Framework {
     Framework(const std::string &discovery, const std::string &listing)
         : document(toml::parse("[discovery]\ntype = \"pytest\"\n" + discovery)),
           config(*document["discovery"].as_table(), "discovery", "offload.toml", diagnostics),
-          v1(static_cast<const offload_framework_v1 *>(pytest_plugin().get_interface(OFFLOAD_FRAMEWORK_INTERFACE_V1))),
-          live(static_cast<const offload_framework_live_v1 *>(pytest_plugin().get_interface(OFFLOAD_FRAMEWORK_LIVE_V1)))
+          v1(static_cast<const offload_framework_v1 *>(
+              pytest_plugin().get_interface(OFFLOAD_FRAMEWORK_INTERFACE_V1))),
+          live(static_cast<const offload_framework_live_v1 *>(
+              pytest_plugin().get_interface(OFFLOAD_FRAMEWORK_LIVE_V1)))
     {
         REQUIRE(v1);
         REQUIRE(live);
         std::string error;
         REQUIRE(v1->create(services.table(), &config, &instance, sdk::StringSink(error)) == OFFLOAD_OK);
-        offload_discovery_output output{sizeof(offload_discovery_output), listing.data(), listing.size(), "", 0, 0};
-        offload_test_sink sink{sizeof(offload_test_sink), nullptr, [](void *, const offload_discovered_test *) {}};
+        offload_discovery_output output{
+            sizeof(offload_discovery_output), listing.data(), listing.size(), "", 0, 0};
+        offload_test_sink sink{sizeof(offload_test_sink), nullptr,
+                               [](void *, const offload_discovered_test *) {}};
         REQUIRE(v1->parse_discovery(instance, &output, &sink, sdk::StringSink(error)) == OFFLOAD_OK);
     }
     ~Framework() { v1->destroy(instance); }
@@ -146,7 +150,7 @@ TEST_CASE("a worker with known tests collects only their files and reports them"
     const std::vector<const char *> ids = {"tests/test_b.py::test_3", "tests/test_a.py::test_2[x y]",
                                            "tests/test_a.py::test_1"};
     const std::string command = framework.worker_command(&ids);
-    CHECK_FALSE(has(command, "test_3"));   // ids travel on stdin only
+    CHECK_FALSE(has(command, "test_3")); // ids travel on stdin only
     CHECK(has(command, " -- tests/test_b.py tests/test_a.py"));
 
     const std::string out =
@@ -178,5 +182,5 @@ TEST_CASE("the files of a worker's tests are found from pytest's rootdir")
     Framework framework("python = \"/usr/bin/python3\"\n", listing("..", {"proj/tests/test_a.py::test_1"}));
     const std::vector<const char *> ids = {"proj/tests/test_a.py::test_1", "proj/tests/test_a.py::test_9"};
     CHECK(has(framework.worker_command(&ids), " --rootdir=.. -- ../proj/tests/test_a.py"));
-    CHECK_FALSE(has(framework.worker_command(&ids), "test_a.py ../proj"));   // each file once
+    CHECK_FALSE(has(framework.worker_command(&ids), "test_a.py ../proj")); // each file once
 }
