@@ -85,10 +85,13 @@ class Records:
             view = view[os.write(self.fd, view):]
 
     def output(self, test_id, data):
-        """`output` records of at most OUTPUT_CHUNK encoded bytes of data each."""
+        """`output` records of at most OUTPUT_CHUNK encoded bytes of data each, fewer when the id
+        is long: each record stays within RECORD_LIMIT (but for ids of thousands of bytes)."""
+        header = len(self.prefix) + len(b"output id= data=\n") + len(encode(test_id))
+        chunk = max(256, min(OUTPUT_CHUNK, RECORD_LIMIT - header))
         data = encode(data)
         while data:
-            cut = cut_point(data, OUTPUT_CHUNK)
+            cut = cut_point(data, chunk) or chunk   # never 0: the loop must advance
             self.write(b"output", (b"id", test_id), encoded=b" data=" + data[:cut])
             data = data[cut:]
 

@@ -455,17 +455,26 @@ def test_fails_then_teardown_error(broken_teardown):
                     self.assertIn(forged, run.records.results()["test_env.py::test_forges"]["output"])
 
     def test_long_output_comes_in_small_records_joined_in_order(self):
-        self.write({"test_loud.py": "def test_loud():\n"
+        self.write({"test_loud.py": "import pytest\n"
+                                    "def test_loud():\n"
                                     "    for i in range(400):\n"
                                     "        print(f'line {i}: ünï ✓ 100% \\t' + 'x' * i)\n"
-                                    "    assert False\n"})
-        run = self.run_worker(["test_loud.py::test_loud"])
-        self.assertDone(run, 1)
-        output = run.records.results()["test_loud.py::test_loud"]["output"]
+                                    "    assert False\n"
+                                    "@pytest.mark.parametrize('v', ['a' * 2500], ids=['a' * 2500])\n"
+                                    "def test_long_id(v):\n"
+                                    "    assert False, 'why ' * 1000\n"})
+        long_id = "test_loud.py::test_long_id[" + "a" * 2500 + "]"
+        run = self.run_worker(["test_loud.py::test_loud", long_id])
+        self.assertDone(run, 2)
+        results = run.records.results()
+        output = results["test_loud.py::test_loud"]["output"]
         expected = "".join(f"line {i}: ünï ✓ 100% \t" + "x" * i + "\n" for i in range(400))
         self.assertIn(expected.rstrip("\n"), output)
         self.assertGreater(run.records.verbs().count("output"), 20)
+        # A message makes way for a long id: the record stays one small write.
         self.assertLessEqual(max(run.records.line_lengths), 4000)
+        self.assertEqual(results[long_id]["outcome"], "failed")
+        self.assertRegex(results[long_id]["message"], r"^AssertionError: why why .*\.\.\.$")
 
     def test_a_crash_ends_the_records_at_the_crashing_tests_start(self):
         # 50 tests, every seventh one failing; one ends the interpreter, another segfaults.
