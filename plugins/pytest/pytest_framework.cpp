@@ -3,11 +3,15 @@
 //   paths       where pytest collects (default: pytest's own choice, e.g. testpaths)
 //   markers     a -m expression
 //   extra_args  more pytest arguments, for discovery and every batch
-// Discovery is pytest's --collect-only -q; a batch runs pytest on the files of its node ids, keeps
-// exactly those ids (see collection.hpp) and writes JUnit at the host's result file, whose
-// testcases map back to the ids by pytest's own naming rule (see junit_matching.hpp).
+// Discovery is pytest's --collect-only -q. Tests run in workers (offload.framework.live/1): pytest
+// with offload_worker.py as its plugin, which reads node ids on stdin and reports every test as it
+// starts and ends (docs/test-protocol.md). For hosts without workers, a batch runs pytest on the
+// files of its node ids, keeps exactly those ids (see collection.hpp) and writes JUnit at the
+// host's result file, whose testcases map back to the ids by pytest's own naming rule (see
+// junit_matching.hpp).
 #include "collection.hpp"
 #include "junit_matching.hpp"
+#include "offload_worker_program.hpp"
 
 #include <offload/plugin.hpp>
 
@@ -17,6 +21,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 using namespace offload::sdk;
@@ -195,32 +200,39 @@ offload_status parse_discovery(const offload_framework_instance *instance,
     });
 }
 
+// `python -c program` and the pytest options of every command that runs tests (a batch, a worker).
+std::vector<std::string> run_words(const offload_framework_instance &instance, std::string_view program,
+                                   const std::optional<Layout> &layout)
+{
+    // The cache would be shared by commands running in the same project directory; a module that
+    // fails to import must not keep the other tests from running.
+    std::vector<std::string> words = {instance.python,
+                                      "-c",
+                                      std::string(program),
+                                      "-p",
+                                      "no:cacheprovider",
+                                      "--continue-on-collection-errors"};
+    words.insert(words.end(), instance.extra_args.begin(), instance.extra_args.end());
+    if (!instance.markers.empty())
+        words.insert(words.end(), {"-m", instance.markers});
+    // The rootdir and configuration of discovery, so that pytest names the tests the same way even
+    // when the files of some ids alone would lead it to another pytest.ini.
+    if (layout) {
+        words.push_back("--rootdir=" + layout->rootdir);
+        if (!layout->inifile.empty())
+            words.insert(words.end(), {"-c", layout->inifile});
+        if (layout->xdist)
+            words.insert(words.end(), {"-n", "0"});
+    }
+    return words;
+}
+
 offload_status batch_command(const offload_framework_instance *instance, const offload_batch *batch,
                              const offload_text_sink *command, const offload_text_sink *error)
 {
     return guarded(error, [&]() -> offload_status {
-        const std::optional<Layout> layout = layout_of(*instance);
-        // The cache would be shared by batches running in the same project directory; a module
-        // that fails to import must not keep the batch's other tests from running.
-        std::vector<std::string> words = {instance->python,
-                                          "-c",
-                                          std::string(select_program),
-                                          "-p",
-                                          "no:cacheprovider",
-                                          "--continue-on-collection-errors"};
-        words.insert(words.end(), instance->extra_args.begin(), instance->extra_args.end());
-        if (!instance->markers.empty())
-            words.insert(words.end(), {"-m", instance->markers});
-        // The rootdir and configuration of discovery, so that pytest names the tests the same way
-        // even when the batch's files alone would lead it to another pytest.ini. After extra_args:
-        // the JUnit report must be ours and shaped as match_junit expects.
-        if (layout) {
-            words.push_back("--rootdir=" + layout->rootdir);
-            if (!layout->inifile.empty())
-                words.insert(words.end(), {"-c", layout->inifile});
-            if (layout->xdist)
-                words.insert(words.end(), {"-n", "0"});
-        }
+        std::vector<std::string> words = run_words(*instance, select_program, layout_of(*instance));
+        // After extra_args: the JUnit report must be ours and shaped as match_junit expects.
         words.insert(words.end(), {"-o", "junit_family=xunit1", "-o",
                                    "junit_prefix=", "--junitxml=" + std::string(batch->result_file), "--"});
         words.insert(words.end(), batch->test_ids, batch->test_ids + batch->test_count);
@@ -295,6 +307,43 @@ offload_status parse_results(const offload_framework_instance *instance, const o
     });
 }
 
+uint32_t capabilities(const offload_framework_instance *)
+{
+    return OFFLOAD_LIVE_EVENTS | OFFLOAD_LIVE_WORKER;
+}
+
+// pytest collects what discovery collected, or, when the worker's tests are known, only their
+// files: paths from the working directory (where pytest reads its arguments), while node ids are
+// relative to pytest's rootdir. The ids themselves come on stdin.
+offload_status worker_command(const offload_framework_instance *instance,
+                              const offload_worker_request *request, const offload_text_sink *command,
+                              const offload_text_sink *error)
+{
+    return guarded(error, [&]() -> offload_status {
+        const std::optional<Layout> layout = layout_of(*instance);
+        std::vector<std::string> words = run_words(*instance, worker_program, layout);
+        if (request->test_ids) {
+            const std::string rootdir = layout && layout->rootdir != "." ? layout->rootdir + "/" : "";
+            std::unordered_set<std::string_view> seen;
+            // A "--" with nothing after it makes the worker collect nothing (no test_ids at all).
+            words.push_back("--");
+            for (size_t i = 0; i < request->test_count; ++i) {
+                const std::string_view file = file_of(request->test_ids[i]);
+                if (seen.insert(file).second)
+                    words.push_back(file.starts_with('/') ? std::string(file) : rootdir + std::string(file));
+            }
+        } else if (!instance->paths.empty()) {
+            words.push_back("--");
+            words.insert(words.end(), instance->paths.begin(), instance->paths.end());
+        }
+        append_text(command, command_line(instance->host, words));
+        return OFFLOAD_OK;
+    });
+}
+
+const offload_framework_live_v1 live_interface = {sizeof(offload_framework_live_v1), capabilities,
+                                                  worker_command};
+
 const offload_framework_v1 framework_interface = {
     sizeof(offload_framework_v1),
     create,
@@ -309,6 +358,8 @@ const offload_framework_v1 framework_interface = {
 
 const void *get_interface(const char *id)
 {
+    if (std::strcmp(id, OFFLOAD_FRAMEWORK_LIVE_V1) == 0)
+        return &live_interface;
     return std::strcmp(id, OFFLOAD_FRAMEWORK_INTERFACE_V1) == 0 ? &framework_interface : nullptr;
 }
 
