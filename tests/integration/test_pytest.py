@@ -6,7 +6,7 @@ import subprocess
 import tempfile
 import xml.etree.ElementTree as ET
 
-from harness import SOURCE_DIR, ProjectTest, clean_env, junit, main, offload, toml_string
+from harness import SOURCE_DIR, ProjectTest, clean_env, junit, main, offload, seconds, toml_string
 
 # Debian's pytest; `python3` on PATH may be another interpreter without it.
 PYTHON = "/usr/bin/python3"
@@ -319,8 +319,9 @@ class PytestTest(ProjectTest):
         self.assertIn("pytest-xdist is on (-n 2)", r.err)
         self.assertEqual(sorted((self.project / "runs").read_text().split()), ["a", "b", "c", "d"])
 
-    def test_a_testcase_pytest_names_otherwise_is_an_error_naming_it(self):
-        # record_xml_attribute renames the testcase: offload cannot match it, and says so.
+    def test_a_testcase_renamed_in_the_junit_report_still_gets_its_result(self):
+        # record_xml_attribute renames the JUnit testcase; workers report by node id, so it no
+        # longer matters what pytest's JUnit report would have called it.
         self.write({
             "offload.toml": pytest_config(),
             "test_names.py": "def test_renamed(record_xml_attribute):\n"
@@ -329,16 +330,11 @@ class PytestTest(ProjectTest):
                              "    pass\n",
         })
         r = self.run_offload("run")
-        self.assertEqual(r.code, 1, r)
-        report = self.report()
-        self.assertEqual(report["test_names.py::test_plain"][0], "passed")
-        outcome, case = report["test_names.py::test_renamed"]
-        self.assertEqual(outcome, "error")
-        self.assertIn('the closest one pytest wrote is classname="test_names" name="test_renamed_by_a_plugin"',
-                      case.find("error").get("message"))
-        self.assertIn("1 passed, 1 failed", r.out)
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(self.outcomes(), {"test_names.py::test_plain": "passed",
+                                           "test_names.py::test_renamed": "passed"})
 
-    def test_a_timed_out_batch_runs_its_unfinished_tests_again_alone(self):
+    def test_a_test_that_hangs_is_killed_at_its_own_timeout_and_the_others_run_on(self):
         self.write({
             "offload.toml": pytest_config(parallel=1, timeout=4),
             "test_time.py": "import time\n"
@@ -349,12 +345,13 @@ class PytestTest(ProjectTest):
         })
         r = self.run_offload("run")
         self.assertEqual(r.code, 1, r)
-        self.assertIn("timed out", r.err)
+        self.assertLess(r.seconds, seconds(12), r)   # the hang's 4 s, not a batch timeout and a rerun
         report = self.report()
         self.assertEqual({k: v[0] for k, v in report.items()},
                          {"test_time.py::test_a": "passed", "test_time.py::test_hangs": "failed",
                           "test_time.py::test_c": "passed", "test_time.py::test_d": "passed"})
-        self.assertIn("timeout", report["test_time.py::test_hangs"][1].find("failure").get("message"))
+        self.assertEqual("timeout: still running after 4 s, killed",
+                         report["test_time.py::test_hangs"][1].find("failure").get("message"))
 
     def test_init_writes_a_working_pytest_configuration(self):
         self.write({"tests/test_fine.py": "def test_one():\n    pass\n\ndef test_two():\n    pass\n"})
