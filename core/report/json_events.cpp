@@ -63,8 +63,9 @@ void JsonEvents::batch_started(const BatchEvent &batch)
     }
     tests += ']';
     emit("batch-started", batch.at_secs,
-         fmt::format(",\"batch\":{},\"sandbox\":{},\"attempt\":{},\"hedge\":{}{}", batch.number, batch.sandbox,
-                     batch.attempt + 1, batch.hedge ? "true" : "false", tests));
+         fmt::format(",\"batch\":{},\"sandbox\":{},\"attempt\":{},\"hedge\":{},\"worker\":{}{}", batch.number,
+                     batch.sandbox, batch.attempt + 1, batch.hedge ? "true" : "false", batch.worker ? "true" : "false",
+                     tests));
 }
 
 void JsonEvents::batch_finished(const BatchEvent &batch)
@@ -73,6 +74,20 @@ void JsonEvents::batch_finished(const BatchEvent &batch)
          fmt::format(",\"batch\":{},\"sandbox\":{},\"end\":\"{}\",\"exit_code\":{},\"timed_out\":{},\"duration\":{:.3f}{}",
                      batch.number, batch.sandbox, batch.end, batch.exit_code, batch.timed_out ? "true" : "false",
                      batch.duration_secs, string_field("log", batch.log_path)));
+}
+
+void JsonEvents::test_started(const TestStartEvent &event)
+{
+    emit("test-started", event.at_secs,
+         fmt::format("{},\"attempt\":{},\"batch\":{},\"sandbox\":{},\"hedge\":{}", string_field("id", event.id),
+                     event.attempt_number, event.batch, event.sandbox, event.hedge ? "true" : "false"));
+}
+
+void JsonEvents::test_slow(const TestSlowEvent &event)
+{
+    emit("test-slow", event.at_secs,
+         fmt::format("{},\"running\":{:.3f},\"batch\":{},\"sandbox\":{}", string_field("id", event.id),
+                     event.running_secs, event.batch, event.sandbox));
 }
 
 void JsonEvents::test_finished(const TestEvent &event)

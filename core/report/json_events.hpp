@@ -18,7 +18,9 @@ public:
     void sandbox_destroyed(unsigned sandbox, double at_secs) override;
     void batch_started(const BatchEvent &batch) override;
     void batch_finished(const BatchEvent &batch) override;
+    void test_started(const TestStartEvent &test) override;
     void test_finished(const TestEvent &test) override;
+    void test_slow(const TestSlowEvent &test) override;
     void incident(const std::string &text) override;
     void run_finished(const RunOutcome &outcome) override;
 

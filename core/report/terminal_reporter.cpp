@@ -97,8 +97,12 @@ void TerminalReporter::write(const std::string &text)
 
 void TerminalReporter::run_started(size_t tests, size_t batches, unsigned max_sandboxes, const std::string &provider)
 {
-    log::info(fmt::format("running {} tests in {} batches on up to {} {} sandbox{}", tests, batches, max_sandboxes,
-                          provider, max_sandboxes == 1 ? "" : "es"));
+    if (batches == 0)
+        log::info(fmt::format("running {} tests on up to {} {} sandbox{}, each test handed out as a sandbox needs it",
+                              tests, max_sandboxes, provider, max_sandboxes == 1 ? "" : "es"));
+    else
+        log::info(fmt::format("running {} tests in {} batches on up to {} {} sandbox{}", tests, batches,
+                              max_sandboxes, provider, max_sandboxes == 1 ? "" : "es"));
 }
 
 void TerminalReporter::test_finished(const TestEvent &event)
@@ -140,6 +144,13 @@ void TerminalReporter::test_finished(const TestEvent &event)
     }
 }
 
+void TerminalReporter::test_slow(const TestSlowEvent &event)
+{
+    std::lock_guard lock(m_mutex);
+    write(fmt::format("{} [>{}] {} (sandbox {}, batch {})\n", paint(yellow, "SLOW"), duration(event.running_secs),
+                      event.id, event.sandbox, event.batch));
+}
+
 void TerminalReporter::batch_finished(const BatchEvent &event)
 {
     std::lock_guard lock(m_mutex);
@@ -164,12 +175,16 @@ void TerminalReporter::incident(const std::string &text)
 
 void TerminalReporter::tick(const RunProgress &progress)
 {
-    std::string line = fmt::format("{}/{} tests done: {} passed, {} failed, {} not run; {} batch{} running; {}",
+    std::string line = fmt::format("{}/{} tests done: {} passed, {} failed, {} not run; {} command{} running; {}",
                                    progress.settled.total(), progress.total, progress.settled.passed,
                                    progress.settled.failed, progress.settled.not_run, progress.running_batches,
-                                   progress.running_batches == 1 ? "" : "es", duration(progress.elapsed_secs));
+                                   progress.running_batches == 1 ? "" : "s", duration(progress.elapsed_secs));
     if (progress.eta_secs && progress.settled.total() < progress.total)
         line += fmt::format(", about {} left", duration(*progress.eta_secs));
+    // The status line also names the longest-running test, the one a person waits for.
+    if (m_options.status_line && !progress.running.empty())
+        line += fmt::format("; running {} ({})", progress.running.front().id.substr(0, 60),
+                            duration(progress.running.front().running_secs));
     std::lock_guard lock(m_mutex);
     if (m_options.status_line) {
         if (line == m_status)

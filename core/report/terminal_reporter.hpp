@@ -29,6 +29,7 @@ public:
     void run_started(size_t tests, size_t batches, unsigned max_sandboxes, const std::string &provider) override;
     void batch_finished(const BatchEvent &batch) override;
     void test_finished(const TestEvent &test) override;
+    void test_slow(const TestSlowEvent &test) override;
     void incident(const std::string &text) override;
     void tick(const RunProgress &progress) override;
     void run_finished(const RunOutcome &outcome) override;

@@ -77,6 +77,7 @@ struct RunProgress {
 class RunObserver {
 public:
     virtual ~RunObserver() = default;
+    // batches: planned up front; 0 when workers are handed their tests as they need them.
     virtual void run_started(size_t /*tests*/, size_t /*batches*/, unsigned /*max_sandboxes*/,
                              const std::string & /*provider*/) {}
     virtual void sandbox_created(unsigned /*sandbox*/, double /*at_secs*/) {}

@@ -147,7 +147,7 @@ RunOutcome Runner::run()
     const size_t work_units = m_live_input ? m_outcome.report.tests.size() : m_planned_batches;
     const unsigned workers = unsigned(std::max<size_t>(1, std::min<size_t>(m_options.parallel, work_units)));
     for (RunObserver *observer : m_observers)
-        observer->run_started(m_outcome.report.tests.size(), m_live_input ? workers : m_planned_batches, workers,
+        observer->run_started(m_outcome.report.tests.size(), m_live_input ? 0 : m_planned_batches, workers,
                               m_executor.name());
 
     m_workers_left = workers;

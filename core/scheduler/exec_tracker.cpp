@@ -195,8 +195,11 @@ Conclusion ExecTracker::conclude(const ExecEnding &ending,
     auto rerun = [&](const Test &entry, bool strike, std::string reason) {
         conclusion.rerun.push_back({entry.test, entry.state == State::Running, strike, std::move(reason), never_ran});
     };
-    auto charge = [&](const Test &entry, Outcome outcome, std::string message, double secs) {
-        conclusion.charged.push_back({entry.test, outcome, secs, std::move(message), output_of(entry, ending.output_tail)});
+    // A crash's output: what the test printed, else the end of the command's output (where a
+    // crash is explained). A timeout's: only what the test printed.
+    auto charge = [&](const Test &entry, Outcome outcome, std::string message, double secs, bool with_tail = true) {
+        conclusion.charged.push_back(
+            {entry.test, outcome, secs, std::move(message), output_of(entry, with_tail ? ending.output_tail : "")});
     };
 
     switch (ending.status) {
@@ -222,7 +225,7 @@ Conclusion ExecTracker::conclude(const ExecEnding &ending,
             if (ending.stop == StopReason::TestTimeout && m_timed_out_test == entry->test) {
                 charge(*entry, Outcome::Failed,
                        fmt::format("timeout: still running after {:g} s, killed", ending.test_timeout_secs),
-                       ending.test_timeout_secs);
+                       ending.test_timeout_secs, false);
             } else {
                 rerun(*entry, false, {});
             }

@@ -1,8 +1,11 @@
-// The generic framework: any test tool, described by two commands in offload.toml.
+// The generic framework: any test tool, described by commands in offload.toml.
 //   discover_command  prints one test id per line
 //   run_command       runs a batch; {tests} becomes the batch's ids, each quoted for sh, and
 //                     {result_file} (optional) a path where the command writes JUnit XML
-// With a result file, JUnit <testcase>s are matched to the ids; without one, the exit code
+//   events = true     run_command reports each test with test-protocol records
+//   worker_command    a worker: reads `run id=...` lines on stdin, reports with records
+// With records, results come from them (and from a result file too, the worse winning); with a
+// result file alone, JUnit <testcase>s are matched to the ids; without either, the exit code
 // decides, and a batch holds one test unless batch_size says otherwise.
 #include <offload/plugin.hpp>
 
@@ -19,7 +22,9 @@ using namespace offload::sdk;
 struct offload_framework_instance {
     const offload_host *host;
     std::string discover_command;
-    std::string run_command;
+    std::string run_command;         // empty when there is only a worker_command
+    std::string worker_command;      // empty: no worker
+    bool events = false;             // run_command reports each test with test-protocol records
     std::string result_file;        // where the command writes JUnit itself; empty: at {result_file}
     bool uses_result_file = false;  // the command writes JUnit (at {result_file} or result_file)
     size_t batch_size = 0;          // 0: no limit
@@ -68,22 +73,28 @@ offload_status create(const offload_host *host, const offload_config *config, of
         Config settings(host, config);
         auto discover = settings.string("discover_command");
         auto run = settings.string("run_command");
+        instance->worker_command = settings.string("worker_command").value_or("");
+        instance->events = settings.boolean("events").value_or(false);
         if (!discover || discover->empty())
             settings.fail("discover_command", "is required: a command that prints one test id per line");
-        if (!run || run->empty())
-            settings.fail("run_command", "is required: a command that runs the tests named by {tests}");
-        if (run->find(tests_placeholder) == std::string::npos)
+        if (settings.has("worker_command") && instance->worker_command.empty())
+            settings.fail("worker_command", "must not be empty: a command that reads `run id=...` lines on stdin "
+                                            "(see docs/test-protocol.md)");
+        if ((!run || run->empty()) && instance->worker_command.empty())
+            settings.fail("run_command", "is required: a command that runs the tests named by {tests} (or give a "
+                                         "worker_command that reads them on stdin)");
+        if (run && !run->empty() && run->find(tests_placeholder) == std::string::npos)
             settings.fail("run_command", "must contain {tests}, where offload puts the batch's test ids");
         instance->discover_command = *discover;
-        instance->run_command = *run;
+        instance->run_command = run.value_or("");
         instance->result_file = settings.string("result_file").value_or("");
-        instance->uses_result_file =
-            !instance->result_file.empty() || run->find(result_placeholder) != std::string::npos;
+        instance->uses_result_file = !instance->result_file.empty() ||
+                                     instance->run_command.find(result_placeholder) != std::string::npos;
         if (auto size = settings.integer("batch_size")) {
             if (*size < 1)
                 settings.fail("batch_size", "must be at least 1");
             instance->batch_size = size_t(*size);
-        } else if (!instance->uses_result_file) {
+        } else if (!instance->uses_result_file && !instance->events) {
             // The exit code of a batch can only speak for one test.
             instance->batch_size = 1;
         }
@@ -114,7 +125,12 @@ void config_template(const offload_text_sink *toml)
                 "# The most tests in one batch (default: no limit with a result file, else 1).\n"
                 "# batch_size = 50\n"
                 "# Without a result file: the exit code that means \"skipped\" (automake and meson use 77).\n"
-                "# skip_exit_code = 77\n");
+                "# skip_exit_code = 77\n"
+                "# The command reports each test as it starts and ends (docs/test-protocol.md): offload then\n"
+                "# enforces per-test timeouts and keeps the results of a batch that crashed.\n"
+                "# events = true\n"
+                "# Or a worker that reads `run id=...` lines on stdin, one test at a time (same protocol):\n"
+                "# worker_command = \"./run-tests-worker\"\n");
 }
 
 size_t max_batch_size(const offload_framework_instance *instance) { return instance->batch_size; }
@@ -161,6 +177,10 @@ offload_status batch_command(const offload_framework_instance *instance, const o
                              const offload_text_sink *command, const offload_text_sink *error)
 {
     return guarded(error, [&]() -> offload_status {
+        if (instance->run_command.empty()) {
+            append_text(error, "[discovery] has a worker_command and no run_command: its tests run in workers");
+            return OFFLOAD_ERROR;
+        }
         std::string ids;
         for (size_t i = 0; i < batch->test_count; ++i) {
             if (i > 0)
@@ -236,6 +256,9 @@ offload_status parse_results(const offload_framework_instance *instance, const o
 {
     return guarded(error, [&]() -> offload_status {
         std::string tail(run->output_tail, run->output_tail_length);
+        // With records and no result file, the records are the results: nothing to add here.
+        if (instance->events && !instance->uses_result_file)
+            return OFFLOAD_OK;
         if (instance->uses_result_file) {
             if (!run->result_file) {
                 if (run->timed_out)
@@ -284,6 +307,27 @@ offload_status parse_results(const offload_framework_instance *instance, const o
     });
 }
 
+uint32_t live_capabilities(const offload_framework_instance *instance)
+{
+    if (!instance->worker_command.empty())
+        return OFFLOAD_LIVE_EVENTS | OFFLOAD_LIVE_WORKER;
+    return instance->events ? OFFLOAD_LIVE_EVENTS : 0;
+}
+
+// The configured worker, as it is: offload writes its tests to its stdin.
+offload_status worker_command(const offload_framework_instance *instance, const offload_worker_request *,
+                              const offload_text_sink *command, const offload_text_sink *error)
+{
+    if (instance->worker_command.empty()) {
+        append_text(error, "[discovery] has no worker_command");
+        return OFFLOAD_ERROR;
+    }
+    append_text(command, instance->worker_command);
+    return OFFLOAD_OK;
+}
+
+const offload_framework_live_v1 live_interface = {sizeof(offload_framework_live_v1), live_capabilities, worker_command};
+
 const offload_framework_v1 framework_interface = {
     sizeof(offload_framework_v1), create, destroy, config_template, max_batch_size, discover_command,
     parse_discovery, batch_command, parse_results,
@@ -291,6 +335,8 @@ const offload_framework_v1 framework_interface = {
 
 const void *get_interface(const char *id)
 {
+    if (std::strcmp(id, OFFLOAD_FRAMEWORK_LIVE_V1) == 0)
+        return &live_interface;
     return std::strcmp(id, OFFLOAD_FRAMEWORK_INTERFACE_V1) == 0 ? &framework_interface : nullptr;
 }
 
