@@ -322,6 +322,19 @@ function failure_message(lines, n,    i, j, at, rest, message, part, end) {
             return trim(lines[i])
     return ""
 }
+# Appends line to lines[1..count] and returns the new count; only the last 5000 to 10000 lines
+# stay (where a panic is), so that a test printing without end does not fill the memory.
+function keep(lines, count, line,    i) {
+    lines[++count] = line
+    if (count == 10000) {
+        for (i = 1; i <= 5000; i++)
+            lines[i] = lines[i + 5000]
+        for (i = 5001; i <= 10000; i++)
+            delete lines[i]
+        count = 5000
+    }
+    return count
+}
 function finish(outcome, message,    secs, text) {
     text = "outcome=" outcome
     if (started ~ /^[0-9]+\.[0-9]+$/ && ended ~ /^[0-9]+\.[0-9]+$/) {
@@ -345,14 +358,14 @@ BEGIN {
 {
     sub(/\r$/, "")
     line = $0
-    output[++output_count] = line
+    output_count = keep(output, output_count, line)
     if (in_section) {
         if (line == "failures:" || line == "successes:" || substr(line, 1, 13) == "test result: " ||
             line ~ /^---- .* stdout ----$/) {
             in_section = 0
         } else {
             if (section_is_ours)
-                section[++section_count] = line
+                section_count = keep(section, section_count, line)
             next
         }
     }
