@@ -112,13 +112,13 @@ def small_crate(name, lib_rs, extra=None, manifest=""):
 
 
 class WorkerTest(ProjectTest):
-    def run_worker(self, tests, discovery=None, known=False, env=None, lines=None, cwd=None, timeout=300):
+    def run_worker(self, tests, discovery=None, known=False, env=None, lines=None, timeout=300):
         """Runs the worker with `run id=` lines for tests (or the given raw lines) on stdin."""
         mark = "@offload-event:" + secrets.token_hex(16)
         command = worker_command(discovery, tests if known else None)
         stdin = "".join(lines) if lines is not None else "".join(f"run id={encode(test)}\n" for test in tests)
         start = time.monotonic()
-        completed = subprocess.run(["sh", "-c", command], cwd=cwd or self.project, input=stdin, text=True,
+        completed = subprocess.run(["sh", "-c", command], cwd=self.project, input=stdin, text=True,
                                    capture_output=True, errors="replace", timeout=seconds(timeout),
                                    env={**os.environ, **CARGO_ENV, "OFFLOAD_EVENT_MARK": mark, **(env or {})})
         run = WorkerRun(completed, mark, time.monotonic() - start)
