@@ -8,7 +8,12 @@
 // the other in one shell command; each invocation is framed by marker lines and the batch's
 // result is read from libtest's own output in the batch's log (see libtest_output.hpp).
 // Test ids are described in test_ids.hpp.
+//
+// On a host that speaks offload.framework.live/1, tests run in workers instead: offload_worker.sh
+// (embedded in the plugin) builds the test targets once, then runs each test it is sent in a
+// process of its own and reports it with the records of docs/test-protocol.md.
 #include "cargo_listing.hpp"
+#include "cargo_worker_script.hpp"
 #include "libtest_output.hpp"
 #include "test_ids.hpp"
 #include "text.hpp"
@@ -18,6 +23,7 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -75,6 +81,13 @@ std::string join_quoted(const offload_host *host, const std::vector<std::string>
     for (const std::string &word : words)
         text += " " + shell_quote(host, word);
     return text;
+}
+
+// The words quoted for sh and joined with spaces.
+std::string shell_words(const offload_host *host, const std::vector<std::string> &words)
+{
+    std::string text = join_quoted(host, words);
+    return text.empty() ? text : text.substr(1);
 }
 
 std::string join(const std::vector<std::string> &values, const char *separator)
@@ -288,13 +301,85 @@ offload_status parse_results(const offload_framework_instance *, const offload_b
     });
 }
 
+// The cargo options that select what a worker builds before its first test: what discovery built
+// when any test may come; else the targets of the given tests. nullopt: nothing to build, the
+// tests are all doc tests (cargo builds those when they run).
+std::optional<std::vector<std::string>> worker_build_selection(const offload_framework_instance &instance,
+                                                               const offload_worker_request *request)
+{
+    std::vector<std::string> args;
+    if (!request || !request->test_ids) {
+        if (instance.workspace)
+            args.emplace_back("--workspace");
+        if (!instance.package.empty())
+            args.insert(args.end(), {"--package", instance.package});
+        for (const std::string &bin : instance.bins)
+            args.insert(args.end(), {"--bin", bin});
+        return args;
+    }
+    // cargo applies each target option to every selected package that has the target.
+    std::set<std::vector<std::string>> packages, targets;
+    for (const Group &group : group_by_target(request->test_ids, request->test_count).groups) {
+        if (group.target.kind == TargetKind::Doc)
+            continue;
+        if (!group.target.package.empty())
+            packages.insert({"--package", group.target.package});
+        else if (!instance.package.empty())
+            packages.insert({"--package", instance.package});
+        else if (instance.workspace)
+            packages.insert({"--workspace"});
+        Target target = group.target;
+        target.package.clear();
+        targets.insert(target.cargo_selection());
+    }
+    if (targets.empty())
+        return std::nullopt;
+    for (const auto *options : {&packages, &targets})
+        for (const std::vector<std::string> &option : *options)
+            args.insert(args.end(), option.begin(), option.end());
+    return args;
+}
+
+uint32_t capabilities(const offload_framework_instance *)
+{
+    return OFFLOAD_LIVE_EVENTS | OFFLOAD_LIVE_WORKER;
+}
+
+// `sh -c SCRIPT offload-cargo-worker OPTIONS`: the options are described in offload_worker.sh.
+offload_status worker_command(const offload_framework_instance *instance,
+                              const offload_worker_request *request, const offload_text_sink *command,
+                              const offload_text_sink *error)
+{
+    return guarded(error, [&]() -> offload_status {
+        const offload_host *host = instance->host;
+        std::vector<std::string> options = {"--cargo", instance->cargo, "--common",
+                                            shell_words(host, common_args(*instance))};
+        if (std::optional<std::vector<std::string>> build = worker_build_selection(*instance, request))
+            options.insert(options.end(), {"--build", shell_words(host, *build)});
+        if (instance->workspace)
+            options.emplace_back("--workspace");
+        if (!instance->package.empty())
+            options.insert(options.end(), {"--package", instance->package});
+        if (instance->include_ignored)
+            options.emplace_back("--include-ignored");
+        append_text(command, "sh -c " + shell_quote(host, std::string(cargo_worker_script)) +
+                                 " offload-cargo-worker" + join_quoted(host, options));
+        return OFFLOAD_OK;
+    });
+}
+
 const offload_framework_v1 framework_interface = {
     sizeof(offload_framework_v1), create, destroy, config_template, max_batch_size, discover_command,
     parse_discovery, batch_command, parse_results,
 };
 
+const offload_framework_live_v1 live_interface = {sizeof(offload_framework_live_v1), capabilities,
+                                                  worker_command};
+
 const void *get_interface(const char *id)
 {
+    if (std::strcmp(id, OFFLOAD_FRAMEWORK_LIVE_V1) == 0)
+        return &live_interface;
     return std::strcmp(id, OFFLOAD_FRAMEWORK_INTERFACE_V1) == 0 ? &framework_interface : nullptr;
 }
 

@@ -89,6 +89,17 @@ std::string failure_message(const std::string &output)
     return "failed";
 }
 
+// failed > passed > skipped: when libtest's output names a test twice, the more severe result
+// wins, so that a line a test prints can never cover a failure.
+int severity(offload_outcome outcome)
+{
+    switch (outcome) {
+    case OFFLOAD_OUTCOME_FAILED: return 3;
+    case OFFLOAD_OUTCOME_PASSED: return 2;
+    default: return 1;
+    }
+}
+
 struct TestState {
     std::optional<offload_outcome> outcome;
     std::string message;          // the ignore reason
@@ -96,16 +107,55 @@ struct TestState {
     size_t output_dropped = 0;    // bytes dropped from its front
 };
 
+// How many tests libtest's lines and its summaries say passed, failed and were ignored.
+struct Counts {
+    long passed = 0, failed = 0, ignored = 0;
+    bool operator==(const Counts &) const = default;
+    std::string text() const
+    {
+        return std::to_string(passed) + " passed, " + std::to_string(failed) + " failed, " +
+               std::to_string(ignored) + " ignored";
+    }
+};
+
 struct GroupState {
     std::optional<int> exit_code;              // set by the group's closing marker
     bool ran = false;                          // libtest printed "running N tests"
-    long ran_count = -1;                       // passed + failed in "test result:", -1 if absent
+    int summaries = 0;                         // "test result:" lines (doc tests print two)
+    Counts summarized;                         // what they add up to
     double finished_secs = -1;
     std::string first_error;                   // the first "error..." line: a compiler's message
     std::string died;                          // cargo's note that the test binary died
     LastLines tail{60};
     std::vector<TestState> tests;
     std::unordered_map<std::string, size_t> by_name;
+    // Every test a result line named, in the batch or not (a doc test filter selects others too).
+    std::unordered_map<std::string, offload_outcome> named;
+
+    // Why the passes this group's output shows cannot be believed; empty when they can: cargo's
+    // exit status, libtest's summaries and its result lines must all agree.
+    std::string distrust() const
+    {
+        if (!exit_code)
+            return ""; // killed or timed out: nothing to check against
+        Counts lines;
+        for (const auto &[name, outcome] : named)
+            (outcome == OFFLOAD_OUTCOME_PASSED   ? lines.passed
+             : outcome == OFFLOAD_OUTCOME_FAILED ? lines.failed
+                                                 : lines.ignored)++;
+        std::string status = "cargo exited with status " + std::to_string(*exit_code);
+        if (summaries == 0)
+            return status + " without libtest's summary" +
+                   (died.empty() ? "" : " (the test binary died: " + died + ")");
+        if (!(summarized == lines))
+            return "libtest's summary (" + summarized.text() + ") disagrees with its result lines (" +
+                   lines.text() + "): a test printed lines that look like libtest's";
+        if (*exit_code != 0 && summarized.failed == 0)
+            return status + " although libtest reported no failure";
+        if (*exit_code == 0 && summarized.failed != 0)
+            return status + " although libtest reported failures";
+        return "";
+    }
 };
 
 } // namespace
@@ -165,7 +215,8 @@ struct BatchReader::State {
     GroupState *current = nullptr;
     bool in_section = false;          // in a "---- name stdout ----" section
     TestState *section = nullptr;     // whose section it is, if that test is in the batch
-    TestState *pending = nullptr;     // "test x ... " printed, its result still to come
+    std::string pending;              // "test x ... " printed, its result still to come
+    bool in_failure_list = false;     // after "failures:", where libtest names the failed tests
 
     static void append_output(TestState &test, std::string_view line)
     {
@@ -181,7 +232,8 @@ struct BatchReader::State {
     {
         in_section = false;
         section = nullptr;
-        pending = nullptr;
+        pending.clear();
+        in_failure_list = false;
         std::vector<std::string_view> parts = words(text);   // N begin SPEC | N exit CODE
         size_t index = 0;
         if (parts.size() < 2 || std::from_chars(parts[0].data(), parts[0].data() + parts[0].size(), index).ec !=
@@ -203,35 +255,53 @@ struct BatchReader::State {
         return it == current->by_name.end() ? nullptr : &current->tests[it->second];
     }
 
-    static bool set_result(TestState &test, std::string_view result)
+    // Records one result of the test `name` (without libtest's note); false when result is not
+    // one. A test named twice keeps the more severe result.
+    bool set_result(const std::string &name, std::string_view result)
     {
-        if (result == "ok") {
-            test.outcome = OFFLOAD_OUTCOME_PASSED;
-        } else if (result == "FAILED") {
-            test.outcome = OFFLOAD_OUTCOME_FAILED;
-        } else if (result == "ignored" || result.substr(0, 9) == "ignored, ") {
-            test.outcome = OFFLOAD_OUTCOME_SKIPPED;
-            test.message = result.size() > 9 ? "ignored: " + std::string(result.substr(9)) : "ignored";
-        } else {
+        offload_outcome outcome;
+        if (result == "ok")
+            outcome = OFFLOAD_OUTCOME_PASSED;
+        else if (result == "FAILED")
+            outcome = OFFLOAD_OUTCOME_FAILED;
+        else if (result == "ignored" || result.substr(0, 9) == "ignored, ")
+            outcome = OFFLOAD_OUTCOME_SKIPPED;
+        else
             return false;
+        auto [named, added] = current->named.emplace(name, outcome);
+        if (!added && severity(outcome) > severity(named->second))
+            named->second = outcome;
+        TestState *test = find(name);
+        if (test && (!test->outcome || severity(outcome) > severity(*test->outcome))) {
+            test->outcome = outcome;
+            test->message = outcome != OFFLOAD_OUTCOME_SKIPPED ? ""
+                            : result.size() > 9                ? "ignored: " + std::string(result.substr(9))
+                                                               : "ignored";
         }
         return true;
     }
 
-    // "test NAME ... RESULT". The name may itself hold " ... ": try each split.
+    // "test NAME ... RESULT". The name may itself hold " ... ": the split that names a test of
+    // the batch, else the first.
     void result_line(std::string_view line)
     {
         std::string_view rest = line.substr(5);
-        for (size_t at = rest.find(" ... "); at != std::string_view::npos; at = rest.find(" ... ", at + 1)) {
-            TestState *test = find(rest.substr(0, at));
-            if (!test)
-                continue;
-            std::string_view result = rest.substr(at + 5);
-            // With one test thread libtest prints the name first, the result when the test ends,
-            // and anything the test wrote past the capture goes in between.
-            pending = set_result(*test, result) ? nullptr : test;
-            return;
+        size_t split = rest.find(" ... ");
+        for (size_t at = split; at != std::string_view::npos; at = rest.find(" ... ", at + 1)) {
+            if (find(rest.substr(0, at))) {
+                split = at;
+                break;
+            }
         }
+        std::string name(strip_decoration(rest.substr(0, split)));
+        // With one test thread libtest prints the name when the test starts and the result when
+        // it ends, and what the test wrote past the capture goes in between: the result then
+        // comes on a line of its own, perhaps after lines of the test that look like results.
+        // Each bare result counts for that test, until libtest starts another one. (A test's
+        // output can also complete the line itself; libtest's list of failures at the end still
+        // names the test.)
+        if (!set_result(name, rest.substr(split + 5)))
+            pending = name;
     }
 
     static bool section_header(std::string_view line)
@@ -247,6 +317,7 @@ struct BatchReader::State {
             if (line == "failures:" || line == "successes:" || line.substr(0, 13) == "test result: ") {
                 in_section = false;
                 section = nullptr;
+                pending.clear();
             } else if (!section_header(line)) {
                 if (section)
                     append_output(*section, line);
@@ -257,25 +328,42 @@ struct BatchReader::State {
             // A section of a test outside the batch (a doc test selected along) is skipped too.
             in_section = true;
             section = find(line.substr(5, line.size() - 17));
+            pending.clear();
+            in_failure_list = false;
             return;
         }
-        if (pending && set_result(*pending, trim(line))) {
-            pending = nullptr;
-            return;
+        if (in_failure_list) {
+            // "failures:", then after the sections "failures:" again and "    NAME" per failed test.
+            if (line.substr(0, 4) == "    " && !trim(line).empty()) {
+                set_result(std::string(strip_decoration(trim(line))), "FAILED");
+                return;
+            }
+            in_failure_list = trim(line).empty();
         }
+        if (!pending.empty() && set_result(pending, trim(line)))
+            return;
         if (line.substr(0, 5) == "test " && line.find(" ... ") != std::string_view::npos) {
             result_line(line);
+        } else if (line == "failures:" || line == "successes:") {
+            pending.clear();
+            in_failure_list = line == "failures:";
         } else if (line.substr(0, 8) == "running " && line.find(" test") != std::string_view::npos) {
             group.ran = true;
+            pending.clear();
         } else if (line.substr(0, 13) == "test result: ") {
-            long passed = count_before(line, "passed;"), failed = count_before(line, "failed;");
-            group.ran_count = passed >= 0 && failed >= 0 ? passed + failed : -1;
+            pending.clear();
+            ++group.summaries;
+            group.summarized.passed += std::max(count_before(line, "passed;"), 0L);
+            group.summarized.failed += std::max(count_before(line, "failed;"), 0L);
+            group.summarized.ignored += std::max(count_before(line, "ignored;"), 0L);
             size_t at = line.find("finished in ");
             if (at != std::string_view::npos)
                 group.finished_secs = std::strtod(std::string(line.substr(at + 12)).c_str(), nullptr);
-        } else if (group.first_error.empty() && (line.substr(0, 6) == "error:" || line.substr(0, 6) == "error[")) {
+        } else if (group.first_error.empty() &&
+                   (line.substr(0, 6) == "error:" || line.substr(0, 6) == "error[")) {
             group.first_error = std::string(line);
-        } else if (size_t at = line.find("process didn't exit successfully: "); at != std::string_view::npos) {
+        } else if (size_t at = line.find("process didn't exit successfully: ");
+                   at != std::string_view::npos) {
             // "... `/path/to/binary --exact ...` (signal: 6, SIGABRT: process abort signal)"
             std::string_view how = trim(line.substr(at + 34));
             size_t paren = how.rfind("` (");
@@ -315,6 +403,8 @@ std::vector<GroupResult> BatchReader::results() const
         const Group &definition = *m_state->definitions[g];
         const bool finished = group.exit_code.has_value();
         const bool failed = finished && *group.exit_code != 0;
+        const std::string distrust = group.distrust();
+        const long ran_count = group.summarized.passed + group.summarized.failed;
         for (size_t t = 0; t < group.tests.size(); ++t) {
             const TestState &test = group.tests[t];
             GroupResult result{definition.ids[t], OFFLOAD_OUTCOME_ERROR, -1, "", ""};
@@ -328,7 +418,13 @@ std::vector<GroupResult> BatchReader::results() const
                 } else {
                     result.message = test.message;
                 }
-                if (group.ran_count == 1 && *test.outcome != OFFLOAD_OUTCOME_SKIPPED)
+                if (*test.outcome == OFFLOAD_OUTCOME_PASSED && !distrust.empty()) {
+                    result.outcome = OFFLOAD_OUTCOME_ERROR;
+                    result.message = "libtest printed ok for this test, but " + distrust +
+                                     ": offload cannot vouch for the pass";
+                    result.output = group.tail.text();
+                }
+                if (group.summaries == 1 && ran_count == 1 && *test.outcome != OFFLOAD_OUTCOME_SKIPPED)
                     result.duration_secs = group.finished_secs;
             } else if (failed && !group.ran) {
                 // cargo stopped before libtest started: the build failed (or the target is gone).

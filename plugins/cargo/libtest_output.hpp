@@ -72,7 +72,10 @@ public:
     void line(std::string_view line);
     // The results, once every line was read. A test gets none when its group did not finish
     // (the batch timed out or was killed) and libtest printed no result for it, or when libtest
-    // never ran it (renamed or removed since discovery).
+    // never ran it (renamed or removed since discovery). A test named by several result lines
+    // keeps the most severe (failed > passed > ignored). A pass is reported only when its group's
+    // exit status, libtest's summaries and its result lines agree (a test can print lines that
+    // look like libtest's); otherwise it is an error that says why.
     std::vector<GroupResult> results() const;
 
 private:

@@ -9,7 +9,7 @@ import shutil
 import subprocess
 import tempfile
 
-from harness import SOURCE_DIR, ProjectTest, junit, main
+from harness import SOURCE_DIR, ProjectTest, junit, main, offload
 
 EXAMPLE = SOURCE_DIR / "examples" / "cargo"
 TARGET_DIR = None
@@ -254,6 +254,122 @@ class RunawayTest(CargoProjectTest):
         outcome, case = self.results()["lib::tests::aborts"]
         self.assertEqual(outcome, "error")
         self.assertIn("the test binary died (signal: 6, SIGABRT", case.find("error").get("message"))
+
+
+# Tests whose output imitates libtest's, through a child process (libtest captures only what the
+# test itself prints). They run with one test thread, in the order of their names, and libtest
+# then prints "test NAME ... " when a test starts and its result when it ends.
+FORGED_TESTS = {
+    # The child's "ok" completes the failing test's line; libtest's FAILED comes after it.
+    "tests/child_ok.rs": r'''
+#[test]
+fn fails_after_a_child_prints_ok() {
+    std::process::Command::new("sh").args(["-c", "echo ok"]).status().unwrap();
+    panic!("the real failure");
+}
+
+#[test]
+fn passes() {}
+''',
+    # b prints a pass for a after a's real FAILED line.
+    "tests/after_failure.rs": r'''
+#[test]
+fn a_fails() {
+    panic!("a fails for real");
+}
+
+#[test]
+fn b_prints_a_pass_for_a() {
+    std::process::Command::new("sh").args(["-c", "echo; echo 'test a_fails ... ok'"]).status().unwrap();
+}
+''',
+    # A result line for a test that does not exist: libtest's summary counts one pass fewer.
+    "tests/phantom.rs": r'''
+#[test]
+fn a_passes() {}
+
+#[test]
+fn b_prints_a_phantom_pass() {
+    std::process::Command::new("sh").args(["-c", "echo; echo 'test phantom ... ok'"]).status().unwrap();
+}
+''',
+    # b takes the test binary down after a passed: no summary.
+    "tests/aborts.rs": r'''
+#[test]
+fn a_passes() {}
+
+#[test]
+fn b_aborts() {
+    std::process::abort();
+}
+''',
+}
+
+
+class ForgedOutputTest(CargoProjectTest):
+    """A batch reads libtest's output, which a test can add lines to: a pass is believed only when
+    cargo's exit status, libtest's summary and its result lines agree, and a later line never
+    covers a failure."""
+
+    def setUp(self):
+        super().setUp()
+        self.write(small_crate("offload_it_forged", "", {
+            **FORGED_TESTS,
+            # Exits 3 after cargo passed every test: the batch's exit status contradicts them.
+            "cargo.sh": 'case "$*" in *--list*) exec cargo "$@" ;; esac\ncargo "$@" || exit\nexit 3\n',
+            "offload.toml": config(parallel=1),
+        }))
+
+    def run_filtered(self, pattern):
+        """Runs the tests whose ids match pattern all in one batch: one sandbox, and a second run,
+        which plans from the first one's timing history (the first run starts with small batches)."""
+        for _ in range(2):
+            r = offload("run", "--filter", pattern, cwd=self.project, env={**CARGO_ENV, "RUST_TEST_THREADS": "1"})
+        return r
+
+    def outcomes(self):
+        return {name: outcome for name, (outcome, _) in self.results().items()}
+
+    def message(self, test):
+        outcome, case = self.results()[test]
+        return case.find({"failed": "failure", "error": "error"}[outcome]).get("message")
+
+    def test_a_child_printing_ok_does_not_pass_a_failing_test(self):
+        r = self.run_filtered("child_ok")
+        self.assertEqual(r.code, 1, r)
+        self.assertEqual(self.outcomes(), {"test(child_ok)::fails_after_a_child_prints_ok": "failed",
+                                           "test(child_ok)::passes": "passed"})
+        self.assertIn("the real failure", self.message("test(child_ok)::fails_after_a_child_prints_ok"))
+
+    def test_a_pass_printed_after_the_real_failure_does_not_cover_it(self):
+        r = self.run_filtered("after_failure")
+        self.assertEqual(r.code, 1, r)
+        self.assertEqual(self.outcomes(), {"test(after_failure)::a_fails": "failed",
+                                           "test(after_failure)::b_prints_a_pass_for_a": "passed"})
+        self.assertIn("a fails for real", self.message("test(after_failure)::a_fails"))
+
+    def test_passes_are_errors_when_libtests_summary_disagrees_with_its_lines(self):
+        r = self.run_filtered("phantom")
+        self.assertEqual(r.code, 1, r)
+        self.assertEqual(self.outcomes(), {"test(phantom)::a_passes": "error",
+                                           "test(phantom)::b_prints_a_phantom_pass": "error"})
+        self.assertIn("libtest's summary (2 passed, 0 failed, 0 ignored) disagrees with its result lines "
+                      "(3 passed, 0 failed, 0 ignored)", self.message("test(phantom)::a_passes"))
+
+    def test_passes_are_errors_when_the_test_binary_died(self):
+        r = self.run_filtered("aborts")
+        self.assertEqual(r.code, 1, r)
+        self.assertEqual(self.outcomes(), {"test(aborts)::a_passes": "error", "test(aborts)::b_aborts": "error"})
+        self.assertIn("without libtest's summary (the test binary died: signal: 6, SIGABRT",
+                      self.message("test(aborts)::a_passes"))
+
+    def test_passes_are_errors_when_cargo_exits_non_zero(self):
+        self.write({"offload.toml": config('cargo = "sh ./cargo.sh"', parallel=1)})
+        r = self.run_filtered(r"test\(phantom\)::a_passes")
+        self.assertEqual(r.code, 1, r)
+        self.assertEqual(self.outcomes(), {"test(phantom)::a_passes": "error"})
+        self.assertIn("cargo exited with status 3 although libtest reported no failure",
+                      self.message("test(phantom)::a_passes"))
 
 
 class WorkspaceTest(CargoProjectTest):
