@@ -550,6 +550,7 @@ void Runner::apply(Exec &exec, const Conclusion &conclusion, Notes &notes)
             lost.test = rerun.test;
             lost.outcome = rerun.never_ran ? Outcome::NotRun : Outcome::Error;
             lost.message = fmt::format("{} times in a row: {}", max_strikes, rerun.reason);
+            lost.output = rerun.output;
             state.strikes = 0;
             if (rerun.never_ran)
                 settle_not_run(rerun.test, lost.message);

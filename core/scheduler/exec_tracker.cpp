@@ -193,7 +193,8 @@ Conclusion ExecTracker::conclude(const ExecEnding &ending,
     }
     const bool never_ran = ending.status == Status::NotStarted || ending.status == Status::InfraFailed;
     auto rerun = [&](const Test &entry, bool strike, std::string reason) {
-        conclusion.rerun.push_back({entry.test, entry.state == State::Running, strike, std::move(reason), never_ran});
+        conclusion.rerun.push_back({entry.test, entry.state == State::Running, strike, std::move(reason), never_ran,
+                                    strike ? ending.output_tail : std::string()});
     };
     // A crash's output: what the test printed, else the end of the command's output (where a
     // crash is explained). A timeout's: only what the test printed.

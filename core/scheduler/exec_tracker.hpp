@@ -80,6 +80,7 @@ struct Rerun {
     // The command never ran (its sandbox failed, it could not be started): a test out of strikes
     // is reported not run, not as an error of its own.
     bool never_ran = false;
+    std::string output;   // with a strike: the end of the command's output (where it says why)
 };
 
 struct Conclusion {

@@ -39,6 +39,7 @@ struct offload_framework_instance {
     std::vector<std::string> features;
     std::vector<std::string> bins;         // discovery only lists these binaries' tests
     bool include_ignored = false;
+    bool per_test_process = true;          // each test in a process of its own (a worker); else cargo test batches
     std::vector<std::string> extra_args;   // more cargo options for every call
 };
 
@@ -127,6 +128,7 @@ offload_status create(const offload_host *host, const offload_config *config, of
         instance->features = settings.string_list("features").value_or(std::vector<std::string>{});
         instance->bins = settings.string_list("bin").value_or(std::vector<std::string>{});
         instance->include_ignored = settings.boolean("include_ignored").value_or(false);
+        instance->per_test_process = settings.boolean("per_test_process").value_or(true);
         instance->extra_args = settings.string_list("extra_args").value_or(std::vector<std::string>{});
         for (const std::string &arg : instance->extra_args) {
             for (const Forbidden &forbidden : forbidden_args) {
@@ -163,6 +165,10 @@ void config_template(const offload_text_sink *toml)
                 "# bin = [\"cli\"]\n"
                 "# Run #[ignore] tests too (cargo test -- --include-ignored); otherwise they are skipped:\n"
                 "# include_ignored = true\n"
+                "# Each test runs in a process of its own (as cargo-nextest does): a crash or abort() fails that\n"
+                "# test alone, and its exit status decides its outcome. false runs `cargo test` batches instead\n"
+                "# (for suites whose tests rely on sharing one process):\n"
+                "# per_test_process = false\n"
                 "# More cargo options for every cargo call (not target selection):\n"
                 "# extra_args = [\"--release\", \"--locked\"]\n");
 }
@@ -340,9 +346,11 @@ std::optional<std::vector<std::string>> worker_build_selection(const offload_fra
     return args;
 }
 
-uint32_t capabilities(const offload_framework_instance *)
+// Per-test processes run in a worker that reports each test; otherwise `cargo test` batches are read
+// when they end.
+uint32_t capabilities(const offload_framework_instance *instance)
 {
-    return OFFLOAD_LIVE_EVENTS | OFFLOAD_LIVE_WORKER;
+    return instance->per_test_process ? OFFLOAD_LIVE_EVENTS | OFFLOAD_LIVE_WORKER : 0;
 }
 
 // `sh -c SCRIPT offload-cargo-worker OPTIONS`: the options are described in offload_worker.sh.

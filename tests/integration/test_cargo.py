@@ -203,6 +203,26 @@ class BuildErrorTest(CargoProjectTest):
         cases = self.results()
         self.assertEqual({name: outcome for name, (outcome, _) in cases.items()},
                          {"lib::tests::one": "error", "lib::tests::two": "error"})
+        # The worker builds the tests before it runs them: it ends before running any, and its
+        # output says why.
+        error = cases["lib::tests::one"][1].find("error")
+        self.assertIn("before running it", error.get("message"))
+        self.assertIn("error: the build broke on purpose", error.text)
+        self.assertIn("src/lib.rs:2:1", error.text)
+
+    def test_compile_error_in_a_cargo_test_batch_is_an_error_of_each_test(self):
+        lib = ('#[cfg(offload_it_broken)]\ncompile_error!("the build broke on purpose");\n'
+               '#[cfg(test)]\nmod tests {\n    #[test]\n    fn one() {}\n    #[test]\n    fn two() {}\n}\n')
+        self.write(small_crate("offload_it_batch_breaks", lib, {
+            "cargo.sh": 'case "$*" in *--list*) exec cargo "$@" ;; esac\n'
+                        'RUSTFLAGS="--cfg offload_it_broken" exec cargo "$@"\n',
+            "offload.toml": config('cargo = "sh ./cargo.sh"\nper_test_process = false'),
+        }))
+        r = self.run_offload("run")
+        self.assertEqual(r.code, 1, r)
+        cases = self.results()
+        self.assertEqual({name: outcome for name, (outcome, _) in cases.items()},
+                         {"lib::tests::one": "error", "lib::tests::two": "error"})
         error = cases["lib::tests::one"][1].find("error")
         self.assertIn("`cargo test --lib` failed before running tests", error.get("message"))
         self.assertIn("error: the build broke on purpose", error.get("message"))
@@ -244,11 +264,24 @@ class RunawayTest(CargoProjectTest):
                           "lib::tests::c_quick": "passed", "lib::tests::d_quick": "passed"})
         self.assertIn("timeout", cases["lib::tests::b_hangs"][1].find("failure").get("message"))
 
-    def test_crashing_test_binary_is_an_error_that_says_so(self):
+    def test_a_test_that_aborts_fails_alone_and_says_so(self):
+        lib = ('#[cfg(test)]\nmod tests {\n'
+               '    #[test]\n    fn aborts() {\n        std::process::abort();\n    }\n'
+               '    #[test]\n    fn passes() {}\n}\n')
+        self.write(small_crate("offload_it_aborts", lib))
+        self.write({"offload.toml": config()})
+        r = self.run_offload("run")
+        self.assertEqual(r.code, 1, r)
+        outcome, case = self.results()["lib::tests::aborts"]
+        self.assertEqual(outcome, "failed")
+        self.assertIn("SIGABRT", case.find("failure").get("message"))
+        self.assertEqual(self.results()["lib::tests::passes"][0], "passed")
+
+    def test_a_crashing_test_binary_in_a_cargo_test_batch_is_an_error_that_says_so(self):
         lib = ('#[cfg(test)]\nmod tests {\n'
                '    #[test]\n    fn aborts() {\n        std::process::abort();\n    }\n}\n')
         self.write(small_crate("offload_it_aborts", lib))
-        self.write({"offload.toml": config()})
+        self.write({"offload.toml": config("per_test_process = false")})
         r = self.run_offload("run")
         self.assertEqual(r.code, 1, r)
         outcome, case = self.results()["lib::tests::aborts"]
@@ -307,9 +340,10 @@ fn b_aborts() {
 
 
 class ForgedOutputTest(CargoProjectTest):
-    """A batch reads libtest's output, which a test can add lines to: a pass is believed only when
-    cargo's exit status, libtest's summary and its result lines agree, and a later line never
-    covers a failure."""
+    """A `cargo test` batch (per_test_process = false) reads libtest's output, which a test can
+    add lines to: a pass is believed only when cargo's exit status, libtest's summary and its result
+    lines agree, and a later line never covers a failure. (With a process per test, the default,
+    each test's exit status decides: see WorkerForgedOutputTest.)"""
 
     def setUp(self):
         super().setUp()
@@ -317,7 +351,7 @@ class ForgedOutputTest(CargoProjectTest):
             **FORGED_TESTS,
             # Exits 3 after cargo passed every test: the batch's exit status contradicts them.
             "cargo.sh": 'case "$*" in *--list*) exec cargo "$@" ;; esac\ncargo "$@" || exit\nexit 3\n',
-            "offload.toml": config(parallel=1),
+            "offload.toml": config("per_test_process = false", parallel=1),
         }))
 
     def run_filtered(self, pattern):
@@ -364,12 +398,36 @@ class ForgedOutputTest(CargoProjectTest):
                       self.message("test(aborts)::a_passes"))
 
     def test_passes_are_errors_when_cargo_exits_non_zero(self):
-        self.write({"offload.toml": config('cargo = "sh ./cargo.sh"', parallel=1)})
+        self.write({"offload.toml": config('cargo = "sh ./cargo.sh"\nper_test_process = false', parallel=1)})
         r = self.run_filtered(r"test\(phantom\)::a_passes")
         self.assertEqual(r.code, 1, r)
         self.assertEqual(self.outcomes(), {"test(phantom)::a_passes": "error"})
         self.assertIn("cargo exited with status 3 although libtest reported no failure",
                       self.message("test(phantom)::a_passes"))
+
+
+class WorkerForgedOutputTest(CargoProjectTest):
+    """The same tests through `offload run` with a process per test (the default): each test's
+    exit status decides, whatever it or its children print."""
+
+    def setUp(self):
+        super().setUp()
+        self.write(small_crate("offload_it_forged", "", {**FORGED_TESTS, "offload.toml": config(parallel=2)}))
+
+    def outcomes(self, r):
+        self.assertEqual(r.code, 1, r)
+        return {name: outcome for name, (outcome, _) in self.results().items()}
+
+    def test_forged_lines_never_pass_a_failing_test(self):
+        r = offload("run", cwd=self.project, env={**CARGO_ENV, "RUST_TEST_THREADS": "1"})
+        outcomes = self.outcomes(r)
+        self.assertEqual(outcomes["test(child_ok)::fails_after_a_child_prints_ok"], "failed")
+        self.assertEqual(outcomes["test(child_ok)::passes"], "passed")
+        self.assertEqual(outcomes["test(after_failure)::a_fails"], "failed")
+        self.assertEqual(outcomes["test(after_failure)::b_prints_a_pass_for_a"], "passed")
+        # The test that aborts fails alone; the one beside it in the same binary passes.
+        self.assertEqual(outcomes["test(aborts)::b_aborts"], "failed")
+        self.assertEqual(outcomes["test(aborts)::a_passes"], "passed")
 
 
 class WorkspaceTest(CargoProjectTest):
