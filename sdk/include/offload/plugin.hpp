@@ -113,7 +113,8 @@ public:
             values.push_back(*string(key + "[" + std::to_string(i) + "]"));
         return values;
     }
-    // A table of strings, as (name, value) pairs in file order.
+    // A table of strings, as (name, value) pairs sorted by name (as host->config_get_key gives
+    // them; TOML tables keep no order).
     std::optional<std::vector<std::pair<std::string, std::string>>> string_table(const std::string &key) const
     {
         if (!has(key))
