@@ -10,6 +10,7 @@
 #include "util/shell_quote.hpp"
 
 #include <fmt/format.h>
+#include <offload/sizes.h>
 
 #include <exception>
 
@@ -22,9 +23,10 @@ const HostServices &services_of(const offload_host *host)
     return *static_cast<const HostServices *>(host->host_context);
 }
 
+// A sink smaller than its first version is treated as absent, like a NULL one.
 void append(const offload_text_sink *sink, std::string_view text)
 {
-    if (sink && sink->append)
+    if (sink && OFFLOAD_SIZE_OK(sink, offload_text_sink) && sink->append)
         sink->append(sink->context, text.data(), text.size());
 }
 
@@ -101,7 +103,7 @@ offload_status run_process_service(const offload_host *host, const offload_proce
                                    offload_process_result *result, const offload_text_sink *error)
 {
     try {
-        if (!request || request->struct_size < sizeof(offload_process_request) || !request->argv ||
+        if (!request || !OFFLOAD_SIZE_OK(request, offload_process_request) || !request->argv ||
             !request->argv[0]) {
             append(error, "run_process: the request is NULL, too small for ABI 1, or has no argv[0]");
             return OFFLOAD_ERROR;
@@ -116,7 +118,8 @@ offload_status run_process_service(const offload_host *host, const offload_proce
         spec.stop = StopToken::current();
         // On the thread running exec(): the batch's command, or its cleanup once one was stopped.
         spec.handled_level = StopToken::handled_level();
-        if (const offload_output_sink *output = request->output; output && output->write) {
+        if (const offload_output_sink *output = request->output;
+            output && OFFLOAD_SIZE_OK(output, offload_output_sink) && output->write) {
             spec.on_output = [output](int stream, std::string_view data) {
                 output->write(output->context, stream, data.data(), data.size());
             };
@@ -128,7 +131,7 @@ offload_status run_process_service(const offload_host *host, const offload_proce
             append(error, outcome.start_error);
             return OFFLOAD_ERROR;
         }
-        if (result && result->struct_size >= sizeof(offload_process_result)) {
+        if (result && OFFLOAD_SIZE_OK(result, offload_process_result)) {
             result->exit_code = outcome.exit_code;
             result->term_signal = outcome.term_signal;
             result->timed_out = outcome.timed_out ? 1 : 0;
@@ -155,7 +158,7 @@ offload_status read_junit_service(const offload_host *, const char *path, const 
     }
     try {
         JunitReadResult result = read_junit_file(path, [sink](const JunitCase &test_case) {
-            if (!sink || !sink->on_case)
+            if (!sink || !OFFLOAD_SIZE_OK(sink, offload_junit_sink) || !sink->on_case)
                 return;
             offload_junit_case view{};
             view.struct_size = sizeof view;
