@@ -2,6 +2,7 @@
 
 #include "offload_build.hpp"
 
+#include "plugin_host/host_extensions.hpp"
 #include "plugin_host/plugin_config.hpp"
 #include "process/stop_token.hpp"
 #include "process/subprocess.hpp"
@@ -213,6 +214,7 @@ HostServices::HostServices(std::string plugin_id, const HostEnvironment &environ
     m_table.shell_quote = shell_quote_service;
     m_table.read_junit = read_junit_service;
     m_table.project_dir = m_environment.project_dir.c_str();
+    m_table.get_extension = host_get_extension;
 }
 
 } // namespace offload
