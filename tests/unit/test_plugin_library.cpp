@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <tuple>
 #include <variant>
 
 namespace fs = std::filesystem;
@@ -83,6 +84,23 @@ TEST_CASE("a plugin's 1.2 extensions are found beside the interfaces they extend
     REQUIRE(std::holds_alternative<Plugin>(good));
     CHECK(std::get<Plugin>(good).provider_exec == nullptr);
     CHECK(std::get<Plugin>(good).framework_live == nullptr);
+}
+
+TEST_CASE("plugins built against the 1.0 and 1.1 headers load, with their smaller tables")
+{
+    HostEnvironment environment{fs::current_path()};
+    for (auto [file, minor, has_capacity] : {std::tuple{"fixture_sdk10.so", 0u, false}, {"fixture_sdk11.so", 1u, true}}) {
+        CAPTURE(file);
+        auto loaded = load_plugin(fixtures / file, "test", environment);
+        REQUIRE(std::holds_alternative<Plugin>(loaded));
+        const Plugin &plugin = std::get<Plugin>(loaded);
+        CHECK(plugin.abi_minor == minor);
+        CHECK(plugin.kinds() == "framework, provider");
+        REQUIRE(plugin.provider != nullptr);
+        CHECK(OFFLOAD_HAS_FIELD(plugin.provider, offload_provider_v1, sandbox_capacity) == has_capacity);
+        CHECK(plugin.provider_exec == nullptr);
+        CHECK(plugin.framework_live == nullptr);
+    }
 }
 
 TEST_CASE("a malformed extension refuses the plugin with a reason")
