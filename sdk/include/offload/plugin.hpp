@@ -202,21 +202,22 @@ inline void log(const offload_host *host, offload_log_level level, const std::st
 
 // --- Interfaces and extensions, by type -------------------------------------------------------
 
-// The id and minimum size (sizes.h) of each interface table type: those a plugin answers from
-// get_interface and those the host answers from get_extension. No definition for other types.
+// The id and minimum size (sizes.h) of each interface table type, and which side offers it: a
+// plugin from get_interface, the host from get_extension. No definition for other types.
 template <typename Table>
 struct Interface;
-#define OFFLOAD_SDK_INTERFACE(TYPE, ID) \
+#define OFFLOAD_SDK_INTERFACE(TYPE, ID, OFFERED_BY_PLUGIN) \
     template <> \
     struct Interface<TYPE> { \
         static constexpr const char *id = ID; \
         static constexpr size_t min_size = OFFLOAD_MIN_SIZE(TYPE); \
+        static constexpr bool offered_by_plugin = OFFERED_BY_PLUGIN; \
     }
-OFFLOAD_SDK_INTERFACE(offload_framework_v1, OFFLOAD_FRAMEWORK_INTERFACE_V1);
-OFFLOAD_SDK_INTERFACE(offload_provider_v1, OFFLOAD_PROVIDER_INTERFACE_V1);
-OFFLOAD_SDK_INTERFACE(offload_provider_exec_v2, OFFLOAD_PROVIDER_EXEC_V2);
-OFFLOAD_SDK_INTERFACE(offload_framework_live_v1, OFFLOAD_FRAMEWORK_LIVE_V1);
-OFFLOAD_SDK_INTERFACE(offload_host_process_v2, OFFLOAD_HOST_PROCESS_V2);
+OFFLOAD_SDK_INTERFACE(offload_framework_v1, OFFLOAD_FRAMEWORK_INTERFACE_V1, true);
+OFFLOAD_SDK_INTERFACE(offload_provider_v1, OFFLOAD_PROVIDER_INTERFACE_V1, true);
+OFFLOAD_SDK_INTERFACE(offload_provider_exec_v2, OFFLOAD_PROVIDER_EXEC_V2, true);
+OFFLOAD_SDK_INTERFACE(offload_framework_live_v1, OFFLOAD_FRAMEWORK_LIVE_V1, true);
+OFFLOAD_SDK_INTERFACE(offload_host_process_v2, OFFLOAD_HOST_PROCESS_V2, false);
 #undef OFFLOAD_SDK_INTERFACE
 
 // The host's extension Extension (e.g. offload_host_process_v2), or nullptr when this host does
@@ -225,6 +226,7 @@ OFFLOAD_SDK_INTERFACE(offload_host_process_v2, OFFLOAD_HOST_PROCESS_V2);
 template <typename Extension>
 const Extension *host_extension(const offload_host *host) noexcept
 {
+    static_assert(!Interface<Extension>::offered_by_plugin, "not a host extension");
     if (!host || !OFFLOAD_HAS_FIELD(host, offload_host, get_extension) || !host->get_extension)
         return nullptr;
     const auto *table = static_cast<const Extension *>(host->get_extension(host, Interface<Extension>::id));
@@ -268,6 +270,7 @@ template <const auto &...Tables>
 const void *get_interface(const char *id) noexcept
 {
     static_assert(detail::distinct_types<detail::TableType<Tables>...>(), "one table per interface type");
+    static_assert((Interface<detail::TableType<Tables>>::offered_by_plugin && ...), "a host extension, not a plugin's");
     const void *found = nullptr;
     if (id)
         (void)((std::strcmp(id, Interface<detail::TableType<Tables>>::id) == 0 ? (found = &Tables, true) : false) ||
