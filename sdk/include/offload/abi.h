@@ -26,20 +26,24 @@
  * How the ABI evolves (as CLAP does it):
  * - The major version is in the entry symbol's name (offload_plugin_entry_v1) and in the ids of the
  *   first interfaces ("offload.provider.v1", "offload.framework.v1"). A new major is a new symbol.
- * - A published struct is frozen. A minor version may only append fields at its end, each marked
- *   "Appended in ABI 1.N"; a field is never removed, reordered, retyped or given another meaning.
- *   An appended field starts at or after the previous version's sizeof(): where that version
- *   ends in padding, the padding is first declared as a reserved field, so that no older writer's
- *   struct_size claims a field it never wrote.
- * - offload_host gets no new fields after get_extension (1.2), and the interface tables grow no
- *   further: a new capability is a new interface with an id of its own, looked up by string on
- *   both sides. The plugin answers its interfaces from descriptor->get_interface(id); the host
- *   answers its extensions from host->get_extension(host, id). Ids read `offload.<area>.<name>/<rev>`
- *   (e.g. "offload.provider.exec/2"); an incompatible change is a new rev, i.e. a new id, and
- *   both sides may offer several revs at once. Whoever asks for an id it does not get falls back to
- *   what it had before; an unknown id is answered with NULL, never an error.
- * - OFFLOAD_ABI_MINOR rises with every release that appends a field or adds an id, and every new
- *   struct gets its minimum size in sizes.h. Plugins and hosts of any minor of one major load each
+ * - A published struct is frozen: no field is ever removed, reordered, retyped or given another
+ *   meaning. Up to 1.2 three fields were appended at the end of their struct (offload_host's
+ *   project_dir and get_extension, offload_provider_v1's sandbox_capacity; each marked in its
+ *   header, the sizes of each version are in sizes.h). From 1.2 on no struct grows: a new
+ *   capability is a new interface with an id of its own and structs of its own, looked up by
+ *   string on both sides. The plugin answers its interfaces from descriptor->get_interface(id);
+ *   the host answers its extensions from host->get_extension(host, id).
+ * - Ids read `offload.<area>.<name>/<rev>` (e.g. "offload.provider.exec/2"; the first two,
+ *   "offload.provider.v1" and "offload.framework.v1", keep their older form). An incompatible
+ *   change is a new rev, i.e. a new id, and a side may offer several revs at once. Whoever asks
+ *   for an id it does not get falls back to what it had before; an unknown id is answered with
+ *   NULL, never an error.
+ * - Should a struct have to grow all the same, the field goes at its end, starting at or after
+ *   the previous version's sizeof() (tail padding is first declared as a reserved field, so that
+ *   no older writer's struct_size claims a field it never wrote), and readers check
+ *   OFFLOAD_HAS_FIELD before touching it.
+ * - OFFLOAD_ABI_MINOR rises with every release that adds an id or a field, and every new struct
+ *   gets its minimum size in sizes.h. Plugins and hosts of any minor of one major load each
  *   other: each side reads only what the other's struct_size and ids say it has.
  */
 #pragma once

@@ -1,8 +1,8 @@
 /* offload plugin SDK — the minimum size of every struct that crosses the boundary.
  *
- * A published struct is frozen: a later minor version may only append fields at its end (see
- * abi.h, "How the ABI evolves"). So each struct has a minimum: the struct_size of its first
- * published version, measured to the end of that version's last field. A reader
+ * A published struct is frozen (see abi.h, "How the ABI evolves"), but a few grew at their end
+ * before 1.2. So each struct has a minimum: the struct_size of its first published version,
+ * measured to the end of that version's last field. A reader
  * - refuses (or, for a sink, ignores) a struct whose struct_size is below the minimum:
  *   OFFLOAD_SIZE_OK(ptr, type);
  * - reads a field appended after the first version only when OFFLOAD_HAS_FIELD(ptr, type, field)
