@@ -6,6 +6,7 @@
 #include "util/log.hpp"
 
 #include <fmt/format.h>
+#include <offload/sizes.h>
 
 #include <unordered_map>
 #include <unordered_set>
@@ -100,8 +101,7 @@ std::vector<DiscoveredTest> FrameworkInstance::parse_discovery(const std::string
     } collected;
     offload_test_sink sink{sizeof(offload_test_sink), &collected, [](void *context, const offload_discovered_test *test) {
         auto &c = *static_cast<Collected *>(context);
-        if (!test || test->struct_size < offsetof(offload_discovered_test, file) + sizeof(test->file) ||
-            !test->id || !*test->id) {
+        if (!test || !OFFLOAD_SIZE_OK(test, offload_discovered_test) || !test->id || !*test->id) {
             ++c.empty;
             return;
         }
@@ -200,7 +200,7 @@ Expected<std::vector<ReportedResult>> FrameworkInstance::parse_results(const Bat
 
     offload_result_sink sink{sizeof(offload_result_sink), &collected, [](void *context, const offload_test_result *r) {
         auto &c = *static_cast<Collected *>(context);
-        if (!r || !OFFLOAD_HAS_FIELD(r, offload_test_result, output) || !r->test_id) {
+        if (!r || !OFFLOAD_SIZE_OK(r, offload_test_result) || !r->test_id) {
             ++c.invalid;
             return;
         }

@@ -2,6 +2,7 @@
 
 #include "offload_build.hpp"
 
+#include "plugin_host/host_extensions.hpp"
 #include "plugin_host/plugin_config.hpp"
 #include "plugin_host/process_service.hpp"
 #include "process/cancel_token.hpp"
@@ -10,6 +11,7 @@
 #include "util/shell_quote.hpp"
 
 #include <fmt/format.h>
+#include <offload/sizes.h>
 
 #include <exception>
 
@@ -22,9 +24,10 @@ const HostServices &services_of(const offload_host *host)
     return *static_cast<const HostServices *>(host->host_context);
 }
 
+// A sink smaller than its first version is treated as absent, like a NULL one.
 void append(const offload_text_sink *sink, std::string_view text)
 {
-    if (sink && sink->append)
+    if (sink && OFFLOAD_SIZE_OK(sink, offload_text_sink) && sink->append)
         sink->append(sink->context, text.data(), text.size());
 }
 
@@ -103,7 +106,7 @@ offload_status read_junit_service(const offload_host *, const char *path, const 
     }
     try {
         JunitReadResult result = read_junit_file(path, [sink](const JunitCase &test_case) {
-            if (!sink || !sink->on_case)
+            if (!sink || !OFFLOAD_SIZE_OK(sink, offload_junit_sink) || !sink->on_case)
                 return;
             offload_junit_case view{};
             view.struct_size = sizeof view;
@@ -134,14 +137,6 @@ offload_status read_junit_service(const offload_host *, const char *path, const 
     }
 }
 
-// The host's extensions (SDK 1.2), by id.
-const void *get_extension(const offload_host *, const char *id)
-{
-    if (id && std::string_view(id) == OFFLOAD_HOST_PROCESS_V2)
-        return process_extension_v2();
-    return nullptr;
-}
-
 } // namespace
 
 HostServices::HostServices(std::string plugin_id, const HostEnvironment &environment)
@@ -166,7 +161,7 @@ HostServices::HostServices(std::string plugin_id, const HostEnvironment &environ
     m_table.shell_quote = shell_quote_service;
     m_table.read_junit = read_junit_service;
     m_table.project_dir = m_environment.project_dir.c_str();
-    m_table.get_extension = get_extension;
+    m_table.get_extension = host_get_extension;
 }
 
 } // namespace offload

@@ -4,6 +4,7 @@
 #include "util/log.hpp"
 
 #include <fmt/format.h>
+#include <offload/sizes.h>
 
 using offload::describe_key;
 using offload::location_of;
@@ -72,7 +73,7 @@ offload_status offload_config::get_string(const char *key, const offload_text_si
     const toml::value<std::string> *text = node->as_string();
     if (!text)
         return wrong_type(key, *node, "a string");
-    if (value && value->append)
+    if (value && OFFLOAD_SIZE_OK(value, offload_text_sink) && value->append)
         value->append(value->context, text->get().data(), text->get().size());
     return OFFLOAD_OK;
 }
@@ -153,7 +154,7 @@ offload_status offload_config::get_key(const char *key, size_t index, const offl
         return OFFLOAD_NOT_FOUND;
     auto entry = std::next(table->begin(), std::ptrdiff_t(index));
     std::string_view entry_name = entry->first.str();
-    if (name && name->append)
+    if (name && OFFLOAD_SIZE_OK(name, offload_text_sink) && name->append)
         name->append(name->context, entry_name.data(), entry_name.size());
     return OFFLOAD_OK;
 }

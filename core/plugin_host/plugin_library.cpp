@@ -2,6 +2,8 @@
 
 #include "offload_build.hpp"
 
+#include "plugin_host/process_service.hpp"
+
 #define BOOST_DLL_USE_STD_FS
 #include <boost/dll/shared_library.hpp>
 #include <fmt/format.h>
@@ -83,6 +85,31 @@ const char *missing_provider_function(const offload_provider_v1 &p)
     return nullptr;
 }
 
+const char *missing_provider_exec_function(const offload_provider_exec_v2 &p) { return p.exec ? nullptr : "exec"; }
+
+const char *missing_framework_live_function(const offload_framework_live_v1 &f)
+{
+    return f.capabilities ? nullptr : "capabilities";
+}
+
+// Asks the plugin for the interface with that id and checks it: at least as large as the first
+// version of Table (OFFLOAD_MIN_SIZE), every required function present. NULL when the plugin does
+// not implement it; problem is set when what it returned cannot be used.
+template <typename Table>
+const Table *interface_of(const offload_plugin_descriptor &descriptor, const char *id, size_t min_size,
+                          const char *(*missing_function)(const Table &), std::string &problem)
+{
+    const auto *table = static_cast<const Table *>(descriptor.get_interface(id));
+    if (!table || !problem.empty())
+        return table;
+    if (table->struct_size < min_size)
+        problem = fmt::format("its {} interface is {} bytes, smaller than the {} bytes of its first version", id,
+                              table->struct_size, min_size);
+    else if (const char *function = missing_function(*table))
+        problem = fmt::format("its {} interface has no {} function", id, function);
+    return table;
+}
+
 } // namespace
 
 std::string Plugin::kinds() const
@@ -96,6 +123,8 @@ std::variant<Plugin, RefusedPlugin> load_plugin(const std::filesystem::path &pat
                                                 const HostEnvironment &environment)
 {
     auto refuse = [&](std::string reason) { return RefusedPlugin{path, origin, std::move(reason)}; };
+    // The host extensions a plugin may ask for from its init().
+    offer_process_extension();
 
     boost::dll::shared_library library;
     try {
@@ -120,9 +149,10 @@ std::variant<Plugin, RefusedPlugin> load_plugin(const std::filesystem::path &pat
     const offload_plugin_descriptor *descriptor = entry();
     if (!descriptor)
         return refuse(fmt::format("{} returned NULL instead of a descriptor", OFFLOAD_PLUGIN_ENTRY_SYMBOL));
-    if (descriptor->struct_size < sizeof(offload_plugin_descriptor))
+    if (!OFFLOAD_SIZE_OK(descriptor, offload_plugin_descriptor))
         return refuse(fmt::format("its descriptor is {} bytes, smaller than the {} bytes of ABI {}.0",
-                                  descriptor->struct_size, sizeof(offload_plugin_descriptor), OFFLOAD_ABI_MAJOR));
+                                  descriptor->struct_size, OFFLOAD_MIN_SIZE(offload_plugin_descriptor),
+                                  OFFLOAD_ABI_MAJOR));
     if (descriptor->abi_major != OFFLOAD_ABI_MAJOR)
         return refuse(fmt::format("its descriptor says plugin ABI {}, but this offload loads ABI {}",
                                   descriptor->abi_major, OFFLOAD_ABI_MAJOR));
@@ -152,23 +182,24 @@ std::variant<Plugin, RefusedPlugin> load_plugin(const std::filesystem::path &pat
         }
     }
 
-    auto framework = static_cast<const offload_framework_v1 *>(descriptor->get_interface(OFFLOAD_FRAMEWORK_INTERFACE_V1));
-    auto provider = static_cast<const offload_provider_v1 *>(descriptor->get_interface(OFFLOAD_PROVIDER_INTERFACE_V1));
     std::string problem;
-    if (framework && framework->struct_size < sizeof(offload_framework_v1))
-        problem = fmt::format("its {} interface is {} bytes, smaller than the {} bytes of ABI 1",
-                              OFFLOAD_FRAMEWORK_INTERFACE_V1, framework->struct_size, sizeof(offload_framework_v1));
-    else if (framework && missing_framework_function(*framework))
-        problem = fmt::format("its {} interface has no {} function", OFFLOAD_FRAMEWORK_INTERFACE_V1,
-                              missing_framework_function(*framework));
-    else if (provider && provider->struct_size < offsetof(offload_provider_v1, sandbox_capacity))
-        problem = fmt::format("its {} interface is {} bytes, smaller than the {} bytes of ABI 1.0",
-                              OFFLOAD_PROVIDER_INTERFACE_V1, provider->struct_size,
-                              offsetof(offload_provider_v1, sandbox_capacity));
-    else if (provider && missing_provider_function(*provider))
-        problem = fmt::format("its {} interface has no {} function", OFFLOAD_PROVIDER_INTERFACE_V1,
-                              missing_provider_function(*provider));
-    else if (!framework && !provider)
+    auto framework = interface_of(*descriptor, OFFLOAD_FRAMEWORK_INTERFACE_V1, OFFLOAD_MIN_SIZE(offload_framework_v1),
+                                  missing_framework_function, problem);
+    auto provider = interface_of(*descriptor, OFFLOAD_PROVIDER_INTERFACE_V1, OFFLOAD_MIN_SIZE(offload_provider_v1),
+                                 missing_provider_function, problem);
+    // Extensions: interfaces of their own, so that a plugin built before them answers NULL.
+    auto provider_exec = interface_of(*descriptor, OFFLOAD_PROVIDER_EXEC_V2, OFFLOAD_MIN_SIZE(offload_provider_exec_v2),
+                                      missing_provider_exec_function, problem);
+    auto framework_live = interface_of(*descriptor, OFFLOAD_FRAMEWORK_LIVE_V1,
+                                       OFFLOAD_MIN_SIZE(offload_framework_live_v1), missing_framework_live_function,
+                                       problem);
+    if (problem.empty() && provider_exec && !provider)
+        problem = fmt::format("it provides {}, an extension of {}, but not {} itself", OFFLOAD_PROVIDER_EXEC_V2,
+                              OFFLOAD_PROVIDER_INTERFACE_V1, OFFLOAD_PROVIDER_INTERFACE_V1);
+    if (problem.empty() && framework_live && !framework)
+        problem = fmt::format("it provides {}, an extension of {}, but not {} itself", OFFLOAD_FRAMEWORK_LIVE_V1,
+                              OFFLOAD_FRAMEWORK_INTERFACE_V1, OFFLOAD_FRAMEWORK_INTERFACE_V1);
+    if (problem.empty() && !framework && !provider)
         problem = fmt::format("it provides neither {} nor {}", OFFLOAD_FRAMEWORK_INTERFACE_V1,
                               OFFLOAD_PROVIDER_INTERFACE_V1);
     if (!problem.empty()) {
@@ -180,16 +211,8 @@ std::variant<Plugin, RefusedPlugin> load_plugin(const std::filesystem::path &pat
 
     plugin.framework = framework;
     plugin.provider = provider;
-    if (provider) {
-        auto exec = static_cast<const offload_provider_exec_v2 *>(descriptor->get_interface(OFFLOAD_PROVIDER_EXEC_V2));
-        if (exec && OFFLOAD_HAS_FIELD(exec, offload_provider_exec_v2, exec) && exec->exec)
-            plugin.provider_exec = exec;
-    }
-    if (framework) {
-        auto live = static_cast<const offload_framework_live_v1 *>(descriptor->get_interface(OFFLOAD_FRAMEWORK_LIVE_V1));
-        if (live && OFFLOAD_HAS_FIELD(live, offload_framework_live_v1, worker_command) && live->capabilities)
-            plugin.framework_live = live;
-    }
+    plugin.provider_exec = provider_exec;
+    plugin.framework_live = framework_live;
     plugin.services = services.get();
     loaded_libraries().push_back(Loaded{std::move(library), std::move(services), descriptor});
     return plugin;

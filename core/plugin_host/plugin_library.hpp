@@ -9,6 +9,7 @@
 #include <offload/plugin.h>
 #include <offload/provider.h>
 #include <offload/provider_exec.h>
+#include <offload/sizes.h>
 
 #include <filesystem>
 #include <string>
@@ -28,8 +29,10 @@ struct Plugin {
     uint32_t abi_minor = 0;
     const offload_framework_v1 *framework = nullptr;  // NULL when not a framework
     const offload_provider_v1 *provider = nullptr;    // NULL when not a provider
-    const offload_provider_exec_v2 *provider_exec = nullptr;   // offload.provider.exec/2, or NULL
-    const offload_framework_live_v1 *framework_live = nullptr; // offload.framework.live/1, or NULL
+    // Extensions (ABI 1.2), checked like the interfaces they extend; NULL when the plugin does not
+    // offer them, always NULL without the interface they extend.
+    const offload_provider_exec_v2 *provider_exec = nullptr;       // offload.provider.exec/2
+    const offload_framework_live_v1 *framework_live = nullptr;     // offload.framework.live/1
     const HostServices *services = nullptr;
 
     // "framework", "provider" or "framework, provider".

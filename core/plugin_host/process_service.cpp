@@ -1,11 +1,13 @@
 #include "plugin_host/process_service.hpp"
 
+#include "plugin_host/host_extensions.hpp"
 #include "plugin_host/host_services.hpp"
 #include "process/cancel_token.hpp"
 #include "process/subprocess.hpp"
 
 #include <cstddef>
 #include <exception>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,7 +42,7 @@ ProcessSpec base_spec(const offload_host *host, const char *const *argv, const c
     spec.env = to_strings(env);
     spec.timeout = std::chrono::milliseconds(timeout_ms);
     spec.kill_grace = std::chrono::milliseconds(kill_grace_ms);
-    if (output && output->write) {
+    if (output && OFFLOAD_SIZE_OK(output, offload_output_sink) && output->write) {
         spec.on_output = [output](int stream, std::string_view data) {
             output->write(output->context, stream, data.data(), data.size());
         };
@@ -55,7 +57,7 @@ offload_status finish(const ProcessOutcome &outcome, offload_process_result *res
         append(error, outcome.start_error);
         return OFFLOAD_ERROR;
     }
-    if (result && OFFLOAD_HAS_FIELD(result, offload_process_result, duration_ms)) {
+    if (result && OFFLOAD_SIZE_OK(result, offload_process_result)) {
         result->exit_code = outcome.exit_code;
         result->term_signal = outcome.term_signal;
         result->timed_out = outcome.timed_out ? 1 : 0;
@@ -68,7 +70,7 @@ offload_status run_process_v2(const offload_host *host, const offload_process_re
                               offload_process_result *result, const offload_text_sink *error)
 {
     try {
-        if (!host || !request || !OFFLOAD_HAS_FIELD(request, offload_process_request_v2, flags) || !request->argv ||
+        if (!host || !request || !OFFLOAD_SIZE_OK(request, offload_process_request_v2) || !request->argv ||
             !request->argv[0]) {
             append(error, "run_process (offload.host.process/2): the request is NULL, smaller than its first "
                           "version, or has no argv[0]");
@@ -97,7 +99,7 @@ offload_status run_process_v1(const offload_host *host, const offload_process_re
                               offload_process_result *result, const offload_text_sink *error)
 {
     try {
-        if (!host || !request || !OFFLOAD_HAS_FIELD(request, offload_process_request, output) || !request->argv ||
+        if (!host || !request || !OFFLOAD_SIZE_OK(request, offload_process_request) || !request->argv ||
             !request->argv[0]) {
             append(error, "run_process: the request is NULL, too small for ABI 1, or has no argv[0]");
             return OFFLOAD_ERROR;
@@ -118,6 +120,10 @@ offload_status run_process_v1(const offload_host *host, const offload_process_re
     }
 }
 
-const offload_host_process_v2 *process_extension_v2() { return &process_v2_table; }
+void offer_process_extension()
+{
+    static std::once_flag once;
+    std::call_once(once, [] { register_host_extension(OFFLOAD_HOST_PROCESS_V2, &process_v2_table); });
+}
 
 } // namespace offload

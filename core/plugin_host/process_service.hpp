@@ -3,6 +3,7 @@
 #pragma once
 
 #include <offload/host_process.h>
+#include <offload/sizes.h>
 
 namespace offload {
 
@@ -10,7 +11,8 @@ namespace offload {
 offload_status run_process_v1(const offload_host *host, const offload_process_request *request,
                               offload_process_result *result, const offload_text_sink *error);
 
-// The table behind host->get_extension(host, OFFLOAD_HOST_PROCESS_V2). Static storage.
-const offload_host_process_v2 *process_extension_v2();
+// Registers offload.host.process/2 with the host's extensions, once (later calls do nothing).
+// Called before the first plugin is initialized. [thread-safe]
+void offer_process_extension();
 
 } // namespace offload

@@ -326,32 +326,31 @@ offload_status worker_command(const offload_framework_instance *instance, const 
     return OFFLOAD_OK;
 }
 
-const offload_framework_live_v1 live_interface = {sizeof(offload_framework_live_v1), live_capabilities, worker_command};
 
 const offload_framework_v1 framework_interface = {
-    sizeof(offload_framework_v1), create, destroy, config_template, max_batch_size, discover_command,
-    parse_discovery, batch_command, parse_results,
+    .struct_size = sizeof(offload_framework_v1),
+    .create = create,
+    .destroy = destroy,
+    .config_template = config_template,
+    .max_batch_size = max_batch_size,
+    .discover_command = discover_command,
+    .parse_discovery = parse_discovery,
+    .batch_command = batch_command,
+    .parse_results = parse_results,
 };
 
-const void *get_interface(const char *id)
-{
-    if (std::strcmp(id, OFFLOAD_FRAMEWORK_LIVE_V1) == 0)
-        return &live_interface;
-    return std::strcmp(id, OFFLOAD_FRAMEWORK_INTERFACE_V1) == 0 ? &framework_interface : nullptr;
-}
+const offload_framework_live_v1 live_interface = {
+    .struct_size = sizeof(offload_framework_live_v1),
+    .capabilities = live_capabilities,
+    .worker_command = worker_command,
+};
 
-const offload_plugin_descriptor descriptor = {
-    sizeof(offload_plugin_descriptor),
-    OFFLOAD_ABI_MAJOR,
-    OFFLOAD_ABI_MINOR,
-    "generic",
-    OFFLOAD_PLUGIN_VERSION,
-    "any test tool: a discovery command and a run command, JUnit XML or exit codes",
-    nullptr,
-    nullptr,
-    get_interface,
+constexpr offload::sdk::PluginInfo plugin_info{
+    .id = "generic",
+    .version = OFFLOAD_PLUGIN_VERSION,
+    .description = "any test tool: a discovery command and a run command, JUnit XML or exit codes",
 };
 
 } // namespace
 
-OFFLOAD_DEFINE_PLUGIN(descriptor)
+OFFLOAD_PLUGIN(plugin_info, framework_interface, live_interface)

@@ -64,9 +64,7 @@ offload_status create(const offload_host *host, const offload_config *config, of
     return guarded(error, [&]() -> offload_status {
         auto instance = std::make_unique<offload_provider_instance>();
         instance->host = host;
-        if (OFFLOAD_HAS_FIELD(host, offload_host, get_extension) && host->get_extension)
-            instance->process_v2 =
-                static_cast<const offload_host_process_v2 *>(host->get_extension(host, OFFLOAD_HOST_PROCESS_V2));
+        instance->process_v2 = offload::sdk::host_extension<offload_host_process_v2>(host);
         Config settings(host, config);
         instance->shell = settings.string("shell").value_or("sh");
         if (instance->shell.empty())
@@ -333,31 +331,30 @@ offload_status destroy_sandbox(offload_sandbox *sandbox, const offload_text_sink
 }
 
 const offload_provider_v1 provider_interface = {
-    sizeof(offload_provider_v1), create, destroy, config_template, prepare, create_sandbox, exec, download,
-    destroy_sandbox, nullptr,
+    .struct_size = sizeof(offload_provider_v1),
+    .create = create,
+    .destroy = destroy,
+    .config_template = config_template,
+    .prepare = prepare,
+    .create_sandbox = create_sandbox,
+    .exec = exec,
+    .download = download,
+    .destroy_sandbox = destroy_sandbox,
+    .sandbox_capacity = nullptr, // no limit
 };
 
-const offload_provider_exec_v2 exec_interface = {sizeof(offload_provider_exec_v2), exec_capabilities, exec_v2};
+const offload_provider_exec_v2 exec_interface = {
+    .struct_size = sizeof(offload_provider_exec_v2),
+    .capabilities = exec_capabilities,
+    .exec = exec_v2,
+};
 
-const void *get_interface(const char *id)
-{
-    if (std::strcmp(id, OFFLOAD_PROVIDER_EXEC_V2) == 0)
-        return &exec_interface;
-    return std::strcmp(id, OFFLOAD_PROVIDER_INTERFACE_V1) == 0 ? &provider_interface : nullptr;
-}
-
-const offload_plugin_descriptor descriptor = {
-    sizeof(offload_plugin_descriptor),
-    OFFLOAD_ABI_MAJOR,
-    OFFLOAD_ABI_MINOR,
-    "process",
-    OFFLOAD_PLUGIN_VERSION,
-    "local processes: each sandbox is a scratch directory, each batch a process group",
-    nullptr,
-    nullptr,
-    get_interface,
+constexpr offload::sdk::PluginInfo plugin_info{
+    .id = "process",
+    .version = OFFLOAD_PLUGIN_VERSION,
+    .description = "local processes: each sandbox is a scratch directory, each batch a process group",
 };
 
 } // namespace
 
-OFFLOAD_DEFINE_PLUGIN(descriptor)
+OFFLOAD_PLUGIN(plugin_info, provider_interface, exec_interface)

@@ -341,40 +341,31 @@ offload_status worker_command(const offload_framework_instance *instance,
     });
 }
 
-const offload_framework_live_v1 live_interface = {sizeof(offload_framework_live_v1), capabilities,
-                                                  worker_command};
 
 const offload_framework_v1 framework_interface = {
-    sizeof(offload_framework_v1),
-    create,
-    destroy,
-    config_template,
-    max_batch_size,
-    discover_command,
-    parse_discovery,
-    batch_command,
-    parse_results,
+    .struct_size = sizeof(offload_framework_v1),
+    .create = create,
+    .destroy = destroy,
+    .config_template = config_template,
+    .max_batch_size = max_batch_size,
+    .discover_command = discover_command,
+    .parse_discovery = parse_discovery,
+    .batch_command = batch_command,
+    .parse_results = parse_results,
 };
 
-const void *get_interface(const char *id)
-{
-    if (std::strcmp(id, OFFLOAD_FRAMEWORK_LIVE_V1) == 0)
-        return &live_interface;
-    return std::strcmp(id, OFFLOAD_FRAMEWORK_INTERFACE_V1) == 0 ? &framework_interface : nullptr;
-}
+const offload_framework_live_v1 live_interface = {
+    .struct_size = sizeof(offload_framework_live_v1),
+    .capabilities = capabilities,
+    .worker_command = worker_command,
+};
 
-const offload_plugin_descriptor descriptor = {
-    sizeof(offload_plugin_descriptor),
-    OFFLOAD_ABI_MAJOR,
-    OFFLOAD_ABI_MINOR,
-    "pytest",
-    OFFLOAD_PLUGIN_VERSION,
-    "pytest suites: pytest's own node ids and outcomes, from --collect-only and --junitxml",
-    nullptr,
-    nullptr,
-    get_interface,
+constexpr offload::sdk::PluginInfo plugin_info{
+    .id = "pytest",
+    .version = OFFLOAD_PLUGIN_VERSION,
+    .description = "pytest suites: pytest's own node ids and outcomes, from --collect-only and --junitxml",
 };
 
 } // namespace
 
-OFFLOAD_DEFINE_PLUGIN(descriptor)
+OFFLOAD_PLUGIN(plugin_info, framework_interface, live_interface)

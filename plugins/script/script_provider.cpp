@@ -512,27 +512,24 @@ offload_status destroy_sandbox(offload_sandbox *sandbox, const offload_text_sink
 }
 
 const offload_provider_v1 provider_interface = {
-    sizeof(offload_provider_v1), create, destroy, config_template, prepare, create_sandbox, exec, download,
-    destroy_sandbox, sandbox_capacity,
+    .struct_size = sizeof(offload_provider_v1),
+    .create = create,
+    .destroy = destroy,
+    .config_template = config_template,
+    .prepare = prepare,
+    .create_sandbox = create_sandbox,
+    .exec = exec,
+    .download = download,
+    .destroy_sandbox = destroy_sandbox,
+    .sandbox_capacity = sandbox_capacity,
 };
 
-const void *get_interface(const char *id)
-{
-    return std::strcmp(id, OFFLOAD_PROVIDER_INTERFACE_V1) == 0 ? &provider_interface : nullptr;
-}
-
-const offload_plugin_descriptor descriptor = {
-    sizeof(offload_plugin_descriptor),
-    OFFLOAD_ABI_MAJOR,
-    OFFLOAD_ABI_MINOR,
-    "script",
-    OFFLOAD_PLUGIN_VERSION,
-    "the script bridge: sandboxes through provider scripts (offload-provider-NAME) or inline commands",
-    nullptr,
-    nullptr,
-    get_interface,
+constexpr offload::sdk::PluginInfo plugin_info{
+    .id = "script",
+    .version = OFFLOAD_PLUGIN_VERSION,
+    .description = "the script bridge: sandboxes through provider scripts (offload-provider-NAME) or inline commands",
 };
 
 } // namespace
 
-OFFLOAD_DEFINE_PLUGIN(descriptor)
+OFFLOAD_PLUGIN(plugin_info, provider_interface)

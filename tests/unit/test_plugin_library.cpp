@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <tuple>
 #include <variant>
 
 namespace fs = std::filesystem;
@@ -63,6 +64,54 @@ TEST_CASE("bad plugins are refused with a reason naming the problem")
           std::string::npos);
     CHECK(refusal("fixture_failing_init.so") == "init failed: the license server fixture.example is unreachable");
     CHECK(refusal("no_such_file.so").find("cannot be loaded") != std::string::npos);
+}
+
+TEST_CASE("a plugin's 1.2 extensions are found beside the interfaces they extend")
+{
+    HostEnvironment environment{fs::current_path()};
+    auto loaded = load_plugin(fixtures / "fixture_extensions.so", "test", environment);
+    REQUIRE(std::holds_alternative<Plugin>(loaded));
+    const Plugin &plugin = std::get<Plugin>(loaded);
+    CHECK(plugin.kinds() == "framework, provider");
+    REQUIRE(plugin.provider_exec != nullptr);
+    REQUIRE(plugin.framework_live != nullptr);
+    CHECK(plugin.provider_exec->capabilities(nullptr) == OFFLOAD_EXEC_INPUT);
+    CHECK(plugin.framework_live->capabilities(nullptr) == OFFLOAD_LIVE_EVENTS);
+    CHECK(!plugin.framework_live->worker_command);   // optional
+
+    // A plugin built before the extensions answers NULL for their ids.
+    auto good = load_plugin(fixtures / "fixture_good.so", "test", environment);
+    REQUIRE(std::holds_alternative<Plugin>(good));
+    CHECK(std::get<Plugin>(good).provider_exec == nullptr);
+    CHECK(std::get<Plugin>(good).framework_live == nullptr);
+}
+
+TEST_CASE("plugins built against the 1.0 and 1.1 headers load, with their smaller tables")
+{
+    HostEnvironment environment{fs::current_path()};
+    for (auto [file, minor, has_capacity] : {std::tuple{"fixture_sdk10.so", 0u, false}, {"fixture_sdk11.so", 1u, true}}) {
+        CAPTURE(file);
+        auto loaded = load_plugin(fixtures / file, "test", environment);
+        REQUIRE(std::holds_alternative<Plugin>(loaded));
+        const Plugin &plugin = std::get<Plugin>(loaded);
+        CHECK(plugin.abi_minor == minor);
+        CHECK(plugin.kinds() == "framework, provider");
+        REQUIRE(plugin.provider != nullptr);
+        CHECK(OFFLOAD_HAS_FIELD(plugin.provider, offload_provider_v1, sandbox_capacity) == has_capacity);
+        CHECK(plugin.provider_exec == nullptr);
+        CHECK(plugin.framework_live == nullptr);
+    }
+}
+
+TEST_CASE("a malformed extension refuses the plugin with a reason")
+{
+    CHECK(refusal("fixture_extensions_exec_too_small.so") ==
+          "its offload.provider.exec/2 interface is 16 bytes, smaller than the 24 bytes of its first version");
+    CHECK(refusal("fixture_extensions_exec_without_exec.so") == "its offload.provider.exec/2 interface has no exec function");
+    CHECK(refusal("fixture_extensions_live_without_capabilities.so") ==
+          "its offload.framework.live/1 interface has no capabilities function");
+    CHECK(refusal("fixture_extensions_exec_without_provider.so") ==
+          "it provides offload.provider.exec/2, an extension of offload.provider.v1, but not offload.provider.v1 itself");
 }
 
 TEST_CASE("the registry finds the first plugin with an id and reports the shadowed ones")

@@ -13,6 +13,8 @@
 
 typedef struct offload_cancel offload_cancel;
 
+/* Owned by the host; valid until the request it came with returns (a plugin thread that uses it
+ * must be done with it by then). */
 struct offload_cancel {
     uint32_t struct_size;
     void *context; /* private to the host */
@@ -27,7 +29,7 @@ struct offload_cancel {
     int32_t wait_fd;
 };
 
-/* Owned by the host; valid until the request it came with returns. */
+/* [thread-safe] The level of cancel, or OFFLOAD_CANCEL_NONE for a NULL handle. */
 static inline offload_cancel_level offload_cancel_level_of(const offload_cancel *cancel)
 {
     return cancel && cancel->level ? cancel->level(cancel) : OFFLOAD_CANCEL_NONE;

@@ -4,9 +4,16 @@
  * anything itself: it builds command lines and reads what they produced; the host runs discovery
  * locally and batches on sandboxes. That keeps frameworks pure and lets any provider run them.
  *
- * Threads: create/destroy/config_template/discover_command/parse_discovery are called on the main
- * thread. batch_command and parse_results are called from worker threads, concurrently, on the
- * same instance: an instance must not change after create() (or must lock itself).
+ * Threads (each function's tag says which): create/destroy/config_template/max_batch_size/
+ * discover_command/parse_discovery are called on the main thread. batch_command and parse_results
+ * are called from worker threads, concurrently, on the same instance: an instance must not change
+ * after create() (or must lock itself).
+ *
+ * Ownership: the instance is created and freed by the plugin alone. Everything passed in is
+ * borrowed for the call; what a function produces goes into the caller's sinks.
+ *
+ * Extensions of this interface (answer them from get_interface too): OFFLOAD_FRAMEWORK_LIVE_V1
+ * (framework_live.h).
  */
 #pragma once
 
@@ -34,9 +41,11 @@ typedef struct offload_discovered_test {
     const char *file;   /* source file the test lives in, NULL if unknown */
 } offload_discovered_test;
 
+/* Receives discovered tests. Owned by the host, valid for the call to parse_discovery(). */
 typedef struct offload_test_sink {
     uint32_t struct_size;
     void *context;
+    /* [caller-thread] One test; test and its strings are borrowed for the call (the host copies). */
     void (*add)(void *context, const offload_discovered_test *test);
 } offload_test_sink;
 
@@ -74,46 +83,57 @@ typedef struct offload_test_result {
     const char *output;         /* the test's own output or failure text; may be NULL */
 } offload_test_result;
 
+/* Receives test results. Owned by the host, valid for the call to parse_results(). */
 typedef struct offload_result_sink {
     uint32_t struct_size;
     void *context;
+    /* [caller-thread] One result; result and its strings are borrowed for the call (the host
+     * copies). A later result for the same test replaces an earlier one. */
     void (*report)(void *context, const offload_test_result *result);
 } offload_result_sink;
 
 typedef struct offload_framework_v1 {
     uint32_t struct_size;
 
-    /* Reads the [discovery] table and creates an instance. On failure returns OFFLOAD_ERROR with
-     * the reason in error (config problems are better told through host->config_report). */
+    /* [main-thread] Reads the [discovery] table and creates an instance. On failure returns
+     * OFFLOAD_ERROR with the reason in error (config problems are better told through
+     * host->config_report). host and config are owned by the host; both stay valid until
+     * destroy(instance). */
     offload_status (*create)(const offload_host *host, const offload_config *config,
                              offload_framework_instance **instance, const offload_text_sink *error);
+    /* [main-thread] Frees the instance. No other call on it runs or follows. */
     void (*destroy)(offload_framework_instance *instance);
 
-    /* Appends the commented TOML lines of the [discovery] table for `offload init`, without the
-     * table header and without `type`. Must produce a working configuration. */
+    /* [main-thread] [optional] Appends the commented TOML lines of the [discovery] table for
+     * `offload init`, without the table header and without `type`. Must produce a working
+     * configuration. NULL: `offload init` writes the table with `type` alone. */
     void (*config_template)(const offload_text_sink *toml);
 
-    /* The largest number of tests one batch may hold; 0 for no limit. */
+    /* [main-thread] [optional] The largest number of tests one batch may hold; 0 for no limit.
+     * NULL: no limit. */
     size_t (*max_batch_size)(const offload_framework_instance *instance);
 
-    /* The shell command that lists the tests; it runs in the project directory. */
+    /* [main-thread] Appends the shell command that lists the tests; it runs in the project
+     * directory. */
     offload_status (*discover_command)(const offload_framework_instance *instance,
                                        const offload_text_sink *command,
                                        const offload_text_sink *error);
-    /* Turns the discovery command's output into test ids, in a stable order. A failed
-     * collection returns OFFLOAD_ERROR with the tool's own message in error. */
+    /* [main-thread] Turns the discovery command's output into test ids, handed to tests in a
+     * stable order. A failed collection returns OFFLOAD_ERROR with the tool's own message in
+     * error. */
     offload_status (*parse_discovery)(const offload_framework_instance *instance,
                                       const offload_discovery_output *output,
                                       const offload_test_sink *tests, const offload_text_sink *error);
 
-    /* The shell command that runs exactly the batch's tests. Test ids must reach the test tool as
-     * data (quote them with host->shell_quote), never as shell code. */
+    /* [worker-thread] Appends the shell command that runs exactly the batch's tests. Test ids must
+     * reach the test tool as data (quote them with host->shell_quote), never as shell code. */
     offload_status (*batch_command)(const offload_framework_instance *instance,
                                     const offload_batch *batch, const offload_text_sink *command,
                                     const offload_text_sink *error);
-    /* Reports the outcome of each test of the batch that the run tells something about. Tests it
-     * reports nothing for are shown to the user as "not run", so give a result whenever one can
-     * be known. Returns OFFLOAD_ERROR only when the results cannot be read at all. */
+    /* [worker-thread] Reports the outcome of each test of the batch that the run tells something
+     * about. Tests it reports nothing for are shown to the user as "not run", so give a result
+     * whenever one can be known. Returns OFFLOAD_ERROR only when the results cannot be read at
+     * all. */
     offload_status (*parse_results)(const offload_framework_instance *instance,
                                     const offload_batch_run *run, const offload_result_sink *results,
                                     const offload_text_sink *error);

@@ -39,6 +39,7 @@ typedef struct offload_worker_request {
     uint32_t sandbox_index; /* for names and logs */
 } offload_worker_request;
 
+/* Static storage duration, owned by the plugin (like offload_framework_v1). */
 typedef struct offload_framework_live_v1 {
     uint32_t struct_size;
 
@@ -48,7 +49,7 @@ typedef struct offload_framework_live_v1 {
 
     /* [worker-thread] [optional: required with OFFLOAD_LIVE_WORKER] The shell command line of a
      * worker, run in the sandbox's work dir with OFFLOAD_EVENT_MARK in its environment. Test ids
-     * reach it on stdin only, never inside this command. */
+     * reach it on stdin only, never inside this command. request is borrowed for the call. */
     offload_status (*worker_command)(const offload_framework_instance *instance,
                                      const offload_worker_request *request, const offload_text_sink *command,
                                      const offload_text_sink *error);

@@ -37,6 +37,7 @@ typedef struct offload_process_request_v2 {
     uint32_t flags;                    /* OFFLOAD_PROCESS_* */
 } offload_process_request_v2;
 
+/* Owned by the host; valid until the plugin's deinit(). */
 typedef struct offload_host_process_v2 {
     uint32_t struct_size;
 
@@ -48,7 +49,8 @@ typedef struct offload_host_process_v2 {
      * Returns OFFLOAD_OK when the command ran (whatever its exit code: see result),
      * OFFLOAD_CANCELLED when cancellation stopped it (or it was not started, see
      * OFFLOAD_PROCESS_CLEANUP), OFFLOAD_ERROR when it could not be started (error says why).
-     * result->struct_size must be set by the caller. */
+     * request and error are borrowed for the call; result is owned by the caller, who sets its
+     * struct_size. */
     offload_status (*run_process)(const offload_host *host, const offload_process_request_v2 *request,
                                   offload_process_result *result, const offload_text_sink *error);
 } offload_host_process_v2;

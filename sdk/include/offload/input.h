@@ -12,13 +12,14 @@
 
 typedef struct offload_input offload_input;
 
+/* Owned by the host; valid until the request it came with returns. */
 struct offload_input {
     uint32_t struct_size;
     void *context; /* private to the host */
 
-    /* [thread-safe] Moves up to `capacity` bytes of the input into `buffer` without blocking.
-     * Returns how many (> 0); 0 at the end of the input (nothing more will come: close the
-     * command's stdin); -1 when nothing is available yet (wait for ready_fd). */
+    /* [thread-safe] Moves up to `capacity` bytes of the input into `buffer` (owned by the caller)
+     * without blocking. Returns how many (> 0); 0 at the end of the input (nothing more will
+     * come: close the command's stdin); -1 when nothing is available yet (wait for ready_fd). */
     int64_t (*read)(const offload_input *input, char *buffer, size_t capacity);
 
     /* Readable (POLLIN) whenever read() would not return -1. Owned by the host; never read or

@@ -11,3 +11,4 @@
 #include "plugin.h"
 #include "provider.h"
 #include "provider_exec.h"
+#include "sizes.h"

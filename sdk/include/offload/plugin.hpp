@@ -1,15 +1,30 @@
 // offload plugin SDK — optional C++ conveniences over the C ABI, for plugins written in C++17 or
 // later. Header only, standard library only. Nothing here crosses the boundary: these are
 // adapters that live entirely inside the plugin.
+//
+// With OFFLOAD_PLUGIN (at the end) a plugin is its logic only: its functions, its interface
+// tables (designated initializers) and one line naming them:
+//
+//     const offload_provider_v1 provider_interface = {
+//         .struct_size = sizeof(offload_provider_v1),
+//         .create = create,
+//         ...
+//     };
+//     constexpr offload::sdk::PluginInfo plugin_info{
+//         .id = "my-cloud", .version = "1.0.0", .description = "sandboxes on my cloud",
+//     };
+//     OFFLOAD_PLUGIN(plugin_info, provider_interface)
 #pragma once
 
 #include "offload.h"
 
 #include <cstdint>
+#include <cstring>
 #include <exception>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace offload::sdk {
@@ -113,7 +128,8 @@ public:
             values.push_back(*string(key + "[" + std::to_string(i) + "]"));
         return values;
     }
-    // A table of strings, as (name, value) pairs in file order.
+    // A table of strings, as (name, value) pairs sorted by name (as host->config_get_key gives
+    // them; TOML tables keep no order).
     std::optional<std::vector<std::pair<std::string, std::string>>> string_table(const std::string &key) const
     {
         if (!has(key))
@@ -184,4 +200,106 @@ inline void log(const offload_host *host, offload_log_level level, const std::st
     host->log(host, level, message.c_str());
 }
 
+// --- Interfaces and extensions, by type -------------------------------------------------------
+
+// The id and minimum size (sizes.h) of each interface table type, and which side offers it: a
+// plugin from get_interface, the host from get_extension. No definition for other types.
+template <typename Table>
+struct Interface;
+#define OFFLOAD_SDK_INTERFACE(TYPE, ID, OFFERED_BY_PLUGIN) \
+    template <> \
+    struct Interface<TYPE> { \
+        static constexpr const char *id = ID; \
+        static constexpr size_t min_size = OFFLOAD_MIN_SIZE(TYPE); \
+        static constexpr bool offered_by_plugin = OFFERED_BY_PLUGIN; \
+    }
+OFFLOAD_SDK_INTERFACE(offload_framework_v1, OFFLOAD_FRAMEWORK_INTERFACE_V1, true);
+OFFLOAD_SDK_INTERFACE(offload_provider_v1, OFFLOAD_PROVIDER_INTERFACE_V1, true);
+OFFLOAD_SDK_INTERFACE(offload_provider_exec_v2, OFFLOAD_PROVIDER_EXEC_V2, true);
+OFFLOAD_SDK_INTERFACE(offload_framework_live_v1, OFFLOAD_FRAMEWORK_LIVE_V1, true);
+OFFLOAD_SDK_INTERFACE(offload_host_process_v2, OFFLOAD_HOST_PROCESS_V2, false);
+#undef OFFLOAD_SDK_INTERFACE
+
+// The host's extension Extension (e.g. offload_host_process_v2), or nullptr when this host does
+// not offer it: hosts before ABI 1.2 have no get_extension, and a table smaller than the
+// extension's first version is not used. [thread-safe]
+template <typename Extension>
+const Extension *host_extension(const offload_host *host) noexcept
+{
+    static_assert(!Interface<Extension>::offered_by_plugin, "not a host extension");
+    if (!host || !OFFLOAD_HAS_FIELD(host, offload_host, get_extension) || !host->get_extension)
+        return nullptr;
+    const auto *table = static_cast<const Extension *>(host->get_extension(host, Interface<Extension>::id));
+    return table && table->struct_size >= Interface<Extension>::min_size ? table : nullptr;
+}
+
+// host->project_dir, or nullptr from a host too old to have it. [thread-safe]
+inline const char *host_project_dir(const offload_host *host) noexcept
+{
+    return host && OFFLOAD_HAS_FIELD(host, offload_host, project_dir) ? host->project_dir : nullptr;
+}
+
+// --- The glue: descriptor, get_interface and entry symbol -------------------------------------
+
+// What the descriptor says about the plugin. Declare it constexpr.
+struct PluginInfo {
+    const char *id;            // what users write in `type = "..."`: [a-z0-9_-]+
+    const char *version;       // the plugin's own version
+    const char *description;   // one line
+    offload_status (*init)(const offload_host *host, const offload_text_sink *error) = nullptr;
+    void (*deinit)() = nullptr;
+};
+
+namespace detail {
+template <const auto &Table>
+using TableType = std::remove_cv_t<std::remove_reference_t<decltype(Table)>>;
+
+template <typename First, typename... Rest>
+constexpr bool distinct_types()
+{
+    if constexpr (sizeof...(Rest) == 0)
+        return true;
+    else
+        return (!std::is_same_v<First, Rest> && ...) && distinct_types<Rest...>();
+}
+} // namespace detail
+
+// get_interface answering each of Tables (namespace-scope objects of interface types) under
+// its type's id, and NULL for any other id. [main-thread]
+template <const auto &...Tables>
+const void *get_interface(const char *id) noexcept
+{
+    static_assert(detail::distinct_types<detail::TableType<Tables>...>(), "one table per interface type");
+    static_assert((Interface<detail::TableType<Tables>>::offered_by_plugin && ...), "a host extension, not a plugin's");
+    const void *found = nullptr;
+    if (id)
+        (void)((std::strcmp(id, Interface<detail::TableType<Tables>>::id) == 0 ? (found = &Tables, true) : false) ||
+               ...);
+    return found;
+}
+
+// The descriptor of a plugin: Info's facts, this SDK's ABI version, get_interface<Tables...>.
+template <const PluginInfo &Info, const auto &...Tables>
+constexpr offload_plugin_descriptor make_descriptor()
+{
+    offload_plugin_descriptor descriptor{};
+    descriptor.struct_size = sizeof(offload_plugin_descriptor);
+    descriptor.abi_major = OFFLOAD_ABI_MAJOR;
+    descriptor.abi_minor = OFFLOAD_ABI_MINOR;
+    descriptor.id = Info.id;
+    descriptor.version = Info.version;
+    descriptor.description = Info.description;
+    descriptor.init = Info.init;
+    descriptor.deinit = Info.deinit;
+    descriptor.get_interface = &get_interface<Tables...>;
+    return descriptor;
+}
+template <const PluginInfo &Info, const auto &...Tables>
+inline constexpr offload_plugin_descriptor plugin_descriptor = make_descriptor<Info, Tables...>();
+
 } // namespace offload::sdk
+
+// Defines the entry symbol of a plugin described by INFO (a constexpr offload::sdk::PluginInfo)
+// whose interfaces are the tables named after it (offload_provider_v1, offload_framework_v1,
+// offload_provider_exec_v2, ... objects at namespace scope). Use once per plugin, at global scope.
+#define OFFLOAD_PLUGIN(INFO, ...) OFFLOAD_DEFINE_PLUGIN((::offload::sdk::plugin_descriptor<INFO, __VA_ARGS__>))

@@ -36,6 +36,7 @@ typedef struct offload_exec_request_v2 {
     const offload_cancel *cancel;      /* never NULL: stop the command when its level rises */
 } offload_exec_request_v2;
 
+/* Static storage duration, owned by the plugin (like offload_provider_v1). */
 typedef struct offload_provider_exec_v2 {
     uint32_t struct_size;
 
@@ -48,7 +49,10 @@ typedef struct offload_provider_exec_v2 {
      * ran (result says how it ended), OFFLOAD_INFRA_ERROR when the sandbox failed,
      * OFFLOAD_CANCELLED once request->cancel stopped it. The provider may run request->cancel's
      * cleanup (a remote kill) before it returns; run_process calls for that cleanup pass
-     * OFFLOAD_PROCESS_CLEANUP. result->struct_size is set by the host. */
+     * OFFLOAD_PROCESS_CLEANUP. request and everything it points to are borrowed for the call
+     * (request->cancel and request->input may be handed to threads of the plugin, which must be
+     * done with them before exec returns); result is owned by the host, which sets its
+     * struct_size; request->output is called on this thread, before exec returns. */
     offload_status (*exec)(offload_sandbox *sandbox, const offload_exec_request_v2 *request,
                            offload_exec_result *result, const offload_text_sink *error);
 } offload_provider_exec_v2;
