@@ -86,8 +86,9 @@ void JsonEvents::test_started(const TestStartEvent &event)
 void JsonEvents::test_slow(const TestSlowEvent &event)
 {
     emit("test-slow", event.at_secs,
-         fmt::format("{},\"running\":{:.3f},\"batch\":{},\"sandbox\":{}", string_field("id", event.id),
-                     event.running_secs, event.batch, event.sandbox));
+         fmt::format("{},\"running\":{:.3f},\"threshold\":{:.3f},\"batch\":{},\"sandbox\":{}",
+                     string_field("id", event.id), event.running_secs, event.threshold_secs, event.batch,
+                     event.sandbox));
 }
 
 void JsonEvents::test_finished(const TestEvent &event)

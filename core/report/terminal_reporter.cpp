@@ -147,7 +147,7 @@ void TerminalReporter::test_finished(const TestEvent &event)
 void TerminalReporter::test_slow(const TestSlowEvent &event)
 {
     std::lock_guard lock(m_mutex);
-    write(fmt::format("{} [>{}] {} (sandbox {}, batch {})\n", paint(yellow, "SLOW"), duration(event.running_secs),
+    write(fmt::format("{} [>{}] {} (sandbox {}, batch {})\n", paint(yellow, "SLOW"), duration(event.threshold_secs),
                       event.id, event.sandbox, event.batch));
 }
 

@@ -57,6 +57,7 @@ struct TestSlowEvent {
     size_t batch = 0;
     unsigned sandbox = 0;
     double running_secs = 0;
+    double threshold_secs = 0;     // the multiple of slow_timeout_secs it passed
     double at_secs = 0;
 };
 

@@ -301,6 +301,7 @@ void Runner::worker(unsigned worker_index)
                 {
                     std::lock_guard lock(m_mutex);
                     --m_jobs_starting;
+                    --m_busy_workers;
                     if (!job->copy_of)
                         m_queue.push_front(std::move(job->batch));
                     else
@@ -317,7 +318,12 @@ void Runner::worker(unsigned worker_index)
                 break;
             }
         }
-        if (!run_job(worker_index, *sandbox, std::move(*job)))
+        const bool sandbox_ok = run_job(worker_index, *sandbox, std::move(*job));
+        {
+            std::lock_guard lock(m_mutex);
+            --m_busy_workers;
+        }
+        if (!sandbox_ok)
             destroy_sandbox();
     }
     if (sandbox)
@@ -348,6 +354,7 @@ std::optional<Runner::Job> Runner::next_job(unsigned worker, bool has_sandbox)
                 job.batch.number = m_next_batch_number++;
                 job.batch.tests = {*test};
                 ++m_jobs_starting;
+                ++m_busy_workers;
                 return job;
             }
         } else if (std::optional<Batch> batch = m_queue.take_batch(worker, avoided_too)) {
@@ -356,6 +363,7 @@ std::optional<Runner::Job> Runner::next_job(unsigned worker, bool has_sandbox)
             if (job.batch.number == 0)
                 job.batch.number = m_next_batch_number++;
             ++m_jobs_starting;
+            ++m_busy_workers;
             return job;
         }
         if (m_queue.empty() && m_execs.empty() && m_jobs_starting == 0)
@@ -365,6 +373,7 @@ std::optional<Runner::Job> Runner::next_job(unsigned worker, bool has_sandbox)
                 // The command giving up its tests stops at its next test's end; wait for them.
             } else if (std::optional<Job> copy = hedge_job(worker)) {
                 ++m_jobs_starting;
+                ++m_busy_workers;
                 return copy;
             }
         }
@@ -508,7 +517,8 @@ void Runner::watch()
                     unsigned &reported = exec->slow_reported[test.test];
                     if (periods > reported) {
                         reported = periods;
-                        TestSlowEvent event{m_outcome.report.tests[test.test].id, exec->number, exec->sandbox, elapsed, now};
+                        TestSlowEvent event{m_outcome.report.tests[test.test].id, exec->number, exec->sandbox, elapsed,
+                                            periods * slow, now};
                         notes.push_back([this, event] {
                             for (RunObserver *observer : m_observers)
                                 observer->test_slow(event);

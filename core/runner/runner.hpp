@@ -136,6 +136,7 @@ private:
     std::vector<std::shared_ptr<Exec>> m_execs;   // commands running now
     Counts m_settled;                     // tests whose final outcome is known
     size_t m_waiting = 0;                 // workers waiting for work
+    size_t m_busy_workers = 0;            // workers holding a job (starting or running its command)
     size_t m_jobs_starting = 0;           // jobs taken whose command is not registered yet (a sandbox
                                           // is being created for them): they may come back
     size_t m_next_batch_number = 1;

@@ -97,15 +97,18 @@ void Runner::feed(Exec &exec)
         exec.input.close();
         return;
     }
-    while (exec.tracker.unstarted() < worker_prefetch) {
+    // Workers without a job take what is queued first: a busy worker takes ahead only what they
+    // leave over, so that the last tests spread over every sandbox instead of waiting in line.
+    const size_t idle_workers = m_workers_left - std::min<size_t>(m_workers_left, m_busy_workers);
+    while (exec.tracker.unstarted() < worker_prefetch && m_queue.test_count() > idle_workers) {
         std::optional<size_t> test = m_queue.take_test(exec.worker, true);
         if (!test)
             break;
         give(exec, *test);
     }
-    // Nothing more to give now: the worker finishes what it has (it may be waiting for the next
-    // test before it starts the one it holds). Tests queued later go to a new worker.
-    if (m_queue.empty())
+    // Nothing more for it now: the worker finishes what it has (it may be waiting for the next test
+    // before it starts the one it holds). Tests queued later go to another worker.
+    if (exec.tracker.unstarted() < worker_prefetch)
         exec.input.close();
 }
 

@@ -1,0 +1,446 @@
+// The runner against a fake executor and fake test commands, in-process: what the user sees when
+// tests crash, hang, fail, are retried, hedged, or the run is interrupted — in milliseconds.
+#include "process/cancel_token.hpp"
+#include "process/interrupt.hpp"
+#include "protocol/test_records.hpp"
+#include "runner/runner.hpp"
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <poll.h>
+#include <set>
+#include <thread>
+
+using namespace offload;
+using namespace std::chrono_literals;
+
+namespace {
+
+// What a fake test does when it runs.
+struct Behaviour {
+    // SlowFailFastPass: the first run fails after 3 s, the next passes at once (a copy wins);
+    // SlowPassFastFail: the first run passes after 1.5 s, the next fails at once (a copy loses).
+    enum Kind { Pass, Fail, Skip, Crash, ExitWithoutEnd, Hang, FailThenPass, SlowFailFastPass, SlowPassFastFail } kind = Pass;
+    std::chrono::milliseconds duration{5};
+};
+
+// A script of behaviours by test id, shared by every fake sandbox; counts what ran.
+struct Script {
+    std::map<std::string, Behaviour> tests;
+    std::mutex mutex;
+    std::map<std::string, int> runs;   // starts per test
+    std::atomic<int> infra_failures_left{0};
+    std::atomic<int> create_failures_left{0};
+    std::atomic<int> execs{0};
+
+    Behaviour behaviour(const std::string &id)
+    {
+        auto it = tests.find(id);
+        return it == tests.end() ? Behaviour{} : it->second;
+    }
+    int started(const std::string &id)
+    {
+        std::lock_guard lock(mutex);
+        return ++runs[id];
+    }
+    int runs_of(const std::string &id)
+    {
+        std::lock_guard lock(mutex);
+        return runs[id];
+    }
+};
+
+// Waits up to `duration` unless the command is cancelled. Returns false when cancelled.
+bool wait(const ExecRequest &request, std::chrono::milliseconds duration)
+{
+    pollfd fd{request.cancel->wait_fd(), POLLIN, 0};
+    ::poll(&fd, 1, int(duration.count()));
+    return request.cancel->level() == 0;
+}
+
+std::string env_value(const ExecRequest &request, const std::string &name)
+{
+    for (const std::string &entry : request.env)
+        if (entry.rfind(name + "=", 0) == 0)
+            return entry.substr(name.size() + 1);
+    return {};
+}
+
+class FakeSandbox final : public Sandbox {
+public:
+    FakeSandbox(Script &script, unsigned index) : m_script(script), m_index(index) {}
+    unsigned index() const override { return m_index; }
+    const std::string &work_dir() const override { return m_dir; }
+    Expected<bool> download(const std::string &, const std::filesystem::path &) override { return false; }
+    Expected<void> destroy() override { return {}; }
+
+    ExecResult exec(const ExecRequest &request) override
+    {
+        ++m_script.execs;
+        ExecResult result;
+        result.status = ExecResult::Status::Ran;
+        result.exit_code = 0;
+        if (m_script.infra_failures_left.fetch_sub(1) > 0) {
+            result.status = ExecResult::Status::InfraFailed;
+            result.error = "the fake host went away";
+            return result;
+        }
+        const std::string mark = env_value(request, "OFFLOAD_EVENT_MARK");
+        auto record = [&](const std::string &text) { request.on_output(1, mark + " " + text + "\n"); };
+
+        // The tests: from the command (a batch, or a worker's fixed input), else from stdin.
+        std::vector<std::string> given;
+        std::string input;
+        const std::string fixed = "run id=";
+        for (size_t at = 0; (at = request.command.find(fixed, at)) != std::string::npos;) {
+            size_t end = request.command.find('\n', at);
+            given.push_back(percent_decode(request.command.substr(at + fixed.size(), end - at - fixed.size())));
+            at = end;
+        }
+        size_t next = 0;
+        bool input_ended = request.input == nullptr;
+        for (;;) {
+            if (next == given.size()) {
+                if (input_ended)
+                    break;
+                // Reads the worker's input until a line or its end arrives.
+                pollfd fds[] = {{request.input->ready_fd, POLLIN, 0}, {request.cancel->wait_fd(), POLLIN, 0}};
+                ::poll(fds, 2, 1000);
+                if (request.cancel->level() > 0) {
+                    result.status = ExecResult::Status::Cancelled;
+                    return result;
+                }
+                char buffer[4096];
+                const int64_t count = request.input->read(request.input, buffer, sizeof buffer);
+                if (count == 0)
+                    input_ended = true;
+                if (count > 0)
+                    input.append(buffer, size_t(count));
+                for (size_t newline; (newline = input.find('\n')) != std::string::npos;) {
+                    std::string line = input.substr(0, newline);
+                    input.erase(0, newline + 1);
+                    if (line.rfind(fixed, 0) == 0)
+                        given.push_back(percent_decode(line.substr(fixed.size())));
+                }
+                continue;
+            }
+            const std::string id = given[next++];
+            const Behaviour behaviour = m_script.behaviour(id);
+            const int run = m_script.started(id);
+            record("start id=" + percent_encode(id));
+            request.on_output(1, "output of " + id + "\n");
+            std::string outcome = "passed";
+            switch (behaviour.kind) {
+            case Behaviour::Crash:
+                result.exit_code = 139;
+                return result;
+            case Behaviour::ExitWithoutEnd: return result;
+            case Behaviour::Hang:
+                wait(request, 60s);
+                result.status = ExecResult::Status::Cancelled;
+                return result;
+            case Behaviour::Fail: outcome = "failed"; break;
+            case Behaviour::Skip: outcome = "skipped"; break;
+            case Behaviour::FailThenPass: outcome = run == 1 ? "failed" : "passed"; break;
+            case Behaviour::SlowFailFastPass: outcome = run == 1 ? "failed" : "passed"; break;
+            case Behaviour::SlowPassFastFail: outcome = run == 1 ? "passed" : "failed"; break;
+            case Behaviour::Pass: break;
+            }
+            std::chrono::milliseconds duration = behaviour.duration;
+            if (run == 1 && behaviour.kind == Behaviour::SlowFailFastPass)
+                duration = 3000ms;
+            if (run == 1 && behaviour.kind == Behaviour::SlowPassFastFail)
+                duration = 1500ms;
+            if (!wait(request, duration)) {
+                result.status = ExecResult::Status::Cancelled;
+                return result;
+            }
+            record("end id=" + percent_encode(id) + " outcome=" + outcome + " message=m");
+        }
+        record("done");
+        return result;
+    }
+
+private:
+    Script &m_script;
+    unsigned m_index;
+    std::string m_dir = "/fake";
+};
+
+class FakeExecutor final : public Executor {
+public:
+    FakeExecutor(Script &script, bool feeds_input) : m_script(script), m_feeds_input(feeds_input) {}
+    std::string name() const override { return "fake"; }
+    bool feeds_input() const override { return m_feeds_input; }
+    bool cheap_duplicates() const override { return true; }
+    Creation create_sandbox(unsigned index) override
+    {
+        Creation creation;
+        if (m_script.create_failures_left.fetch_sub(1) > 0)
+            creation.error = "no room on the fake cloud";
+        else
+            creation.sandbox = std::make_unique<FakeSandbox>(m_script, index);
+        return creation;
+    }
+
+private:
+    Script &m_script;
+    bool m_feeds_input;
+};
+
+class FakeCommands final : public TestCommands {
+public:
+    explicit FakeCommands(TestCommandStyle style) : m_style(style) {}
+    std::string name() const override { return "fake"; }
+    TestCommandStyle style() const override { return m_style; }
+    size_t max_batch_size() const override { return 0; }
+    Expected<std::string> batch_command(const std::vector<std::string> &ids, const std::string &) const override
+    {
+        std::string command = "batch\n";
+        for (const std::string &id : ids)
+            command += worker_input_line(id);
+        return command;
+    }
+    Expected<std::string> worker_command(const std::vector<std::string> *, unsigned) const override
+    {
+        return std::string("worker");
+    }
+    Expected<std::vector<ReportedResult>> parse_results(const BatchRunFacts &) const override
+    {
+        return std::vector<ReportedResult>{};
+    }
+
+private:
+    TestCommandStyle m_style;
+};
+
+struct Run {
+    RunOutcome outcome;
+    std::map<std::string, Outcome> final;
+    std::map<std::string, std::string> message;
+    std::map<std::string, size_t> attempts;
+};
+
+std::filesystem::path scratch()
+{
+    static std::filesystem::path dir = [] {
+        std::string pattern = (std::filesystem::temp_directory_path() / "offload-runner-test-XXXXXX").string();
+        return std::filesystem::path(::mkdtemp(pattern.data()));
+    }();
+    return dir;
+}
+
+Run run(Script &script, std::vector<std::string> ids, RunOptions options = {},
+        TestCommandStyle style = TestCommandStyle::Worker, bool feeds_input = true)
+{
+    std::vector<DiscoveredTest> tests;
+    for (const std::string &id : ids)
+        tests.push_back({id, ""});
+    if (options.parallel == 1)
+        options.parallel = 2;
+    options.output_dir = scratch();
+    FakeExecutor executor(script, feeds_input);
+    FakeCommands commands(style);
+    Runner runner(options, commands, executor, tests);
+    Run result;
+    result.outcome = runner.run();
+    for (const TestReport &test : result.outcome.report.tests) {
+        result.final[test.id] = test.final_outcome();
+        result.message[test.id] = test.attempts.empty() ? test.not_run_reason : test.attempts.back().message;
+        result.attempts[test.id] = test.attempts.size();
+    }
+    return result;
+}
+
+std::vector<std::string> many(const std::string &prefix, int count)
+{
+    std::vector<std::string> ids;
+    for (int i = 0; i < count; ++i)
+        ids.push_back(prefix + std::to_string(i));
+    return ids;
+}
+
+} // namespace
+
+TEST_CASE("workers fed live run every test once, on every sandbox")
+{
+    Script script;
+    Run r = run(script, many("t", 30));
+    for (int i = 0; i < 30; ++i) {
+        CHECK(r.final["t" + std::to_string(i)] == Outcome::Passed);
+        CHECK(script.runs_of("t" + std::to_string(i)) == 1);
+    }
+    CHECK(r.outcome.sandboxes_created == 2);
+}
+
+TEST_CASE("a test that crashes its worker fails alone; the tests after it run elsewhere, uncharged")
+{
+    Script script;
+    script.tests["crash"] = {Behaviour::Crash};
+    script.tests["exit0"] = {Behaviour::ExitWithoutEnd};
+    std::vector<std::string> ids = many("t", 20);
+    ids.insert(ids.begin() + 5, "crash");
+    ids.insert(ids.begin() + 12, "exit0");
+    Run r = run(script, ids);
+    CHECK(r.final["crash"] == Outcome::Failed);
+    CHECK(r.message["crash"].find("killed by signal 11 (SIGSEGV)") != std::string::npos);
+    CHECK(r.final["exit0"] == Outcome::Failed);
+    CHECK(r.message["exit0"].find("exit code 0") != std::string::npos);
+    for (int i = 0; i < 20; ++i) {
+        CAPTURE(i);
+        CHECK(r.final["t" + std::to_string(i)] == Outcome::Passed);
+        CHECK(r.attempts["t" + std::to_string(i)] == 1);
+    }
+    CHECK(r.attempts["crash"] == 1); // no retry configured
+}
+
+TEST_CASE("a test that hangs is killed at its own timeout while the others run on")
+{
+    Script script;
+    script.tests["hang"] = {Behaviour::Hang};
+    RunOptions options;
+    options.test_timeout = 300ms;
+    const auto start = std::chrono::steady_clock::now();
+    Run r = run(script, {"a", "hang", "b", "c", "d"}, options);
+    CHECK(std::chrono::steady_clock::now() - start < 5s);
+    CHECK(r.final["hang"] == Outcome::Failed);
+    CHECK(r.message["hang"] == "timeout: still running after 0.3 s, killed");
+    for (const char *id : {"a", "b", "c", "d"})
+        CHECK(r.final[id] == Outcome::Passed);
+}
+
+TEST_CASE("a failing test is retried on another sandbox and, passing then, is flaky")
+{
+    Script script;
+    script.tests["flaky"] = {Behaviour::FailThenPass};
+    script.tests["broken"] = {Behaviour::Fail};
+    RunOptions options;
+    options.retries = 2;
+    Run r = run(script, {"flaky", "broken", "fine"}, options);
+    CHECK(r.final["flaky"] == Outcome::Passed);
+    CHECK(r.attempts["flaky"] == 2);
+    CHECK(r.outcome.report.tests[0].flaky());
+    CHECK(r.final["broken"] == Outcome::Failed);
+    CHECK(r.attempts["broken"] == 3);
+    CHECK(r.final["fine"] == Outcome::Passed);
+}
+
+TEST_CASE("sandboxes that fail under a test three times in a row lose it, with the reason")
+{
+    Script script;
+    script.infra_failures_left = 1000;
+    Run r = run(script, {"a"});
+    CHECK(r.final["a"] == Outcome::NotRun);
+    CHECK(r.message["a"] == "3 times in a row: its sandbox failed before it ran: the fake host went away");
+    CHECK(r.outcome.incidents.size() >= 3);
+}
+
+TEST_CASE("one sandbox failure moves its tests to a new sandbox without charging them")
+{
+    Script script;
+    script.infra_failures_left = 1;
+    Run r = run(script, many("t", 6));
+    for (int i = 0; i < 6; ++i)
+        CHECK(r.final["t" + std::to_string(i)] == Outcome::Passed);
+    CHECK(r.outcome.sandboxes_created >= 3);
+}
+
+TEST_CASE("no sandbox at all: every test is not run, and says why")
+{
+    Script script;
+    script.create_failures_left = 1000;
+    Run r = run(script, {"a", "b"});
+    CHECK(r.final["a"] == Outcome::NotRun);
+    CHECK(r.message["a"] == "no sandbox could be created: no room on the fake cloud");
+}
+
+TEST_CASE("--max-fail stops inside workers: no test starts after the deciding failure")
+{
+    Script script;
+    script.tests["t3"] = {Behaviour::Fail};
+    RunOptions options;
+    options.max_fail = 1;
+    Run r = run(script, many("t", 40), options);
+    CHECK(r.outcome.stopped_early);
+    CHECK(r.final["t3"] == Outcome::Failed);
+    int ran = 0;
+    for (int i = 0; i < 40; ++i)
+        ran += script.runs_of("t" + std::to_string(i));
+    // t3 and what ran beside it on the other sandbox, and the one already started on its own
+    CHECK(ran < 12);
+    CHECK(r.message["t39"].find("the run stopped early") == 0);
+}
+
+TEST_CASE("Ctrl-C stops the running tests and says which ran and which never did")
+{
+    Script script;
+    script.tests["slow"] = {Behaviour::Pass, 10s};
+    std::thread interrupter([] {
+        std::this_thread::sleep_for(300ms);
+        Interrupt::request(1);
+    });
+    Run r = run(script, {"slow", "slow2", "a", "b"}, {});
+    interrupter.join();
+    Interrupt::reset_for_tests();
+    CHECK(r.outcome.interrupted);
+    CHECK(r.final["slow"] == Outcome::NotRun);
+    CHECK(r.message["slow"] == "the run was interrupted while it ran");
+}
+
+TEST_CASE("a hedged copy of a straggler counts only if it passes; a failing copy never fails the original")
+{
+    SUBCASE("the copy passes first: the test passes, and the hedge is counted as won")
+    {
+        Script script;
+        script.tests["slow"] = {Behaviour::SlowFailFastPass};
+        RunOptions options;
+        options.estimated_secs = {0.1, 0.1};
+        options.estimates_known = true;
+        options.tail_hedging = true;
+        Run r = run(script, {"slow", "quick"}, options);
+        CHECK(r.final["slow"] == Outcome::Passed);
+        CHECK(r.outcome.hedges_started == 1);
+        CHECK(r.outcome.hedges_won == 1);
+        CHECK(r.message["slow"].find("tail hedging") != std::string::npos);
+    }
+    SUBCASE("the copy fails first (a fixed port, a lock file): ignored, and the original passes")
+    {
+        Script script;
+        script.tests["slow"] = {Behaviour::SlowPassFastFail};
+        RunOptions options;
+        options.estimated_secs = {0.1, 0.1};
+        options.estimates_known = true;
+        options.tail_hedging = true;
+        Run r = run(script, {"slow", "quick"}, options);
+        CHECK(r.final["slow"] == Outcome::Passed);
+        CHECK(r.attempts["slow"] == 1);
+        CHECK(r.outcome.hedges_started == 1);
+        CHECK(r.outcome.hedges_won == 0);
+        CHECK_FALSE(r.outcome.report.tests[0].flaky());
+    }
+}
+
+TEST_CASE("a batch without records whose exit status contradicts its results vouches for none")
+{
+    Script script;
+    script.tests["a"] = {Behaviour::Pass};
+    Run r = run(script, {"a"}, {}, TestCommandStyle::BatchWithRecords, false);
+    CHECK(r.final["a"] == Outcome::Passed); // exits 0 after its record
+}
+
+TEST_CASE("static workers (a provider without stdin) get their tests up front and still isolate crashes")
+{
+    Script script;
+    script.tests["crash"] = {Behaviour::Crash};
+    std::vector<std::string> ids = many("t", 10);
+    ids.insert(ids.begin() + 3, "crash");
+    Run r = run(script, ids, {}, TestCommandStyle::Worker, false);
+    CHECK(r.final["crash"] == Outcome::Failed);
+    for (int i = 0; i < 10; ++i)
+        CHECK(r.final["t" + std::to_string(i)] == Outcome::Passed);
+}
