@@ -2,11 +2,13 @@
 """offload's scheduling benchmark: generates suites, runs offload and what users would pick
 instead on the same machine in the same run, and prints one table per scenario.
 
-    bench/run.py [skewed] [light] [scale] [--build BUILD_DIR] [--out DIR]
+    bench/run.py [skewed] [generic-skew] [light] [scale] [--build BUILD_DIR] [--out DIR]
 
 skewed  ~300 pytest tests with log-normally distributed durations (sum ~100 s, a few of 5-8 s),
         8 at a time: offload (first run, then with its timing history), pytest-xdist -n 8,
         ctest -j 8 (second run, with its cost data), serial pytest. Also writes skewed.png.
+generic-skew  the same durations as plain sleeping processes (generic framework): one process per
+        test and workers fed live, first run and with a history, against xargs -P 8.
 light   ~2000 trivial pytest tests, 2 at a time: offload vs pytest -n 2 vs serial pytest.
 scale   generic tests with a trivial run command at 10k, 30k and 100k tests: offload's own CPU
         time and peak RSS (children excluded), to show that they grow linearly.
@@ -181,6 +183,54 @@ plot '{data}' using 0:2:xtic(1) with boxes notitle lc rgb '#3b6ea5', \\
     print(f"  chart: {path}")
 
 
+def generic_skew(offload, out):
+    """The skewed durations as plain processes (generic framework, no interpreter to start): what
+    scheduling alone achieves, first run and with a history, one process per test and in workers."""
+    work = pathlib.Path(tempfile.mkdtemp(prefix="offload-bench-generic-"))
+    durations = durations_for_skewed()
+    parallel = 8
+    lower = max(sum(durations) / parallel, max(durations))
+    (work / "t").mkdir()
+    for i, seconds in enumerate(durations):
+        (work / "t" / f"t{i:03d}").write_text(f"{seconds:.4f}\n")
+    (work / "worker.sh").write_text(r"""mark=$OFFLOAD_EVENT_MARK; unset OFFLOAD_EVENT_MARK
+while printf '%s next\n' "$mark" && IFS= read -r line; do
+    id=${line#run id=}
+    printf '%s start id=%s\n' "$mark" "$id"
+    sleep "$(cat "t/$id")"
+    printf '%s end id=%s outcome=passed\n' "$mark" "$id"
+done
+printf '%s done\n' "$mark"
+""")
+    rows = []
+    for name, discovery in [("one process per test", 'run_command = "sleep $(cat t/{tests})"'),
+                            ("workers fed live", 'worker_command = "sh worker.sh"')]:
+        (work / "offload.toml").write_text(f"""[offload]
+max_parallel = {parallel}
+[provider]
+type = "process"
+[discovery]
+type = "generic"
+discover_command = "ls t"
+{discovery}
+""")
+        shutil.rmtree(work / ".offload", ignore_errors=True)
+        seconds, completed = run([offload, "run"], work)
+        check(completed, f"offload generic ({name}, first run)")
+        rows.append((f"offload, {name}, first run", seconds))
+        seconds, completed = run([offload, "run"], work)
+        check(completed, f"offload generic ({name}, with history)")
+        rows.append((f"offload, {name}, with history", seconds))
+    ids = " ".join(f"t{i:03d}" for i in range(len(durations)))
+    seconds, completed = run(["sh", "-c", f"for t in {ids}; do echo $t; done | xargs -P {parallel} -I{{}} "
+                                          f"sh -c 'sleep $(cat t/{{}})'"], work)
+    check(completed, "xargs -P 8")
+    rows.append((f"xargs -P {parallel} (discovery order)", seconds))
+    table(f"generic skew: {len(durations)} sleeping processes, sum {sum(durations):.1f} s, longest "
+          f"{max(durations):.1f} s, P = {parallel}", lower, rows)
+    shutil.rmtree(work, ignore_errors=True)
+
+
 def light(offload, out):
     work = pathlib.Path(tempfile.mkdtemp(prefix="offload-bench-light-"))
     durations = [0.0] * 2000
@@ -246,7 +296,7 @@ run_command = "{PYTHON} writer.py {{result_file}} {{tests}}"
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("scenarios", nargs="*", default=["skewed", "light", "scale"])
+    parser.add_argument("scenarios", nargs="*", default=["skewed", "generic-skew", "light", "scale"])
     parser.add_argument("--build", default=str(ROOT / "build"), help="offload's build directory")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"), help="where the chart goes")
     args = parser.parse_args()
@@ -255,7 +305,7 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     print(f"offload benchmark, {os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d %H:%M')}")
     for scenario in args.scenarios:
-        {"skewed": skewed, "light": light, "scale": scale}[scenario](offload, out)
+        {"skewed": skewed, "generic-skew": generic_skew, "light": light, "scale": scale}[scenario](offload, out)
 
 
 if __name__ == "__main__":

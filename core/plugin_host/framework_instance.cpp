@@ -132,6 +132,8 @@ std::vector<DiscoveredTest> FrameworkInstance::parse_discovery(const std::string
         log::warning(fmt::format("the {} framework reported {} test{} without an id; ignored", m_plugin.id,
                                  collected.empty, collected.empty == 1 ? "" : "s"));
     m_style = ask_style();
+    m_pulls = m_style == TestCommandStyle::Worker &&
+              (m_plugin.framework_live->capabilities(m_instance) & OFFLOAD_LIVE_PULL) != 0;
     return std::move(collected.tests);
 }
 

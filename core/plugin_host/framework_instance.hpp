@@ -32,6 +32,7 @@ public:
     // TestCommands. Any thread, after discovery.
     std::string name() const override { return m_plugin.id; }
     TestCommandStyle style() const override { return m_style; }
+    bool worker_pulls() const override { return m_pulls; }
     size_t max_batch_size() const override;
     Expected<std::string> batch_command(const std::vector<std::string> &test_ids,
                                         const std::string &result_file) const override;
@@ -50,6 +51,7 @@ private:
     const Plugin &m_plugin;
     offload_framework_instance *m_instance = nullptr;
     TestCommandStyle m_style = TestCommandStyle::Batch;
+    bool m_pulls = false;
 };
 
 } // namespace offload

@@ -157,6 +157,7 @@ TestRecord parse_record(std::string_view line)
                   : verb == "output" ? TestRecord::Verb::Output
                   : verb == "end"    ? TestRecord::Verb::End
                   : verb == "done"   ? TestRecord::Verb::Done
+                  : verb == "next"   ? TestRecord::Verb::Next
                                      : TestRecord::Verb::Unknown;
     bool has_id = false, has_outcome = false;
     for (std::string_view word = next_word(); !word.empty(); word = next_word()) {

@@ -32,7 +32,7 @@ std::string command_with_fixed_input(std::string_view worker_command, const std:
                                      std::string_view delimiter_salt);
 
 struct TestRecord {
-    enum class Verb { Hello, Start, Output, End, Done, Unknown };
+    enum class Verb { Hello, Start, Output, End, Done, Next, Unknown };
     Verb verb = Verb::Unknown;
     std::string verb_text;          // as written
     std::string id;

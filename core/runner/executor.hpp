@@ -100,6 +100,8 @@ public:
     // the framework uses one.
     virtual Expected<std::string> batch_command(const std::vector<std::string> &test_ids,
                                                 const std::string &result_file) const = 0;
+    // A worker that asks for each test with a `next` record and needs none sent ahead.
+    virtual bool worker_pulls() const { return false; }
     // A worker (style() == Worker). known_tests: the only tests it will get, when known up front.
     virtual Expected<std::string> worker_command(const std::vector<std::string> *known_tests,
                                                  unsigned sandbox_index) const = 0;

@@ -95,7 +95,8 @@ private:
     std::optional<Job> hedge_job(unsigned worker);
     bool move_work(unsigned worker);
     void give(Exec &exec, size_t test);
-    void feed(Exec &exec);
+    // Writes a worker's next tests to its input (`asked`: it wrote `next`), or ends its input.
+    void feed(Exec &exec, bool asked = false);
     void on_record(Exec &exec, const TestRecord &record, Notes &notes);
     void on_copy_record(Exec &copy, const TestRecord &record, Notes &notes);
     void copy_passed(Exec &copy, const TestVerdict &verdict, Notes &notes);

@@ -89,12 +89,22 @@ void Runner::give(Exec &exec, size_t test)
         exec.input.write(worker_input_line(m_outcome.report.tests[test].id));
 }
 
-void Runner::feed(Exec &exec)
+void Runner::feed(Exec &exec, bool asked)
 {
     if (!exec.live_input || exec.input.closed())
         return;
     if (exec.copy_of || m_interrupted || m_stopped_early || exec.stop_after_test || exec.stop != StopReason::None) {
         exec.input.close();
+        return;
+    }
+    if (exec.pulls) {
+        // One test when asked, if it has none in hand; none ahead: no test waits behind a slow one.
+        if (!asked || exec.tracker.unstarted() > 0)
+            return;
+        if (std::optional<size_t> test = m_queue.take_test(exec.worker, true))
+            give(exec, *test);
+        else
+            exec.input.close();
         return;
     }
     // Workers without a job take what is queued first: a busy worker takes ahead only what they
@@ -117,6 +127,7 @@ bool Runner::run_job(unsigned worker, Sandbox &sandbox, Job job)
     const ExecKind kind = job.copy_of && m_style == TestCommandStyle::Batch ? ExecKind::Batch : kind_of(m_style);
     auto exec = std::make_shared<Exec>(job.batch.number, worker, sandbox.index(), kind, std::vector<size_t>{});
     exec->live_input = kind == ExecKind::Worker && m_live_input;
+    exec->pulls = exec->live_input && m_commands.worker_pulls();
     exec->copy_of = job.copy_of;
     exec->mark = new_event_mark();
     const std::string stem = fmt::format("batch-{:04}", exec->number);
@@ -340,6 +351,11 @@ void Runner::on_record(Exec &exec, const TestRecord &record, Notes &notes)
         exec.tracker.done();
         return;
     }
+    if (record.verb == Verb::Next) {
+        exec.pulls = exec.live_input; // it asks: from now on it gets tests only when it does
+        feed(exec, true);
+        return;
+    }
     if (record.verb != Verb::Start && record.verb != Verb::End && record.verb != Verb::Output)
         return;
     auto found = exec.ids.find(record.id);
@@ -364,7 +380,7 @@ void Runner::on_record(Exec &exec, const TestRecord &record, Notes &notes)
             for (RunObserver *observer : m_observers)
                 observer->test_started(event);
         });
-        feed(exec);
+        feed(exec); // a worker that keeps one ahead gets it now; one that pulls asks for it
         return;
     case Verb::Output:
         exec.tracker.add_output(test, record.data);

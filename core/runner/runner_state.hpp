@@ -24,6 +24,7 @@ struct Runner::Exec {
     const unsigned sandbox;
     ExecTracker tracker;
     bool live_input = false;           // a worker whose tests are written to `input` as it runs
+    bool pulls = false;                // ...that asks for each test (`next`): none is sent ahead
     std::optional<size_t> copy_of;     // a hedged copy of this test: counts only if it passes
     InputFeed input;
     CancelToken cancel;

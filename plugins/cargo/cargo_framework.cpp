@@ -350,7 +350,7 @@ std::optional<std::vector<std::string>> worker_build_selection(const offload_fra
 // when they end.
 uint32_t capabilities(const offload_framework_instance *instance)
 {
-    return instance->per_test_process ? OFFLOAD_LIVE_EVENTS | OFFLOAD_LIVE_WORKER : 0;
+    return instance->per_test_process ? OFFLOAD_LIVE_EVENTS | OFFLOAD_LIVE_WORKER | OFFLOAD_LIVE_PULL : 0;
 }
 
 // `sh -c SCRIPT offload-cargo-worker OPTIONS`: the options are described in offload_worker.sh.

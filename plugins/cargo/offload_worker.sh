@@ -618,7 +618,8 @@ mkfifo "$tmp/copied" && exec 9<>"$tmp/copied" || exit 1
 
 record "hello version=1"
 count=0
-while IFS= read -r line || [ -n "$line" ]; do
+# Asks for each test (`next`) when it can run it: offload commits none to this worker ahead of time.
+while record next && { IFS= read -r line || [ -n "$line" ]; }; do
     line=${line%"$cr"}
     case $line in 'run '*) ;; *) continue ;; esac
     encoded=

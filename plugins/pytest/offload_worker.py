@@ -194,6 +194,40 @@ def verdict(reports):
     return outcome, first_line(message), output
 
 
+class Following:
+    """pytest's nextitem for the test that runs now: the test after it, read from the input only
+    when the running test's teardown asks (pytest's teardown_exact takes its truth value and
+    listchain()), or when the loop needs it. None at the end of the input, for an id that names no
+    collected test, and for the same test again (a retry: it gets fresh fixtures)."""
+
+    def __init__(self, worker, items_by_id, current):
+        self._worker = worker
+        self._items_by_id = items_by_id
+        self._current = current
+        self._read = False
+        self._id = None
+
+    def id(self):
+        if not self._read:
+            self._id = self._worker.ask()
+            self._read = True
+        return self._id
+
+    def item(self):
+        following = self.id()
+        item = self._items_by_id.get(following) if following is not None else None
+        return item if item is not self._current else None
+
+    def __bool__(self):
+        return self.item() is not None
+
+    def __getattr__(self, name):
+        item = self.item()
+        if item is None:
+            raise AttributeError(name)
+        return getattr(item, name)
+
+
 class Worker:
     """The loop over the input, and what it learns from pytest to report each test."""
 
@@ -209,24 +243,28 @@ class Worker:
         self.finished = False
         self.count = 0
 
+    def ask(self):
+        """Asks offload for the next test (a `next` record) and reads it; None at the end of the
+        input."""
+        self.records.write(b"next")
+        return self.input.next_id()
+
     def loop(self, items_by_id, run_item):
-        """Runs the input's tests in order, reading one id ahead: the next test decides which
-        fixtures the current one's teardown ends (pytest's nextitem). None after the last one ends
-        them all; so does an id that names no collected test (reading further could wait on
-        input that offload sends only once that test has started), and the same test again (a
-        retry): pytest would keep the test's own fixtures for it."""
-        current = self.input.next_id()
+        """Runs the input's tests in order, asking for each only when it is needed, so that offload
+        commits no test to this worker ahead of time: the first at once, each later one when the
+        running test's teardown asks which test follows (pytest's nextitem decides which fixtures
+        of module, class or session scope end), or when the running test has ended."""
+        current = self.ask()
         while current is not None:
-            following = self.input.next_id()
             self.records.write(b"start", (b"id", current))
             item = items_by_id.get(current)
+            following = Following(self, items_by_id, item)
             if item is None:
                 self.not_collected(current)
             else:
-                nextitem = items_by_id.get(following) if following is not None else None
-                run_item(current, item, nextitem if nextitem is not item else None)
+                run_item(current, item, following)
             self.count += 1
-            current = following
+            current = following.id()
         self.records.write(b"done", (b"count", b"%d" % self.count))
         self.finished = True
 

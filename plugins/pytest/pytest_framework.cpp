@@ -307,9 +307,10 @@ offload_status parse_results(const offload_framework_instance *instance, const o
     });
 }
 
+// The worker asks for each test (`next`) when the running one's teardown needs to know what follows.
 uint32_t capabilities(const offload_framework_instance *)
 {
-    return OFFLOAD_LIVE_EVENTS | OFFLOAD_LIVE_WORKER;
+    return OFFLOAD_LIVE_EVENTS | OFFLOAD_LIVE_WORKER | OFFLOAD_LIVE_PULL;
 }
 
 // pytest collects what discovery collected, or, when the worker's tests are known, only their

@@ -60,7 +60,7 @@ def worker_command(discovery=None, known=None):
     for test in known or []:
         args += ["--test", test]
     completed = subprocess.run(args, capture_output=True, text=True, check=True)
-    assert "capabilities 3" in completed.stderr, completed.stderr   # events and worker
+    assert "capabilities 7" in completed.stderr, completed.stderr   # events, worker, asks for its tests
     return completed.stdout
 
 

@@ -220,7 +220,7 @@ def test_fails_then_teardown_error(broken_teardown):
         self.assertIn("the real failure", both)
         self.assertIn("cannot clean up", both)
         # Each test between its start and its end, every record one small line.
-        self.assertEqual(run.records.verbs()[1:4], ["start", "end", "start"])
+        self.assertEqual(run.records.verbs()[1:6], ["next", "start", "next", "end", "start"])
         self.assertLessEqual(max(run.records.line_lengths), 4000)
 
     def test_hostile_parameter_ids_come_back_exactly(self):
@@ -326,28 +326,32 @@ def test_fails_then_teardown_error(broken_teardown):
         self.assertEqual((self.project / "events").read_text().split("\n")[:-1],
                          ["module up", "up", "run", "down", "module down"] * 2)
 
-    def test_the_input_is_read_one_test_ahead_and_no_further(self):
+    def test_each_test_is_asked_for_when_needed_and_none_is_read_ahead(self):
         self.write({"test_live.py": "def test_a():\n    pass\n"
                                     "def test_b():\n    pass\n"
                                     "def test_c():\n    pass\n"})
         worker = LiveWorker(self)
+        self.assertTrue(worker.wait_for("next"), worker.seen)
         worker.send("test_live.py::test_a")
-        self.assertFalse(worker.wait_for("start", "test_live.py::test_a", wait=1.5),
-                         "test_a started before the worker knew the next test")
+        # test_a runs at once; its teardown asks which test follows, and waits for the answer.
+        self.assertTrue(worker.wait_for("start", "test_live.py::test_a"), worker.seen)
+        self.assertTrue(worker.wait_for("next"), worker.seen)
+        self.assertFalse(worker.wait_for("end", "test_live.py::test_a", wait=1), worker.seen)
         worker.send("test_live.py::test_c")
         self.assertTrue(worker.wait_for("end", "test_live.py::test_a"), worker.seen)
-        # test_c waits for the test after it (or the end of the input).
-        self.assertFalse(worker.wait_for("start", "test_live.py::test_c", wait=1), worker.seen)
+        self.assertTrue(worker.wait_for("start", "test_live.py::test_c"), worker.seen)
+        self.assertTrue(worker.wait_for("next"), worker.seen)
         worker.send("test_live.py::test_b")
         self.assertTrue(worker.wait_for("end", "test_live.py::test_c"), worker.seen)
-        self.assertFalse(worker.wait_for("start", "test_live.py::test_b", wait=1), worker.seen)
+        self.assertTrue(worker.wait_for("next"), worker.seen)
         worker.end_input()
         self.assertTrue(worker.wait_for("done"), worker.seen)
         self.assertEqual(worker.process.wait(timeout=seconds(30)), 0)
-        self.assertEqual([(verb, fields.get("id")) for verb, fields in worker.seen if verb in ("start", "end")],
-                         [("start", "test_live.py::test_a"), ("end", "test_live.py::test_a"),
-                          ("start", "test_live.py::test_c"), ("end", "test_live.py::test_c"),
-                          ("start", "test_live.py::test_b"), ("end", "test_live.py::test_b")])
+        self.assertEqual([(verb, fields.get("id")) for verb, fields in worker.seen if verb in ("start", "end", "next")],
+                         [("next", None), ("start", "test_live.py::test_a"), ("next", None),
+                          ("end", "test_live.py::test_a"), ("start", "test_live.py::test_c"), ("next", None),
+                          ("end", "test_live.py::test_c"), ("start", "test_live.py::test_b"), ("next", None),
+                          ("end", "test_live.py::test_b")])
 
     def test_a_test_that_reads_stdin_cannot_consume_the_input(self):
         # The test reads whatever reaches its stdin within a few seconds, and so does its child;
@@ -373,8 +377,8 @@ def test_fails_then_teardown_error(broken_teardown):
             with self.subTest(capture=capture):
                 worker = LiveWorker(self, *capture)
                 worker.send(ids[0])
-                worker.send(ids[1])
                 self.assertTrue(worker.wait_for("start", ids[0]), worker.seen)
+                worker.send(ids[1])   # while test_reads reads its stdin
                 worker.send(ids[2])
                 worker.end_input()
                 self.assertTrue(worker.wait_for("done"), worker.seen)
@@ -541,7 +545,7 @@ def test_fails_then_teardown_error(broken_teardown):
     def test_an_empty_input_is_done_at_once(self):
         self.write({"test_a.py": "def test_a():\n    pass\n"})
         run = self.run_worker([])
-        self.assertEqual(run.records.verbs(), ["hello", "done"])
+        self.assertEqual(run.records.verbs(), ["hello", "next", "done"])
         self.assertDone(run, 0)
 
 

@@ -14,7 +14,7 @@ PYTHON = "/usr/bin/python3"
 SH_WORKER = r"""#!/bin/sh
 mark=$OFFLOAD_EVENT_MARK; unset OFFLOAD_EVENT_MARK
 count=0
-while IFS= read -r line; do
+while printf '%s next\n' "$mark" && IFS= read -r line; do
     case $line in 'run id='*) ;; *) continue ;; esac
     id=${line#run id=}
     printf '%s start id=%s\n' "$mark" "$id"

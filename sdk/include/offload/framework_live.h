@@ -25,7 +25,11 @@ enum {
     /* worker_command() gives a worker: it reads `run id=ID` lines on stdin and reports with
      * records (see the protocol). Batches of this framework then always run as workers, and
      * parse_results() is not called for them. Implies OFFLOAD_LIVE_EVENTS. */
-    OFFLOAD_LIVE_WORKER = 1u << 1
+    OFFLOAD_LIVE_WORKER = 1u << 1,
+    /* The worker writes a `next` record whenever it wants its next test (see the protocol), and
+     * needs none sent ahead: offload then commits no test to it before it asks, so that a test never
+     * waits behind a slow one on a busy sandbox. Without the flag offload keeps one test ahead. */
+    OFFLOAD_LIVE_PULL = 1u << 2
 };
 
 /* What a worker is started for. Borrowed for the call. */
