@@ -505,6 +505,11 @@ void Runner::watch()
         for (const std::shared_ptr<Exec> &exec : m_execs) {
             if (exec->tracker.kind() == ExecKind::Batch)
                 continue; // no records: the command's own limit applies
+            // A worker that neither asked for tests nor started one within a second of its start
+            // may be waiting for a second test before it starts the first (it reads ahead): give it
+            // one. (A worker that asks never waits on offload; one that starts gets more then.)
+            if (exec->live_input && !exec->pulls && !exec->first_start && now - exec->started_at > 1.0)
+                feed(*exec);
             const std::vector<ExecTracker::Running> running = exec->tracker.running();
             for (const ExecTracker::Running &test : running) {
                 const double elapsed = now - test.started_at;

@@ -98,8 +98,8 @@ void Runner::feed(Exec &exec, bool asked)
         return;
     }
     if (exec.pulls) {
-        // One test when asked, if it has none in hand; none ahead: no test waits behind a slow one.
-        if (!asked || exec.tracker.unstarted() > 0)
+        // One test for each `next`, none ahead: no test waits behind a slow one.
+        if (!asked)
             return;
         if (std::optional<size_t> test = m_queue.take_test(exec.worker, true))
             give(exec, *test);
@@ -152,7 +152,11 @@ bool Runner::run_job(unsigned worker, Sandbox &sandbox, Job job)
         ++m_outcome.batches_run;
         if (job.copy_of)
             m_tests[*job.copy_of].copy = exec;
-        feed(*exec);
+        // A worker starts with its first test alone: one that asks for tests (`next`) gets no more
+        // until it asks, one that reads ahead gets a second when it starts the first or after
+        // a second (see watch()). A copy gets its one test and the end of its input.
+        if (job.copy_of || m_queue.empty())
+            feed(*exec);
         if (exec->live_input)
             for (size_t test : exec->tracker.tests())
                 if (std::find(job.batch.tests.begin(), job.batch.tests.end(), test) == job.batch.tests.end())

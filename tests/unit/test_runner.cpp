@@ -37,6 +37,8 @@ struct Script {
     std::atomic<int> infra_failures_left{0};
     std::atomic<int> create_failures_left{0};
     std::atomic<int> execs{0};
+    bool asks = false;         // the fake worker writes `next` before it reads a test
+    bool reads_ahead = false;  // ...it waits for the test after one (or the end) before starting it
 
     Behaviour behaviour(const std::string &id)
     {
@@ -104,10 +106,16 @@ public:
         }
         size_t next = 0;
         bool input_ended = request.input == nullptr;
+        bool asked = false;
         for (;;) {
-            if (next == given.size()) {
+            const bool enough = next < given.size() && (!m_script.reads_ahead || next + 1 < given.size() || input_ended);
+            if (!enough) {
                 if (input_ended)
                     break;
+                if (m_script.asks && !asked) {
+                    record("next");
+                    asked = true;
+                }
                 // Reads the worker's input until a line or its end arrives.
                 pollfd fds[] = {{request.input->ready_fd, POLLIN, 0}, {request.cancel->wait_fd(), POLLIN, 0}};
                 ::poll(fds, 2, 1000);
@@ -124,8 +132,10 @@ public:
                 for (size_t newline; (newline = input.find('\n')) != std::string::npos;) {
                     std::string line = input.substr(0, newline);
                     input.erase(0, newline + 1);
-                    if (line.rfind(fixed, 0) == 0)
+                    if (line.rfind(fixed, 0) == 0) {
                         given.push_back(percent_decode(line.substr(fixed.size())));
+                        asked = false;
+                    }
                 }
                 continue;
             }
@@ -276,6 +286,34 @@ TEST_CASE("workers fed live run every test once, on every sandbox")
         CHECK(script.runs_of("t" + std::to_string(i)) == 1);
     }
     CHECK(r.outcome.sandboxes_created == 2);
+}
+
+TEST_CASE("workers that ask for each test, and workers that read a test ahead, all get their tests")
+{
+    for (auto [asks, reads_ahead] : {std::pair{true, false}, std::pair{false, true}, std::pair{true, true}}) {
+        CAPTURE(asks);
+        CAPTURE(reads_ahead);
+        Script script;
+        script.asks = asks;
+        script.reads_ahead = reads_ahead;
+        const auto start = std::chrono::steady_clock::now();
+        Run r = run(script, many("t", 12));
+        CHECK(std::chrono::steady_clock::now() - start < 8s);
+        for (int i = 0; i < 12; ++i)
+            CHECK(r.final["t" + std::to_string(i)] == Outcome::Passed);
+    }
+}
+
+TEST_CASE("a worker that asks is never handed a test it did not ask for: a slow test holds back no other")
+{
+    Script script;
+    script.asks = true;
+    script.tests["slow"] = {Behaviour::Pass, 1500ms};
+    const auto start = std::chrono::steady_clock::now();
+    Run r = run(script, {"slow", "a", "b", "c", "d", "e", "f"});
+    // Sandbox 0 runs the slow test while sandbox 1 runs the six others, 5 ms each.
+    CHECK(std::chrono::steady_clock::now() - start < 1400ms + 600ms);
+    CHECK(script.runs_of("f") == 1);
 }
 
 TEST_CASE("a test that crashes its worker fails alone; the tests after it run elsewhere, uncharged")
