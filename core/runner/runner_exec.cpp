@@ -85,7 +85,11 @@ void Runner::give(Exec &exec, size_t test)
     exec.ids.emplace(m_outcome.report.tests[test].id, test);
     if (!exec.copy_of)
         m_tests[test].owner = &exec;
-    if (exec.live_input)
+    // A worker that asks for its tests gets each when it asks: until then the test is its own
+    // (it runs nowhere else) but waits here.
+    if (exec.pulls)
+        exec.held.push_back(test);
+    else if (exec.live_input)
         exec.input.write(worker_input_line(m_outcome.report.tests[test].id));
 }
 
@@ -93,25 +97,43 @@ void Runner::feed(Exec &exec, bool asked)
 {
     if (!exec.live_input || exec.input.closed())
         return;
-    if (exec.copy_of || m_interrupted || m_stopped_early || exec.stop_after_test || exec.stop != StopReason::None) {
+    if (m_interrupted || m_stopped_early || exec.stop_after_test || exec.stop != StopReason::None) {
         exec.input.close();
         return;
     }
+    if (exec.copy_of && !exec.pulls) {
+        exec.input.close(); // its one test was written: nothing more
+        return;
+    }
     if (exec.pulls) {
+        // A copy runs its one test, and has nothing more for its next `next`.
+        if (exec.copy_of && exec.held.empty() && asked) {
+            exec.input.close();
+            return;
+        }
         // One test for each `next`, none ahead: no test waits behind a slow one.
         if (!asked)
             return;
-        if (std::optional<size_t> test = m_queue.take_test(exec.worker, true))
+        if (exec.held.empty()) {
+            // Never a test it ran already (a retry of its own): a command reports each test once.
+            std::optional<size_t> test =
+                m_queue.take_test(exec.worker, true, [&](size_t test) { return !exec.tracker.given(test); });
+            if (!test) {
+                exec.input.close();
+                return;
+            }
             give(exec, *test);
-        else
-            exec.input.close();
+        }
+        exec.input.write(worker_input_line(m_outcome.report.tests[exec.held.front()].id));
+        exec.held.erase(exec.held.begin());
         return;
     }
     // Workers without a job take what is queued first: a busy worker takes ahead only what they
     // leave over, so that the last tests spread over every sandbox instead of waiting in line.
     const size_t idle_workers = m_workers_left - std::min<size_t>(m_workers_left, m_busy_workers);
     while (exec.tracker.unstarted() < worker_prefetch && m_queue.test_count() > idle_workers) {
-        std::optional<size_t> test = m_queue.take_test(exec.worker, true);
+        std::optional<size_t> test =
+            m_queue.take_test(exec.worker, true, [&](size_t test) { return !exec.tracker.given(test); });
         if (!test)
             break;
         give(exec, *test);

@@ -44,16 +44,27 @@ std::optional<Batch> TestQueue::take_batch(unsigned worker, bool avoided_too)
     return batch;
 }
 
-std::optional<size_t> TestQueue::take_test(unsigned worker, bool avoided_too)
+std::optional<size_t> TestQueue::take_test(unsigned worker, bool avoided_too,
+                                           const std::function<bool(size_t)> &acceptable)
 {
-    auto it = find(worker, avoided_too);
-    if (it == m_batches.end())
-        return std::nullopt;
-    const size_t test = it->tests.front();
-    it->tests.erase(it->tests.begin());
-    if (it->tests.empty())
-        m_batches.erase(it);
-    return test;
+    for (bool avoided : {false, true}) {
+        if (avoided && !avoided_too)
+            break;
+        for (auto batch = m_batches.begin(); batch != m_batches.end(); ++batch) {
+            if ((batch->avoid_worker == int(worker)) != avoided)
+                continue;
+            for (auto test = batch->tests.begin(); test != batch->tests.end(); ++test) {
+                if (acceptable && !acceptable(*test))
+                    continue;
+                const size_t taken = *test;
+                batch->tests.erase(test);
+                if (batch->tests.empty())
+                    m_batches.erase(batch);
+                return taken;
+            }
+        }
+    }
+    return std::nullopt;
 }
 
 bool TestQueue::has_work_for(unsigned worker) const

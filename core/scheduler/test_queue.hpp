@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -26,8 +27,10 @@ public:
 
     // The first batch that does not avoid `worker`; else, if avoided_too, the first batch.
     std::optional<Batch> take_batch(unsigned worker, bool avoided_too);
-    // Likewise, one test: the first test of that batch (the rest stays queued, in order).
-    std::optional<size_t> take_test(unsigned worker, bool avoided_too);
+    // Likewise, one test: the first test of that batch (the rest stays queued, in order); with
+    // `acceptable`, the first one it accepts.
+    std::optional<size_t> take_test(unsigned worker, bool avoided_too,
+                                    const std::function<bool(size_t)> &acceptable = nullptr);
     // Whether take_batch(worker, false) would find something.
     bool has_work_for(unsigned worker) const;
 

@@ -55,3 +55,16 @@ TEST_CASE("tests that must go on first are put in front; empty batches are never
     CHECK(all[1].number == 1);
     CHECK(queue.empty());
 }
+
+TEST_CASE("a single test can be chosen: the first one acceptable, avoided ones last")
+{
+    TestQueue queue;
+    queue.push_back(batch(1, {10}, 0));
+    queue.push_back(batch(2, {20, 21}));
+    auto not_20 = [](size_t test) { return test != 20; };
+    CHECK(queue.take_test(0, true, not_20) == 21);
+    CHECK(queue.take_test(0, true, not_20) == 10);
+    CHECK_FALSE(queue.take_test(0, true, not_20));
+    CHECK(queue.take_test(0, false) == 20);
+    CHECK(queue.empty());
+}
