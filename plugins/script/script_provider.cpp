@@ -1,6 +1,7 @@
 // The script bridge: a provider whose sandboxes are handled by an external provider script
 // (offload-provider-NAME, in any language) or by command lines written in offload.toml.
 // The protocol is docs/script-protocol.md; this file maps it onto the provider interface.
+#include "long_command.hpp"
 #include "replies.hpp"
 #include "verb_runner.hpp"
 
@@ -470,6 +471,25 @@ offload_status run_exec(offload_sandbox &sandbox, const ExecCall &exec, offload_
     call.env.push_back("OFFLOAD_STATUS_FILE=" + status_file.path);
     call.cancel = exec.cancel;
     call.input = exec.input;
+    // Too long for an argument: on stdin, behind a bootstrap, where the script forwards stdin.
+    std::optional<LongCommand> long_command;
+    if (instance.runner->longest_argument(call) > long_command_bytes) {
+        if (!exec.cancel || !instance.capabilities.count("stdin")) {
+            offload_text_printf(error,
+                                "%s: the command is %zu bytes long, more than a program takes in one argument "
+                                "(Linux: 128 KiB); offload passes long commands on stdin, but %s. Make batches "
+                                "smaller (the framework's batch_size), or give the provider the `stdin` "
+                                "capability (docs/script-protocol.md)",
+                                instance.runner->origin().c_str(), command.size(),
+                                !exec.cancel ? "this offload cannot feed the script's stdin"
+                                : instance.inline_commands ? "exec_command does not pass stdin on (exec_stdin)"
+                                                           : "the script does not forward it (no `stdin` capability)");
+            return OFFLOAD_ERROR;
+        }
+        long_command.emplace(command, exec.input);
+        call.args[1] = long_command->bootstrap();
+        call.input = long_command->input();
+    }
     VerbOutcome outcome = instance.runner->run(call);
     result.exit_code = outcome.exit_code;
     result.timed_out = outcome.timed_out ? 1 : 0;

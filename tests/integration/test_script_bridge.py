@@ -1,5 +1,6 @@
 """The script bridge: provider scripts (protocol 1) and inline commands, faults included."""
 import os
+import pathlib
 import shutil
 import signal
 import subprocess
@@ -31,6 +32,9 @@ done
 echo EOF >> "$log"
 printf '%s done count=%s\n' "$mark" "$count"
 """
+
+# Test ids too long to fit in one argument two by two (Linux: 128 KiB per argument).
+LONG_IDS = [f"t{i}-" + "x" * 70000 for i in range(3)]
 
 
 class ScriptBridgeTest(ProjectTest):
@@ -309,6 +313,74 @@ python = "/usr/bin/python3"
         self.assertTrue(wait_until(lambda: not processes_with_env(marker), 3),
                         f"the hanging test survived: {processes_with_env(marker)}")
         self.assert_all_destroyed()
+
+    # --- commands too long for one argument ------------------------------------------------------
+
+    def configure_long_batches(self, provider):
+        """Three tests with 70 KB ids, in batches of up to three: a batch of two or more is a
+        command line over 128 KiB."""
+        (self.project / "ids.txt").write_text("".join(i + "\n" for i in LONG_IDS))
+        self.write({
+            "t.sh": 'echo "batch of $#" >> batches.txt\n'
+                    'for id in "$@"; do printf "%s %s\\n" "${id%%-*}" "${#id}" >> ran.txt; done\n',
+            "offload.toml": f"""[offload]
+max_parallel = 1
+[provider]
+{provider}
+[discovery]
+type = "generic"
+discover_command = "cat ids.txt"
+run_command = "sh ./t.sh {{tests}}"
+batch_size = 3
+""",
+        })
+
+    def assert_long_batches_ran(self, r):
+        self.assertEqual(r.code, 0, r)
+        self.assertTrue(r.out.endswith("3 passed, 0 failed\n"), r)
+        self.assertEqual(sorted((self.project / "ran.txt").read_text().splitlines()),
+                         ["t0 70003", "t1 70003", "t2 70003"])
+        self.assertTrue({"batch of 2", "batch of 3"} & set((self.project / "batches.txt").read_text().splitlines()))
+
+    def test_a_command_too_long_for_an_argument_reaches_a_script_with_stdin(self):
+        self.configure_long_batches(f'type = "localdirs"\nstate_dir = "{self.state}"\nforward_stdin = true')
+        r = self.run_offload("run")
+        self.assert_long_batches_ran(r)
+        # What the script got in place of the long ones: a bootstrap that reads them from stdin.
+        self.assertTrue(all(len(c) < 100_000 for c in self.exec_commands()))
+        self.assertTrue(any("offload-command-end-" in c for c in self.exec_commands()))
+        self.assertEqual(list(pathlib.Path(self.state / "sandboxes").iterdir()), [])
+
+    def test_a_command_too_long_for_an_argument_reaches_an_inline_exec_stdin(self):
+        sandboxes = self.project / "inline"
+        self.configure_long_batches(f"""type = "script"
+create_command = "mkdir -p {sandboxes}/s{{index}} && echo {sandboxes}/s{{index}}"
+exec_command = "cd {self.project} && sh -c {{command}}"
+exec_stdin = true
+destroy_command = "rm -rf {{sandbox_ids}}"
+""")
+        self.assert_long_batches_ran(self.run_offload("run"))
+
+    def test_a_command_too_long_for_a_script_without_stdin_fails_with_the_reason(self):
+        self.configure_long_batches(f'type = "localdirs"\nstate_dir = "{self.state}"')
+        r = self.run_offload("run")
+        self.assertEqual(r.code, 1, r)
+        self.assertIn("more than a program takes in one argument (Linux: 128 KiB); offload passes long commands "
+                      "on stdin, but the script does not forward it (no `stdin` capability)", r.out)
+        self.assertNotIn("Argument list too long", r.out + r.err)
+
+    def test_a_worker_command_too_long_for_an_argument_still_gets_its_tests_on_stdin(self):
+        # A marker expression of 70 KB makes the worker's command line long: the command and the
+        # tests share the exec's stdin, the command first.
+        ids = self.configure_workers(f'type = "localdirs"\nstate_dir = "{self.state}"\nforward_stdin = true',
+                                     markers="not " + "x" * 70000)
+        r = self.run_offload("run")
+        self.assertEqual(r.code, 0, r)
+        self.assertTrue(r.out.endswith("12 passed, 0 failed\n"), r)
+        commands = self.exec_commands()
+        self.assertEqual(len(commands), 1, [c[:200] for c in commands])
+        self.assertIn("offload-command-end-", commands[0])
+        self.assertEqual(self.received(), [[f"run id={i}" for i in ids] + ["EOF"]])
 
     def test_inline_commands_need_no_script(self):
         sandboxes = self.project / "inline"
