@@ -467,6 +467,22 @@ python = "/usr/bin/python3"
         self.assertEqual(processes_with_env(marker), [], "the hanging test survived on its host")
         self.assert_clean()
 
+    def test_a_batch_command_too_long_for_one_argument_runs_on_the_host(self):
+        # Two 70 KB ids make a command over Linux's 128 KiB for one argument, here and on the host.
+        ids = [f"t{i}-" + "x" * 70000 for i in range(3)]
+        self.configure(["hb"], ids=ids, parallel=1, discovery="batch_size = 3",
+                       provider=f"ssh_config = {toml_string(SSH_CONFIG)}",
+                       run="for id in {tests}; do echo \"${id%%-*} ${#id} on $(hostname)\"; done")
+        r = self.run_offload("run")
+        self.assertEqual(r.code, 0, r.out[-3000:] + r.err[-3000:])
+        self.assertTrue(r.out.endswith("3 passed, 0 failed\n"), r.out[-3000:])
+        logs = [p.read_text().splitlines() for p in (self.project / "test-results" / "logs").glob("*.log")]
+        ran = [[line for line in log if line.endswith(" 70003 on ossh-hb")] for log in logs]
+        self.assertEqual(sorted(line for lines in ran for line in lines),
+                         [f"t{i} 70003 on ossh-hb" for i in range(3)])
+        self.assertGreaterEqual(max(len(lines) for lines in ran), 2, "no batch had two ids")
+        self.assert_clean()
+
     def test_hostile_test_ids_arrive_intact_and_never_run(self):
         pwn = T / "pwn"
         ids = ["plain", "two words", "it's", f"$(touch {pwn}/1)", f"x; touch {pwn}/2", f"`touch {pwn}/3`",
