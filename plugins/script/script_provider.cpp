@@ -1,6 +1,7 @@
 // The script bridge: a provider whose sandboxes are handled by an external provider script
 // (offload-provider-NAME, in any language) or by command lines written in offload.toml.
 // The protocol is docs/script-protocol.md; this file maps it onto the provider interface.
+#include "long_command.hpp"
 #include "replies.hpp"
 #include "verb_runner.hpp"
 
@@ -13,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -29,7 +31,7 @@ constexpr uint64_t stop_timeout_cap_ms = 30000;
 
 // Keys the bridge itself reads; every other key of [provider] is the script's.
 const std::set<std::string> bridge_keys = {
-    "type", "script", "call_timeout_secs", "prepare_timeout_secs", "kill_grace_secs", "work_dir",
+    "type", "script", "call_timeout_secs", "prepare_timeout_secs", "kill_grace_secs", "work_dir", "exec_stdin",
     "prepare_command", "create_command", "exec_command", "stop_command", "upload_command", "download_command",
     "destroy_command", "finish_command",
 };
@@ -144,7 +146,8 @@ uint64_t seconds_key(const Config &config, const char *key, double fallback)
 struct offload_provider_instance {
     const offload_host *host = nullptr;
     std::unique_ptr<VerbRunner> runner;
-    std::set<std::string> capabilities;     // optional verbs the backend implements
+    std::set<std::string> capabilities;     // optional verbs the backend implements, and `stdin`
+    const offload_host_process_v2 *process_v2 = nullptr; // NULL on a host older than SDK 1.2
     uint64_t call_timeout_ms = 300000;
     uint64_t prepare_timeout_ms = 3600000;
     std::string work_dir_template;          // work_dir key, with {sandbox_id}
@@ -249,7 +252,10 @@ offload_status create(const offload_host *host, const offload_config *config, of
     return guarded(error, [&]() -> offload_status {
         auto instance = std::make_unique<offload_provider_instance>();
         instance->host = host;
-        instance->project_dir = host->project_dir ? host->project_dir : ".";
+        instance->process_v2 = host_process_v2(host);
+        // A host older than its project_dir field (SDK 1.0) says nothing: prepare() tells it.
+        const char *project_dir = offload::sdk::host_project_dir(host);
+        instance->project_dir = project_dir ? project_dir : ".";
         Config settings(host, config);
         instance->call_timeout_ms = seconds_key(settings, "call_timeout_secs", 300);
         instance->prepare_timeout_ms = seconds_key(settings, "prepare_timeout_secs", 3600);
@@ -261,6 +267,7 @@ offload_status create(const offload_host *host, const offload_config *config, of
             if (auto command = settings.string(std::string(verb) + "_command"))
                 commands[verb] = *command;
         std::optional<std::string> script = settings.string("script");
+        std::optional<bool> exec_stdin = settings.boolean("exec_stdin");
 
         std::vector<std::string> script_keys;
         auto env = std::make_shared<CallEnvironment>();
@@ -272,6 +279,9 @@ offload_status create(const offload_host *host, const offload_config *config, of
             if (!commands.empty())
                 settings.fail(commands.begin()->first + "_command",
                               "inline commands and a provider script exclude each other; use one or the other");
+            if (exec_stdin)
+                settings.fail("exec_stdin", "is for inline commands; a provider script says whether it forwards "
+                                            "stdin itself (the `stdin` capability of its describe reply)");
             instance->runner = make_script_runner(host, *script, env, kill_grace_ms);
             describe_script(*instance, settings, script_keys);
         } else {
@@ -285,6 +295,10 @@ offload_status create(const offload_host *host, const offload_config *config, of
             for (const auto &[verb, command] : commands)
                 if (verb != "create" && verb != "exec" && verb != "destroy")
                     instance->capabilities.insert(verb);
+            // Not by default: an exec_command that drops stdin would leave a worker waiting for
+            // its tests.
+            if (exec_stdin.value_or(false))
+                instance->capabilities.insert("stdin");
             instance->runner = make_inline_runner(host, std::move(commands), env, kill_grace_ms);
             instance->inline_commands = true;
             for (const std::string &key : script_keys)
@@ -319,6 +333,8 @@ void config_template(const offload_text_sink *toml)
                 "# Each sandbox here is a scratch directory; replace the commands with your backend's.\n"
                 "create_command = \"d=$(mktemp -d) && echo sandbox $d && echo workdir $d\"\n"
                 "exec_command = \"cd $OFFLOAD_PROJECT_DIR && sh -c {command}\"\n"
+                "# exec_command passes its stdin on to {command}: test workers get their tests as they run.\n"
+                "exec_stdin = true\n"
                 "destroy_command = \"rm -rf {sandbox_ids}\"\n"
                 "# stop_command = \"...\"       # kill what still runs in {sandbox_id} after a timeout\n"
                 "# download_command = \"...\"   # copy {remote} from {sandbox_id} to {local}\n"
@@ -386,8 +402,10 @@ offload_status create_sandbox(offload_provider_instance *instance, const offload
     });
 }
 
-// Asks the backend to kill what still runs in the sandbox, after a timeout or Ctrl-C.
-void stop_remote(const offload_sandbox &sandbox)
+// Asks the backend to kill what still runs in the sandbox, after a timeout or Ctrl-C. With the
+// exec's handle (exec/2) the call is cleanup: it runs to its end although the handle stopped the
+// exec, unless the level rises again (a second Ctrl-C).
+void stop_remote(const offload_sandbox &sandbox, const offload_cancel *cancel)
 {
     const offload_provider_instance &instance = *sandbox.provider;
     if (!instance.capabilities.count("stop"))
@@ -395,6 +413,8 @@ void stop_remote(const offload_sandbox &sandbox)
     std::string error;
     offload_status status = OFFLOAD_OK;
     VerbCall call{"stop", {sandbox.id}, {}, 0, nullptr};
+    call.cancel = cancel;
+    call.cleanup = true;
     if (!instance.call(call, std::min(instance.call_timeout_ms, stop_timeout_cap_ms), StringSink(error), status))
         log(instance.host, OFFLOAD_LOG_WARNING, error);
 }
@@ -422,46 +442,102 @@ struct StatusFile {
     }
 };
 
+// One exec, as both versions of the interface ask for it. input and cancel: exec/2 only.
+struct ExecCall {
+    const char *command;
+    const char *const *env;
+    uint64_t timeout_ms;
+    const offload_output_sink *output;
+    const offload_input *input;   // the command's stdin; NULL: empty
+    const offload_cancel *cancel; // NULL: the thread's cancellation (exec/1 on an older host)
+};
+
+offload_status run_exec(offload_sandbox &sandbox, const ExecCall &exec, offload_exec_result &result,
+                        const offload_text_sink *error)
+{
+    const offload_provider_instance &instance = *sandbox.provider;
+    // The batch's variables travel inside the command line, so every backend passes them on.
+    std::string command;
+    for (size_t i = 0; exec.env && exec.env[i]; ++i) {
+        std::string entry = exec.env[i];
+        size_t equals = entry.find('=');
+        if (equals == std::string::npos || equals == 0)
+            continue;
+        command += "export " + entry.substr(0, equals) + "=" + shell_quote(instance.host, entry.substr(equals + 1)) +
+                   "; ";
+    }
+    command += exec.command;
+
+    StatusFile status_file;
+    VerbCall call{"exec", {sandbox.id, command}, instance.call_env(), exec.timeout_ms, exec.output};
+    call.env.push_back("OFFLOAD_STATUS_FILE=" + status_file.path);
+    call.cancel = exec.cancel;
+    call.input = exec.input;
+    // Too long for an argument: on stdin, behind a bootstrap, where the script forwards stdin.
+    std::optional<LongCommand> long_command;
+    if (instance.runner->longest_argument(call) > long_command_bytes) {
+        if (!exec.cancel || !instance.capabilities.count("stdin")) {
+            offload_text_printf(error,
+                                "%s: the command is %zu bytes long, more than a program takes in one argument "
+                                "(Linux: 128 KiB); offload passes long commands on stdin, but %s. Make batches "
+                                "smaller (the framework's batch_size), or give the provider the `stdin` "
+                                "capability (docs/script-protocol.md)",
+                                instance.runner->origin().c_str(), command.size(),
+                                !exec.cancel ? "this offload cannot feed the script's stdin"
+                                : instance.inline_commands ? "exec_command does not pass stdin on (exec_stdin)"
+                                                           : "the script does not forward it (no `stdin` capability)");
+            return OFFLOAD_ERROR;
+        }
+        long_command.emplace(command, exec.input);
+        call.args[1] = long_command->bootstrap();
+        call.input = long_command->input();
+    }
+    VerbOutcome outcome = instance.runner->run(call);
+    result.exit_code = outcome.exit_code;
+    result.timed_out = outcome.timed_out ? 1 : 0;
+    result.duration_ms = outcome.duration_ms;
+
+    if (outcome.status == OFFLOAD_ERROR) {
+        append_text(error, instance.describe_failure(call, outcome));
+        return OFFLOAD_ERROR;
+    }
+    if (outcome.status == OFFLOAD_CANCELLED || outcome.timed_out)
+        stop_remote(sandbox, exec.cancel);
+    if (outcome.status == OFFLOAD_CANCELLED)
+        return OFFLOAD_CANCELLED;
+    std::vector<Reply> status = parse_replies(status_file.read());
+    if (auto reason = find_reply(status, "infra-error")) {
+        append_text(error, instance.runner->origin() + ": sandbox " + sandbox.id + ": " +
+                               (reason->empty() ? "infrastructure failure" : *reason));
+        return OFFLOAD_INFRA_ERROR;
+    }
+    return OFFLOAD_OK;
+}
+
 offload_status exec(offload_sandbox *sandbox, const offload_exec_request *request, offload_exec_result *result,
                     const offload_text_sink *error)
 {
     return guarded(error, [&]() -> offload_status {
-        const offload_provider_instance &instance = *sandbox->provider;
-        // The batch's variables travel inside the command line, so every backend passes them on.
-        std::string command;
-        for (size_t i = 0; request->env && request->env[i]; ++i) {
-            std::string entry = request->env[i];
-            size_t equals = entry.find('=');
-            if (equals == std::string::npos || equals == 0)
-                continue;
-            command += "export " + entry.substr(0, equals) + "=" + shell_quote(instance.host, entry.substr(equals + 1)) +
-                       "; ";
-        }
-        command += request->command;
-
-        StatusFile status_file;
-        VerbCall call{"exec", {sandbox->id, command}, instance.call_env(), request->timeout_ms, request->output};
-        call.env.push_back("OFFLOAD_STATUS_FILE=" + status_file.path);
-        VerbOutcome outcome = instance.runner->run(call);
-        result->exit_code = outcome.exit_code;
-        result->timed_out = outcome.timed_out ? 1 : 0;
-
-        if (outcome.status == OFFLOAD_ERROR) {
-            append_text(error, instance.describe_failure(call, outcome));
-            return OFFLOAD_ERROR;
-        }
-        if (outcome.status == OFFLOAD_CANCELLED || outcome.timed_out)
-            stop_remote(*sandbox);
-        if (outcome.status == OFFLOAD_CANCELLED)
-            return OFFLOAD_CANCELLED;
-        std::vector<Reply> status = parse_replies(status_file.read());
-        if (auto reason = find_reply(status, "infra-error")) {
-            append_text(error, instance.runner->origin() + ": sandbox " + sandbox->id + ": " +
-                                   (reason->empty() ? "infrastructure failure" : *reason));
-            return OFFLOAD_INFRA_ERROR;
-        }
-        return OFFLOAD_OK;
+        ExecCall call{request->command, request->env, request->timeout_ms, request->output, nullptr, nullptr};
+        return run_exec(*sandbox, call, *result, error);
     });
+}
+
+// offload.provider.exec/2: the same under the request's cancellation handle, with the command's
+// stdin fed to the exec verb when the backend forwards it (capability `stdin`).
+offload_status exec_v2(offload_sandbox *sandbox, const offload_exec_request_v2 *request, offload_exec_result *result,
+                       const offload_text_sink *error)
+{
+    return guarded(error, [&]() -> offload_status {
+        const offload_input *input = sandbox->provider->capabilities.count("stdin") ? request->input : nullptr;
+        ExecCall call{request->command, request->env, request->timeout_ms, request->output, input, request->cancel};
+        return run_exec(*sandbox, call, *result, error);
+    });
+}
+
+uint32_t exec_capabilities(const offload_provider_instance *instance)
+{
+    return instance->process_v2 && instance->capabilities.count("stdin") ? OFFLOAD_EXEC_INPUT : 0;
 }
 
 offload_status download(offload_sandbox *sandbox, const char *sandbox_path, const char *local_path,
@@ -524,6 +600,12 @@ const offload_provider_v1 provider_interface = {
     .sandbox_capacity = sandbox_capacity,
 };
 
+const offload_provider_exec_v2 exec_interface = {
+    .struct_size = sizeof(offload_provider_exec_v2),
+    .capabilities = exec_capabilities,
+    .exec = exec_v2,
+};
+
 constexpr offload::sdk::PluginInfo plugin_info{
     .id = "script",
     .version = OFFLOAD_PLUGIN_VERSION,
@@ -532,4 +614,4 @@ constexpr offload::sdk::PluginInfo plugin_info{
 
 } // namespace
 
-OFFLOAD_PLUGIN(plugin_info, provider_interface)
+OFFLOAD_PLUGIN(plugin_info, provider_interface, exec_interface)

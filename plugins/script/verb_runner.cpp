@@ -3,6 +3,7 @@
 #include <offload/plugin.hpp>
 
 #include <algorithm>
+#include <optional>
 
 namespace {
 
@@ -29,9 +30,11 @@ void capture_write(void *context, int32_t stream, const char *data, size_t lengt
     }
 }
 
-// Runs argv with the call's environment; captures or streams the output.
-VerbOutcome run_argv(const offload_host *host, const std::vector<std::string> &argv, const CallEnvironment &base,
-                     const VerbCall &call, uint64_t kill_grace_ms)
+// Runs argv with the call's environment; captures or streams the output. A call with a
+// cancellation handle goes through process/2 (NULL on an older host: the call cannot run).
+VerbOutcome run_argv(const offload_host *host, const offload_host_process_v2 *process_v2,
+                     const std::vector<std::string> &argv, const CallEnvironment &base, const VerbCall &call,
+                     uint64_t kill_grace_ms)
 {
     std::vector<const char *> args;
     for (const std::string &arg : argv)
@@ -46,22 +49,40 @@ VerbOutcome run_argv(const offload_host *host, const std::vector<std::string> &a
 
     Capture capture;
     offload_output_sink sink{sizeof(offload_output_sink), &capture, capture_write};
-    offload_process_request request{};
-    request.struct_size = sizeof request;
-    request.argv = args.data();
-    request.working_dir = nullptr;   // the project directory
-    request.env = env.data();
-    request.timeout_ms = call.timeout_ms;
-    request.kill_grace_ms = kill_grace_ms;
-    request.output = call.stream ? call.stream : &sink;
     offload_process_result result{};
     result.struct_size = sizeof result;
 
+    // The fields both versions of the request share.
+    auto fill = [&](auto &request) {
+        request.struct_size = sizeof request;
+        request.argv = args.data();
+        request.working_dir = nullptr;   // the project directory
+        request.env = env.data();
+        request.timeout_ms = call.timeout_ms;
+        request.kill_grace_ms = kill_grace_ms;
+        request.output = call.stream ? call.stream : &sink;
+    };
     VerbOutcome outcome;
     offload::sdk::StringSink error(outcome.start_error);
-    outcome.status = host->run_process(host, &request, &result, error);
+    if (call.cancel) {
+        if (!process_v2) {
+            outcome.start_error = "this offload has no offload.host.process/2";
+            return outcome;
+        }
+        offload_process_request_v2 request{};
+        fill(request);
+        request.input = call.input;
+        request.cancel = call.cancel;
+        request.flags = call.cleanup ? OFFLOAD_PROCESS_CLEANUP : 0;
+        outcome.status = process_v2->run_process(host, &request, &result, error);
+    } else {
+        offload_process_request request{};
+        fill(request);
+        outcome.status = host->run_process(host, &request, &result, error);
+    }
     outcome.exit_code = result.exit_code;
     outcome.timed_out = result.timed_out != 0;
+    outcome.duration_ms = result.duration_ms;
     outcome.out = std::move(capture.out);
     if (capture.out_overflow)
         outcome.out += "\n[more than 1 MiB of replies; the rest was dropped]";
@@ -75,7 +96,8 @@ class ScriptRunner : public VerbRunner {
 public:
     ScriptRunner(const offload_host *host, std::string script, std::shared_ptr<const CallEnvironment> env,
                  uint64_t kill_grace_ms)
-        : m_host(host), m_script(std::move(script)), m_env(std::move(env)), m_kill_grace_ms(kill_grace_ms)
+        : m_host(host), m_process_v2(host_process_v2(host)), m_script(std::move(script)), m_env(std::move(env)),
+          m_kill_grace_ms(kill_grace_ms)
     {
     }
     bool has(const std::string &) const override { return true; }
@@ -83,12 +105,20 @@ public:
     {
         std::vector<std::string> argv{m_script, call.verb};
         argv.insert(argv.end(), call.args.begin(), call.args.end());
-        return run_argv(m_host, argv, *m_env, call, m_kill_grace_ms);
+        return run_argv(m_host, m_process_v2, argv, *m_env, call, m_kill_grace_ms);
+    }
+    size_t longest_argument(const VerbCall &call) const override
+    {
+        size_t longest = 0;
+        for (const std::string &arg : call.args)
+            longest = std::max(longest, arg.size());
+        return longest;
     }
     std::string origin() const override { return "script " + m_script; }
 
 private:
     const offload_host *m_host;
+    const offload_host_process_v2 *m_process_v2;
     std::string m_script;
     std::shared_ptr<const CallEnvironment> m_env;
     uint64_t m_kill_grace_ms;
@@ -108,18 +138,31 @@ class InlineRunner : public VerbRunner {
 public:
     InlineRunner(const offload_host *host, std::map<std::string, std::string> commands,
                  std::shared_ptr<const CallEnvironment> env, uint64_t kill_grace_ms)
-        : m_host(host), m_commands(std::move(commands)), m_env(std::move(env)), m_kill_grace_ms(kill_grace_ms)
+        : m_host(host), m_process_v2(host_process_v2(host)), m_commands(std::move(commands)), m_env(std::move(env)),
+          m_kill_grace_ms(kill_grace_ms)
     {
     }
     bool has(const std::string &verb) const override { return m_commands.count(verb) > 0; }
     VerbOutcome run(const VerbCall &call) const override
     {
-        auto found = m_commands.find(call.verb);
-        if (found == m_commands.end()) {
+        std::optional<std::string> command = command_line(call);
+        if (!command) {
             VerbOutcome outcome;
             outcome.start_error = "no " + call.verb + "_command in [provider]";
             return outcome;
         }
+        return run_argv(m_host, m_process_v2, {"sh", "-c", *command}, *m_env, call, m_kill_grace_ms);
+    }
+    size_t longest_argument(const VerbCall &call) const override { return command_line(call).value_or("").size(); }
+    std::string origin() const override { return "the inline commands of [provider]"; }
+
+private:
+    // The verb's command template with its placeholders filled in; nullopt when there is none.
+    std::optional<std::string> command_line(const VerbCall &call) const
+    {
+        auto found = m_commands.find(call.verb);
+        if (found == m_commands.end())
+            return std::nullopt;
         std::string command = found->second;
         auto quoted = [&](size_t i) {
             return i < call.args.size() ? offload::sdk::shell_quote(m_host, call.args[i]) : std::string("''");
@@ -140,18 +183,24 @@ public:
             else if (call.verb == "download")
                 command = replace_all(replace_all(command, "{remote}", quoted(1)), "{local}", quoted(2));
         }
-        return run_argv(m_host, {"sh", "-c", command}, *m_env, call, m_kill_grace_ms);
+        return command;
     }
-    std::string origin() const override { return "the inline commands of [provider]"; }
 
-private:
     const offload_host *m_host;
+    const offload_host_process_v2 *m_process_v2;
     std::map<std::string, std::string> m_commands;
     std::shared_ptr<const CallEnvironment> m_env;
     uint64_t m_kill_grace_ms;
 };
 
 } // namespace
+
+const offload_host_process_v2 *host_process_v2(const offload_host *host)
+{
+    if (!OFFLOAD_HAS_FIELD(host, offload_host, get_extension) || !host->get_extension)
+        return nullptr;
+    return static_cast<const offload_host_process_v2 *>(host->get_extension(host, OFFLOAD_HOST_PROCESS_V2));
+}
 
 std::unique_ptr<VerbRunner> make_script_runner(const offload_host *host, std::string script,
                                                std::shared_ptr<const CallEnvironment> env, uint64_t kill_grace_ms)

@@ -1,10 +1,13 @@
 // How the script bridge runs one protocol verb: as `SCRIPT VERB ARGS...` (a provider script) or
 // as an inline command line from offload.toml with its placeholders filled in. Either way the
 // call runs locally through the host's run_process: its own process group, a timeout, and
-// cancellation on Ctrl-C.
+// cancellation on Ctrl-C. A call with a cancellation handle (the exec verb of
+// offload.provider.exec/2) runs through offload.host.process/2 instead, with that handle and an
+// input for its stdin.
 #pragma once
 
 #include <offload/host.h>
+#include <offload/host_process.h>
 
 #include <map>
 #include <memory>
@@ -18,12 +21,19 @@ struct VerbCall {
     std::vector<std::string> env;            // extra "NAME=value" for this call
     uint64_t timeout_ms = 0;
     const offload_output_sink *stream = nullptr;  // exec: the test's output; else NULL (captured)
+    // offload.host.process/2 only (borrowed for the call): with a handle the call runs through
+    // process/2 and stops when the handle's level rises; without, through host->run_process,
+    // which finds the cancellation through the calling thread.
+    const offload_cancel *cancel = nullptr;
+    const offload_input *input = nullptr;    // the call's stdin (needs cancel); NULL: /dev/null
+    bool cleanup = false;                    // OFFLOAD_PROCESS_CLEANUP: runs after the handle's stop
 };
 
 struct VerbOutcome {
     offload_status status = OFFLOAD_ERROR;   // OK: it ran (see exit_code); CANCELLED; ERROR: could not start
     int exit_code = -1;
     bool timed_out = false;
+    uint64_t duration_ms = 0;
     std::string out;                         // stdout, when not streamed (bounded)
     std::string err_tail;                    // the last part of stderr, when not streamed
     std::string start_error;                 // for ERROR
@@ -36,6 +46,9 @@ public:
     virtual bool has(const std::string &verb) const = 0;
     // Thread: any; concurrent calls are fine.
     virtual VerbOutcome run(const VerbCall &call) const = 0;
+    // Bytes of the longest argument the call would start a program with (Linux refuses one over
+    // 128 KiB): the COMMAND of a script's exec, or the whole command line of an inline one.
+    virtual size_t longest_argument(const VerbCall &call) const = 0;
     // "script /path/to/offload-provider-ssh" or "inline commands of [provider]", for messages.
     virtual std::string origin() const = 0;
 };
@@ -44,6 +57,9 @@ public:
 struct CallEnvironment {
     std::vector<std::string> base;           // "NAME=value"
 };
+
+// The host's offload.host.process/2, or NULL on a host older than SDK 1.2.
+const offload_host_process_v2 *host_process_v2(const offload_host *host);
 
 std::unique_ptr<VerbRunner> make_script_runner(const offload_host *host, std::string script,
                                                std::shared_ptr<const CallEnvironment> env,

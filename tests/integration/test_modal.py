@@ -189,6 +189,33 @@ run_command = {toml_string(run)}
         self.assertEqual(creates[0]["kwargs"]["env"], {"GREETING": "hi $(id) 'q'"})
         self.assert_all_terminated()
 
+    def test_without_stdin_pytest_workers_get_their_tests_in_their_command_line(self):
+        # The script has no `stdin` capability (its fake SDK has no stdin): offload writes each
+        # worker's tests into its command line, and crash isolation still holds.
+        passing = [f"test_{i}" for i in range(5)]
+        self.write({"test_suite.py": "import os\n" + "".join(f"def {t}():\n    pass\n" for t in passing) +
+                                     "def test_crashes():\n    os._exit(0)\n",
+                    "offload.toml": f"""[offload]
+max_parallel = 2
+
+[provider]
+type = "modal"
+kill_grace_secs = 1
+image = "python:3.12-slim"
+
+[discovery]
+type = "pytest"
+python = "/usr/bin/python3"
+"""})
+        r = self.run_offload("run", "-v", timeout=120)
+        self.assertEqual(r.code, 1, r.out[-3000:] + r.err[-3000:])
+        expected = {f"test_suite.py::{t}": "passed" for t in passing}
+        expected["test_suite.py::test_crashes"] = "failed"
+        self.assertEqual(self.outcomes(), expected)
+        self.assertTrue("<<'OFFLOAD_INPUT_" in r.err, "no worker got its tests in a here-document")
+        self.assertFalse("tests to start with) on sandbox" in r.err, "a worker was fed on stdin")
+        self.assert_all_terminated()
+
     def test_a_dockerfile_and_the_settings_reach_the_sdk(self):
         self.write({"ci/Dockerfile": "FROM debian:12\n"})
         self.configure("cat /proc/net/dev; true {tests}", "echo a", parallel=1, provider="""

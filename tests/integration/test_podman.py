@@ -23,6 +23,9 @@ from harness import (ProjectTest, clean_env, generic_config, install, junit, mai
                      wait_until, write_files)
 
 IMAGE = "localhost/offload-test-busybox:1"
+# The same with this machine's /usr mounted read-only (run_args of python_provider()): its
+# /usr/bin/python3 and pytest, on a merged-/usr system.
+PYTHON_IMAGE = "localhost/offload-test-python:1"
 ENGINE_DIR = None          # podman's configuration, storage and run state for this module
 ENGINE_ENV = {}
 
@@ -88,16 +91,38 @@ runroot = "{ENGINE_DIR}/run"
     for applet in applets:
         if applet != "busybox":
             (rootfs / "bin" / applet).symlink_to("busybox")
-    tar = subprocess.Popen(["tar", "-C", str(rootfs), "-cf", "-", "."], stdout=subprocess.PIPE)
-    imported = subprocess.run(["podman", "import", "-q", "-", IMAGE], stdin=tar.stdout, capture_output=True,
-                              text=True, env={**os.environ, **ENGINE_ENV}, timeout=60)
-    tar.stdout.close()
-    tar.wait()
+    imported = import_image(rootfs, IMAGE)
     if imported.returncode != 0:
         skip(f"podman cannot import an image here: {imported.stderr.strip()}")
     probe = podman("run", "--rm", "--network=none", IMAGE, "echo", "ok", check=False)
     if probe.returncode != 0 or probe.stdout.strip() != "ok":
         skip(f"podman cannot run a container here: {probe.stderr.strip()}")
+
+
+def import_image(rootfs, name):
+    tar = subprocess.Popen(["tar", "-C", str(rootfs), "-cf", "-", "."], stdout=subprocess.PIPE)
+    imported = subprocess.run(["podman", "import", "-q", "-", name], stdin=tar.stdout, capture_output=True,
+                              text=True, env={**os.environ, **ENGINE_ENV}, timeout=60)
+    tar.stdout.close()
+    tar.wait()
+    return imported
+
+
+def python_provider(test):
+    """[provider] lines for containers that run this machine's /usr/bin/python3 and pytest; skips
+    the test where the machine's layout does not allow it."""
+    if not (os.path.islink("/lib") and os.readlink("/lib") == "usr/lib" and os.path.exists("/usr/bin/python3")):
+        test.skipTest("needs a merged /usr (/lib -> usr/lib) with /usr/bin/python3 to mount into containers")
+    if PYTHON_IMAGE not in podman("images", "--format", "{{.Repository}}:{{.Tag}}").stdout.split():
+        rootfs = ENGINE_DIR / "rootfs-python"
+        shutil.copytree(ENGINE_DIR / "rootfs", rootfs, symlinks=True)
+        (rootfs / "usr").mkdir()
+        for name in ("lib", "lib64"):
+            if os.path.islink(f"/{name}"):
+                (rootfs / name).symlink_to(os.readlink(f"/{name}"))
+        imported = import_image(rootfs, PYTHON_IMAGE)
+        test.assertEqual(imported.returncode, 0, imported.stderr)
+    return f'image = "{PYTHON_IMAGE}"\nrun_args = ["--volume", "/usr:/usr:ro"]\n'
 
 
 def kill_leftovers():
@@ -307,6 +332,77 @@ esac
         self.assertIn(f"container {victim} is gone", out)
         self.assertEqual(self.outcomes(), {t: "passed" for t in "abcd"})
         self.assertEqual(containers(), [])
+
+    def test_pytest_workers_get_their_tests_on_stdin_and_a_crash_and_a_hang_fail_alone(self):
+        marker = f"OFFLOAD_PODMAN_MARK={os.getpid()}-{time.monotonic_ns()}"
+        name, value = marker.split("=")
+        passing = [f"test_{i:02}" for i in range(12)]
+        self.write({
+            "test_suite.py": "import os, subprocess\n" + "".join(f"def {t}():\n    pass\n" for t in passing) +
+                             "def test_crashes():\n    os._exit(0)\n"
+                             "def test_hangs():\n"
+                             f"    subprocess.run(['sleep', '300'], env=dict(os.environ, {name}='{value}'))\n",
+            "offload.toml": f"""[offload]
+max_parallel = 2
+test_timeout_secs = 3
+
+[provider]
+type = "podman"
+kill_grace_secs = 1
+{python_provider(self)}
+[discovery]
+type = "pytest"
+python = "/usr/bin/python3"
+""",
+        })
+        r = self.run_offload("run", "-v", timeout=180)
+        self.assertEqual(r.code, 1, r.out[-3000:] + r.err[-3000:])
+        expected = {f"test_suite.py::{t}": "passed" for t in passing}
+        expected.update({"test_suite.py::test_crashes": "failed", "test_suite.py::test_hangs": "failed"})
+        self.assertEqual(self.outcomes(), expected)
+        cases = junit(self.project / "test-results" / "junit.xml")
+        self.assertEqual("timeout: still running after 3 s, killed",
+                         cases["test_suite.py::test_hangs"][1].find("failure").get("message"))
+        # Workers took their tests on stdin as they went: none had them in its command line.
+        self.assertTrue("tests to start with) on sandbox" in r.err, "no worker was fed on stdin")
+        self.assertFalse("<<'OFFLOAD_INPUT_" in r.err, "a worker got its tests in a here-document")
+        # The hanging test was killed inside its container before the container went.
+        self.assertEqual(processes_with_env(marker), [])
+        self.assertEqual(containers(), [])
+
+    def test_exec_forwards_stdin_as_it_comes_and_ends_with_the_command(self):
+        script = install().plugin_dir / "offload-provider-podman"
+        env = {**os.environ, "OFFLOAD_PROTOCOL": "1", "OFFLOAD_PROJECT_DIR": str(self.project),
+               "OFFLOAD_CONFIG_IMAGE": IMAGE, "OFFLOAD_STATUS_FILE": str(self.project / "status")}
+        call = lambda *args, **kwargs: subprocess.run([str(script), *args], env=env, cwd=self.project,
+                                                      capture_output=True, text=True, timeout=60, **kwargs)
+        self.assertIn("stdin", call("describe").stdout.splitlines()[1].split())
+        env["OFFLOAD_PREPARED"] = call("prepare").stdout.split()[1]
+        sandbox = call("create", "0").stdout.split()[1]
+        self.addCleanup(call, "destroy", sandbox)
+        # In order, to its end.
+        r = call("exec", sandbox, "cat; echo END", input="a\n\nb ' $(x)\n" + "c" * 100000 + "\n")
+        self.assertEqual((r.returncode, r.stdout), (0, "a\n\nb ' $(x)\n" + "c" * 100000 + "\nEND\n"), r.stderr)
+        # Live: the command answers the first line before the second is written.
+        process = subprocess.Popen([str(script), "exec", sandbox, 'while read -r l; do echo "got $l"; done; echo eof'],
+                                   env=env, cwd=self.project, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.addCleanup(lambda: process.poll() is None and (process.kill(), process.wait()))
+        process.stdin.write(b"one\n")
+        process.stdin.flush()
+        self.assertEqual(process.stdout.readline(), b"got one\n")
+        process.stdin.write(b"two\n")
+        process.stdin.close()
+        self.assertEqual(process.stdout.read(), b"got two\neof\n")
+        process.stdout.close()
+        self.assertEqual(process.wait(timeout=30), 0)
+        # A command that ends while its stdin is still open ends the call with its exit code.
+        process = subprocess.Popen([str(script), "exec", sandbox, "read -r l; exit 7"], env=env, cwd=self.project,
+                                   stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+        self.addCleanup(lambda: process.poll() is None and (process.kill(), process.wait()))
+        self.addCleanup(process.stdin.close)
+        process.stdin.write(b"x\n")
+        process.stdin.flush()
+        self.assertEqual(process.wait(timeout=30), 7)
 
     def test_hostile_ids_paths_and_values_are_data(self):
         spy = pathlib.Path(tempfile.mkdtemp(prefix="offload-podman-spy-"))

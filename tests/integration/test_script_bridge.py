@@ -1,5 +1,6 @@
 """The script bridge: provider scripts (protocol 1) and inline commands, faults included."""
 import os
+import pathlib
 import shutil
 import signal
 import subprocess
@@ -9,6 +10,31 @@ from harness import (SOURCE_DIR, seconds, ProjectTest, clean_env, install, junit
                      wait_until)
 
 SCRIPT = SOURCE_DIR / "tests" / "fixtures" / "scripts" / "offload-provider-localdirs"
+
+# A `python` for the pytest framework: discovery goes to the real pytest, and a worker (any other
+# call) is this sh worker of docs/test-protocol.md, which notes every line of its stdin in
+# received.PID, then EOF when its input ends.
+FAKE_PYTHON = r"""#!/bin/sh
+for arg in "$@"; do
+    [ "$arg" = --collect-only ] && exec /usr/bin/python3 "$@"
+done
+mark=$OFFLOAD_EVENT_MARK; unset OFFLOAD_EVENT_MARK
+log=$(dirname "$0")/received.$$
+count=0
+while IFS= read -r line; do
+    printf '%s\n' "$line" >> "$log"
+    case $line in 'run id='*) ;; *) continue ;; esac
+    id=${line#run id=}
+    printf '%s start id=%s\n' "$mark" "$id"
+    printf '%s end id=%s outcome=passed\n' "$mark" "$id"
+    count=$((count + 1))
+done
+echo EOF >> "$log"
+printf '%s done count=%s\n' "$mark" "$count"
+"""
+
+# Test ids too long to fit in one argument two by two (Linux: 128 KiB per argument).
+LONG_IDS = [f"t{i}-" + "x" * 70000 for i in range(3)]
 
 
 class ScriptBridgeTest(ProjectTest):
@@ -165,6 +191,196 @@ run_command = {toml_string(run)}
                         f"remote commands survived: {processes_with_env(marker)}")
         self.assertEqual(len(self.calls("stop")), 2)
         self.assert_all_destroyed()
+
+    # --- a worker's stdin ----------------------------------------------------------------------
+
+    def configure_workers(self, provider, tests=12, markers=None):
+        """A pytest suite of `tests` tests run by FAKE_PYTHON's workers on one sandbox; its ids."""
+        discovery = f"python = {toml_string(str(self.project / 'fakepy.sh'))}"
+        if markers:
+            discovery += f"\nmarkers = {toml_string(markers)}"
+        self.write({
+            "fakepy.sh": FAKE_PYTHON,
+            "test_many.py": "".join(f"def test_{i:02}():\n    pass\n" for i in range(tests)),
+            "offload.toml": f"""[offload]
+max_parallel = 1
+[provider]
+{provider}
+[discovery]
+type = "pytest"
+{discovery}
+""",
+        })
+        return [f"test_many.py::test_{i:02}" for i in range(tests)]
+
+    def received(self):
+        """What each fake worker read on its stdin, line by line."""
+        return [p.read_text().splitlines() for p in sorted(self.project.glob("received.*"))]
+
+    def exec_commands(self, directory=None):
+        """The whole COMMAND of every exec call."""
+        return [p.read_text() for p in sorted((directory or self.state / "commands").iterdir())]
+
+    def input_in_commands(self, directory=None):
+        """The `run id=` lines that exec calls had in their COMMAND (a here-document), sorted."""
+        return sorted(line for command in self.exec_commands(directory) for line in command.splitlines()
+                      if line.startswith("run id=test_many.py::"))
+
+    def test_a_script_with_stdin_feeds_a_worker_its_tests_while_it_runs(self):
+        ids = self.configure_workers(f'type = "localdirs"\nstate_dir = "{self.state}"\nforward_stdin = true')
+        r = self.run_offload("run")
+        self.assertEqual(r.code, 0, r)
+        self.assertTrue(r.out.endswith("12 passed, 0 failed\n"), r)
+        # One worker took every test: they came on its stdin, in order, while it ran, none in its
+        # command line; and its input ended, or it would not have finished.
+        commands = self.exec_commands()
+        self.assertEqual(len(commands), 1, commands)
+        self.assertNotIn("test_many.py::", commands[0])
+        self.assertEqual(self.received(), [[f"run id={i}" for i in ids] + ["EOF"]])
+        self.assert_all_destroyed()
+
+    def test_without_stdin_a_worker_gets_its_tests_in_its_command_line(self):
+        ids = self.configure_workers(f'type = "localdirs"\nstate_dir = "{self.state}"')
+        r = self.run_offload("run")
+        self.assertEqual(r.code, 0, r)
+        self.assertTrue(r.out.endswith("12 passed, 0 failed\n"), r)
+        self.assertEqual(self.input_in_commands(), [f"run id={i}" for i in ids])
+        received = self.received()
+        self.assertEqual(sorted(l for lines in received for l in lines[:-1]), [f"run id={i}" for i in ids])
+        self.assertEqual({lines[-1] for lines in received}, {"EOF"})
+
+    def test_inline_exec_stdin_says_that_exec_command_passes_stdin_on(self):
+        sandboxes, commands = self.project / "inline", self.project / "commands"
+        inline = f"""type = "script"
+create_command = "mkdir -p {sandboxes}/s{{index}} && echo {sandboxes}/s{{index}}"
+exec_command = "mkdir -p {commands} && printf %s {{command}} > {commands}/$$ && cd {self.project} && sh -c {{command}}"
+destroy_command = "rm -rf {{sandbox_ids}}"
+"""
+        for exec_stdin in [True, False]:
+            with self.subTest(exec_stdin=exec_stdin):
+                shutil.rmtree(commands, ignore_errors=True)
+                for old in self.project.glob("received.*"):
+                    old.unlink()
+                ids = self.configure_workers(inline + ("exec_stdin = true" if exec_stdin else ""))
+                r = self.run_offload("run")
+                self.assertEqual(r.code, 0, r)
+                self.assertTrue(r.out.endswith("12 passed, 0 failed\n"), r)
+                if exec_stdin:
+                    self.assertEqual(self.input_in_commands(commands), [])
+                    self.assertEqual(self.received(), [[f"run id={i}" for i in ids] + ["EOF"]])
+                else:
+                    self.assertEqual(self.input_in_commands(commands), [f"run id={i}" for i in ids])
+
+    def test_exec_stdin_is_for_inline_commands_only(self):
+        self.configure(provider="exec_stdin = true")
+        r = self.run_offload("validate")
+        self.assertEqual(r.code, 1, r)
+        self.assertIn("[provider] exec_stdin: is for inline commands", r.err)
+
+    def test_a_crash_and_a_hang_in_a_fed_worker_fail_alone_and_the_hang_is_stopped_remotely(self):
+        marker = f"OFFLOAD_BRIDGE_MARKER={os.getpid()}-{time.monotonic_ns()}"
+        name, value = marker.split("=")
+        self.write({
+            "test_w.py": "import os, subprocess\n"
+                         "def test_a():\n    pass\n"
+                         "def test_crashes():\n    os._exit(0)\n"
+                         "def test_c():\n    pass\n"
+                         "def test_hangs():\n"
+                         f"    subprocess.run(['sleep', '300'], env=dict(os.environ, {name}='{value}'))\n"
+                         "def test_e():\n    pass\n",
+            "offload.toml": f"""[offload]
+max_parallel = 1
+test_timeout_secs = 3
+[provider]
+type = "localdirs"
+state_dir = "{self.state}"
+forward_stdin = true
+kill_grace_secs = 1
+[discovery]
+type = "pytest"
+python = "/usr/bin/python3"
+""",
+        })
+        r = self.run_offload("run", timeout=90)
+        self.assertEqual(r.code, 1, r)
+        self.assertEqual({k: v[0] for k, v in junit(self.project / "test-results" / "junit.xml").items()},
+                         {"test_w.py::test_a": "passed", "test_w.py::test_crashes": "failed",
+                          "test_w.py::test_c": "passed", "test_w.py::test_hangs": "failed",
+                          "test_w.py::test_e": "passed"})
+        # The worker runs in a session of its own: only `stop` could kill the hanging test, and it
+        # ran although the worker's handle had stopped the exec.
+        self.assertIn("stop sb-0", self.calls())
+        self.assertTrue(wait_until(lambda: not processes_with_env(marker), 3),
+                        f"the hanging test survived: {processes_with_env(marker)}")
+        self.assert_all_destroyed()
+
+    # --- commands too long for one argument ------------------------------------------------------
+
+    def configure_long_batches(self, provider):
+        """Three tests with 70 KB ids, in batches of up to three: a batch of two or more is a
+        command line over 128 KiB."""
+        (self.project / "ids.txt").write_text("".join(i + "\n" for i in LONG_IDS))
+        self.write({
+            "t.sh": 'echo "batch of $#" >> batches.txt\n'
+                    'for id in "$@"; do printf "%s %s\\n" "${id%%-*}" "${#id}" >> ran.txt; done\n',
+            "offload.toml": f"""[offload]
+max_parallel = 1
+[provider]
+{provider}
+[discovery]
+type = "generic"
+discover_command = "cat ids.txt"
+run_command = "sh ./t.sh {{tests}}"
+batch_size = 3
+""",
+        })
+
+    def assert_long_batches_ran(self, r):
+        self.assertEqual(r.code, 0, r)
+        self.assertTrue(r.out.endswith("3 passed, 0 failed\n"), r)
+        self.assertEqual(sorted((self.project / "ran.txt").read_text().splitlines()),
+                         ["t0 70003", "t1 70003", "t2 70003"])
+        self.assertTrue({"batch of 2", "batch of 3"} & set((self.project / "batches.txt").read_text().splitlines()))
+
+    def test_a_command_too_long_for_an_argument_reaches_a_script_with_stdin(self):
+        self.configure_long_batches(f'type = "localdirs"\nstate_dir = "{self.state}"\nforward_stdin = true')
+        r = self.run_offload("run")
+        self.assert_long_batches_ran(r)
+        # What the script got in place of the long ones: a bootstrap that reads them from stdin.
+        self.assertTrue(all(len(c) < 100_000 for c in self.exec_commands()))
+        self.assertTrue(any("offload-command-end-" in c for c in self.exec_commands()))
+        self.assertEqual(list(pathlib.Path(self.state / "sandboxes").iterdir()), [])
+
+    def test_a_command_too_long_for_an_argument_reaches_an_inline_exec_stdin(self):
+        sandboxes = self.project / "inline"
+        self.configure_long_batches(f"""type = "script"
+create_command = "mkdir -p {sandboxes}/s{{index}} && echo {sandboxes}/s{{index}}"
+exec_command = "cd {self.project} && sh -c {{command}}"
+exec_stdin = true
+destroy_command = "rm -rf {{sandbox_ids}}"
+""")
+        self.assert_long_batches_ran(self.run_offload("run"))
+
+    def test_a_command_too_long_for_a_script_without_stdin_fails_with_the_reason(self):
+        self.configure_long_batches(f'type = "localdirs"\nstate_dir = "{self.state}"')
+        r = self.run_offload("run")
+        self.assertEqual(r.code, 1, r)
+        self.assertIn("more than a program takes in one argument (Linux: 128 KiB); offload passes long commands "
+                      "on stdin, but the script does not forward it (no `stdin` capability)", r.out)
+        self.assertNotIn("Argument list too long", r.out + r.err)
+
+    def test_a_worker_command_too_long_for_an_argument_still_gets_its_tests_on_stdin(self):
+        # A marker expression of 70 KB makes the worker's command line long: the command and the
+        # tests share the exec's stdin, the command first.
+        ids = self.configure_workers(f'type = "localdirs"\nstate_dir = "{self.state}"\nforward_stdin = true',
+                                     markers="not " + "x" * 70000)
+        r = self.run_offload("run")
+        self.assertEqual(r.code, 0, r)
+        self.assertTrue(r.out.endswith("12 passed, 0 failed\n"), r)
+        commands = self.exec_commands()
+        self.assertEqual(len(commands), 1, [c[:200] for c in commands])
+        self.assertIn("offload-command-end-", commands[0])
+        self.assertEqual(self.received(), [[f"run id={i}" for i in ids] + ["EOF"]])
 
     def test_inline_commands_need_no_script(self):
         sandboxes = self.project / "inline"

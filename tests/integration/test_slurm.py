@@ -337,6 +337,48 @@ alloc=$(squeue -h -j "$SLURM_JOB_ID" -o '%j|%a|%l|%k|%P')
         self.assertEqual(sorted(p.name for p in self.project.glob("pwned*")), [])
         self.assertEqual(list(pathlib.Path.cwd().glob("pwned*")), [])
 
+    def test_pytest_workers_get_their_tests_on_stdin_and_a_crash_and_a_hang_fail_alone(self):
+        marker = f"OFFLOAD_SLURM_MARKER={os.getpid()}-{time.monotonic_ns()}"
+        name, value = marker.split("=")
+        passing = [f"test_{i:02}" for i in range(16)]
+        self.write({
+            "test_suite.py": "import os, subprocess\n" + "".join(f"def {t}():\n    pass\n" for t in passing) +
+                             "def test_crashes():\n    os._exit(0)\n"
+                             "def test_hangs():\n"
+                             f"    subprocess.run(['sleep', '300'], env=dict(os.environ, {name}='{value}'))\n",
+            "offload.toml": f"""[offload]
+max_parallel = 2
+test_timeout_secs = 3
+
+[provider]
+type = "slurm"
+kill_grace_secs = 1
+call_timeout_secs = 60
+
+[discovery]
+type = "pytest"
+python = "/usr/bin/python3"
+""",
+        })
+        r = self.run_offload("run", "-v", timeout=120)
+        self.assertEqual(r.code, 1, r.out[-3000:] + r.err[-3000:])
+        expected = {f"test_suite.py::{t}": "passed" for t in passing}
+        expected.update({"test_suite.py::test_crashes": "failed", "test_suite.py::test_hangs": "failed"})
+        self.assertEqual(self.outcomes(), expected)
+        cases = junit(self.project / "test-results" / "junit.xml")
+        self.assertIn("crashed: the worker running it ended",
+                      cases["test_suite.py::test_crashes"][1].find("failure").get("message"))
+        self.assertEqual("timeout: still running after 3 s, killed",
+                         cases["test_suite.py::test_hangs"][1].find("failure").get("message"))
+        self.assertNotIn("Incidents", r.out, "a crash or a timeout was taken for an infrastructure failure")
+        # Workers took their tests on stdin as they went: none had them in its command line.
+        self.assertTrue("tests to start with) on sandbox" in r.err, "no worker was fed on stdin")
+        self.assertFalse("<<'OFFLOAD_INPUT_" in r.err, "a worker got its tests in a here-document")
+        # The hanging test's step was killed on its node.
+        self.assertTrue(wait_until(lambda: not processes_with_env(marker), 3),
+                        f"the hanging test survived: {processes_with_env(marker)}")
+        self.assert_state_clean()
+
     # --- failures of Slurm, of the configuration and of tests ------------------------------
 
     def test_a_partition_that_does_not_exist_is_named_and_the_run_fails_at_once(self):
@@ -471,7 +513,7 @@ esac
     def test_verbs_tell_test_failures_from_lost_allocations(self):
         described = self.script("describe").stdout.splitlines()
         self.assertEqual(described[0], "protocol 1")
-        self.assertIn("capabilities prepare stop template", described)
+        self.assertIn("capabilities prepare stop template stdin", described)
         prepared = self.script("prepare").stdout.strip()
         self.assertRegex(prepared, r"^prepared /.*/\.offload/slurm/run-")
         env = {"OFFLOAD_PREPARED": prepared.split(" ", 1)[1]}
@@ -529,6 +571,43 @@ esac
         r = self.script("destroy", job, env=env)
         self.assertEqual(r.returncode, 1, r)
         self.assertIn(f"could not reach the Slurm controller to stop the steps of jobs {job}", r.stderr)
+
+    def test_exec_forwards_stdin_as_it_comes_and_ends_with_the_command(self):
+        env = {"OFFLOAD_PREPARED": self.script("prepare").stdout.split()[1],
+               "OFFLOAD_STATUS_FILE": str(self.project / "status")}
+        created = self.script("create", "0", env=env)
+        self.assertEqual(created.returncode, 0, created)
+        job = created.stdout.split()[1]
+        self.addCleanup(self.script, "destroy", job, env=env)
+        # In order, to its end.
+        data = "a\n\nb ' $(x)\n" + "c" * 100000 + "\n"
+        r = subprocess.run([str(SCRIPT), "exec", job, "cat; echo END"], cwd=self.project, input=data,
+                           env={**cluster.env, "OFFLOAD_PROJECT_DIR": str(self.project), **env},
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual((r.returncode, r.stdout), (0, data + "END\n"), r.stderr)
+        # Live: the command answers the first line before the second is written.
+        def start(command, stdout):
+            process = subprocess.Popen([str(SCRIPT), "exec", job, command], cwd=self.project,
+                                       env={**cluster.env, "OFFLOAD_PROJECT_DIR": str(self.project), **env},
+                                       stdin=subprocess.PIPE, stdout=stdout)
+            self.addCleanup(lambda: process.poll() is None and (process.kill(), process.wait()))
+            return process
+        process = start('while read -r l; do echo "got $l"; done; echo eof', subprocess.PIPE)
+        process.stdin.write(b"one\n")
+        process.stdin.flush()
+        self.assertEqual(process.stdout.readline(), b"got one\n")
+        process.stdin.write(b"two\n")
+        process.stdin.close()
+        self.assertEqual(process.stdout.read(), b"got two\neof\n")
+        process.stdout.close()
+        self.assertEqual(process.wait(timeout=30), 0)
+        # A command that ends while its stdin is still open ends the call with its exit code.
+        process = start("read -r l; exit 7", subprocess.DEVNULL)
+        self.addCleanup(process.stdin.close)
+        process.stdin.write(b"x\n")
+        process.stdin.flush()
+        self.assertEqual(process.wait(timeout=30), 7)
+        self.assertEqual((self.project / "status").read_text() if (self.project / "status").exists() else "", "")
 
     # --- numbers for README-slurm.md ---------------------------------------------------------
 

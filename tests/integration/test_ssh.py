@@ -424,6 +424,65 @@ run_command = {toml_string(run or f"MARKS={T}/marks SLEEP={sleep} sh ./run.sh {{
         self.assertEqual(processes_with_env(marker), [], "setup_command survived Ctrl-C")
         self.assert_clean()
 
+    def test_pytest_workers_get_their_tests_on_stdin_and_a_crash_and_a_hang_fail_alone(self):
+        marker = f"OFFLOAD_SSH_MARKER={os.getpid()}-{time.monotonic_ns()}"
+        name, value = marker.split("=")
+        passing = [f"test_{i:02}" for i in range(20)]
+        self.write({
+            "test_suite.py": "import os, subprocess\n" + "".join(f"def {t}():\n    pass\n" for t in passing) +
+                             "def test_crashes():\n    os._exit(0)\n"
+                             "def test_hangs():\n"
+                             f"    subprocess.run(['sleep', '300'], env=dict(os.environ, {name}='{value}'))\n",
+            "offload.toml": f"""[offload]
+max_parallel = 3
+test_timeout_secs = 3
+
+[provider]
+type = "ssh"
+hosts = ["hb:2", "hc"]
+ssh_config = {toml_string(SSH_CONFIG)}
+remote_dir = {toml_string(str(T / "remote" / "runs"))}
+kill_grace_secs = 1
+
+[discovery]
+type = "pytest"
+python = "/usr/bin/python3"
+""",
+        })
+        self.project.chmod(0o755)
+        r = self.run_offload("run", "-v", timeout=120)
+        self.assertEqual(r.code, 1, r)
+        cases = junit(self.project / "test-results" / "junit.xml")
+        expected = {f"test_suite.py::{t}": "passed" for t in passing}
+        expected.update({"test_suite.py::test_crashes": "failed", "test_suite.py::test_hangs": "failed"})
+        self.assertEqual({k: v[0] for k, v in cases.items()}, expected)
+        self.assertIn("crashed: the worker running it ended",
+                      cases["test_suite.py::test_crashes"][1].find("failure").get("message"))
+        self.assertEqual("timeout: still running after 3 s, killed",
+                         cases["test_suite.py::test_hangs"][1].find("failure").get("message"))
+        # Workers took their tests on stdin as they went: none had them in its command line.
+        self.assertTrue("tests to start with) on sandbox" in r.err, "no worker was fed on stdin")
+        self.assertFalse("<<'OFFLOAD_INPUT_" in r.err, "a worker got its tests in a here-document")
+        # The hanging test was killed on its host (stop ran although the worker was stopped).
+        self.assertEqual(processes_with_env(marker), [], "the hanging test survived on its host")
+        self.assert_clean()
+
+    def test_a_batch_command_too_long_for_one_argument_runs_on_the_host(self):
+        # Two 70 KB ids make a command over Linux's 128 KiB for one argument, here and on the host.
+        ids = [f"t{i}-" + "x" * 70000 for i in range(3)]
+        self.configure(["hb"], ids=ids, parallel=1, discovery="batch_size = 3",
+                       provider=f"ssh_config = {toml_string(SSH_CONFIG)}",
+                       run="for id in {tests}; do echo \"${id%%-*} ${#id} on $(hostname)\"; done")
+        r = self.run_offload("run")
+        self.assertEqual(r.code, 0, r.out[-3000:] + r.err[-3000:])
+        self.assertTrue(r.out.endswith("3 passed, 0 failed\n"), r.out[-3000:])
+        logs = [p.read_text().splitlines() for p in (self.project / "test-results" / "logs").glob("*.log")]
+        ran = [[line for line in log if line.endswith(" 70003 on ossh-hb")] for log in logs]
+        self.assertEqual(sorted(line for lines in ran for line in lines),
+                         [f"t{i} 70003 on ossh-hb" for i in range(3)])
+        self.assertGreaterEqual(max(len(lines) for lines in ran), 2, "no batch had two ids")
+        self.assert_clean()
+
     def test_hostile_test_ids_arrive_intact_and_never_run(self):
         pwn = T / "pwn"
         ids = ["plain", "two words", "it's", f"$(touch {pwn}/1)", f"x; touch {pwn}/2", f"`touch {pwn}/3`",
@@ -529,7 +588,54 @@ class ProtocolTest(unittest.TestCase):
 
         self.call("destroy", sandbox, sandbox, "12@nowhere")
         self.assertEqual([d for d in HOSTS["hb"].listdir(str(T / "remote" / "runs")) if d.startswith("run-")], [])
-        self.assertEqual(ssh_processes(), [])
+        # `ssh -O exit` returns once the master has the request; it exits a moment later.
+        self.assertTrue(wait_until(lambda: not ssh_processes(), 3), f"ssh processes left: {ssh_processes()}")
+
+    def sandbox(self):
+        """A prepared run with one sandbox on hb, destroyed at the end of the test."""
+        replies = dict(line.split(" ", 1) for line in self.call("prepare").stdout.splitlines() if " " in line)
+        self.env["OFFLOAD_PREPARED"] = replies["prepared"]
+        self.addCleanup(self.call, "destroy", "0@hb")
+        return self.call("create", "0").stdout.split("sandbox ", 1)[1].split("\n")[0]
+
+    def start_exec(self, sandbox, command):
+        script = install().plugin_dir / "offload-provider-ssh"
+        process = subprocess.Popen([str(script), "exec", sandbox, command], env=self.env, cwd=self.project,
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.addCleanup(lambda: process.stdin.closed or process.stdin.close())
+        self.addCleanup(process.stdout.close)
+        self.addCleanup(lambda: process.poll() is None and (process.kill(), process.wait()))
+        return process
+
+    def test_exec_forwards_stdin_as_it_comes_and_ends_with_the_command(self):
+        self.assertIn("stdin", self.call("describe").stdout.split("\n")[1].split())
+        sandbox = self.sandbox()
+        script = install().plugin_dir / "offload-provider-ssh"
+        # In order, to its end: the command sees the end of its input.
+        r = subprocess.run([str(script), "exec", sandbox, "cat; echo END"], env=self.env, cwd=self.project,
+                           input="a\n\nb ' \\ $(x)\n" + "c" * 100000 + "\n", capture_output=True, text=True,
+                           timeout=60)
+        self.assertEqual((r.returncode, r.stdout), (0, "a\n\nb ' \\ $(x)\n" + "c" * 100000 + "\nEND\n"), r.stderr)
+        # Live: the command answers the first line before the second is written.
+        process = self.start_exec(sandbox, 'while IFS= read -r l; do echo "got $l"; done; echo eof')
+        process.stdin.write(b"one\n")
+        process.stdin.flush()
+        self.assertEqual(process.stdout.readline(), b"got one\n")
+        process.stdin.write(b"two\n")
+        process.stdin.close()
+        self.assertEqual(process.stdout.read(), b"got two\neof\n")
+        self.assertEqual(process.wait(timeout=30), 0)
+        # The command ends while its stdin is still open (a worker that crashed): exec ends with it,
+        # with the command's exit code, without waiting for input that will not come.
+        process = self.start_exec(sandbox, "read -r l; echo \"read $l\"; exit 7")
+        process.stdin.write(b"x\n")
+        process.stdin.flush()
+        self.assertEqual(process.wait(timeout=30), 7)
+        self.assertEqual(process.stdout.read(), b"read x\n")
+        process.stdin.close()
+        self.assertEqual(self.status.read_text() if self.status.exists() else "", "")
+        # Nothing of the calls is left running here (the feeder of ssh's stdin has their environment).
+        self.assertEqual(processes_with_env("OFFLOAD_PREPARED=" + self.env["OFFLOAD_PREPARED"]), [])
 
     def test_bad_configuration_is_named(self):
         self.env["OFFLOAD_CONFIG_HOSTS"] = ""
@@ -597,6 +703,32 @@ batch_size = 1
               f"{(s16 / 4 - 1) * 100:.0f}% over")
         config(process, 16, "sleep 1; true {tests}", 4)
         print(f"the same on 4 process sandboxes: {timed(3):.2f} s")
+
+        # pytest workers: tests on stdin as they run, against the same script without its `stdin`
+        # capability (offload then writes each worker's tests into its command line).
+        (project / "test_many.py").write_text("".join(f"def test_{i:02}():\n    pass\n" for i in range(50)))
+        plugins = project / ".offload" / "plugins"
+        plugins.mkdir(parents=True, exist_ok=True)
+        heredoc = plugins / "offload-provider-sshheredoc"
+        heredoc.write_text((install().plugin_dir / "offload-provider-ssh").read_text().replace(
+            "finish template stdin\"", "finish template\""))
+        heredoc.chmod(0o755)
+        for parallel in (1, 2):
+            results = {}
+            for kind in ("ssh", "sshheredoc"):
+                (project / "offload.toml").write_text(f"""[offload]
+max_parallel = {parallel}
+[history]
+enabled = false
+[provider]
+{ssh.replace('type = "ssh"', f'type = "{kind}"')}hosts = ["hb:2"]
+[discovery]
+type = "pytest"
+python = "/usr/bin/python3"
+""")
+                results[kind] = timed(5)
+            print(f"50 trivial pytest tests on {parallel} sandbox(es) of one host: tests on stdin "
+                  f"{results['ssh']:.2f} s, in a here-document {results['sshheredoc']:.2f} s")
         shutil.rmtree(project, ignore_errors=True)
     finally:
         tearDownModule()
