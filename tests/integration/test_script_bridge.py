@@ -21,7 +21,8 @@ done
 mark=$OFFLOAD_EVENT_MARK; unset OFFLOAD_EVENT_MARK
 log=$(dirname "$0")/received.$$
 count=0
-while IFS= read -r line; do
+# Like offload's pytest worker, it asks for each test (`next`).
+while printf '%s next\n' "$mark" && IFS= read -r line; do
     printf '%s\n' "$line" >> "$log"
     case $line in 'run id='*) ;; *) continue ;; esac
     id=${line#run id=}
