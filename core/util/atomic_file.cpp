@@ -77,7 +77,8 @@ Expected<AtomicFile> AtomicFile::create(const std::filesystem::path &target)
         std::error_code error;
         std::filesystem::create_directories(target.parent_path(), error);
         if (error)
-            return failure("cannot create directory " + target.parent_path().string() + ": " + error.message());
+            return failure("cannot create directory " + target.parent_path().string() + ": " +
+                           error.message());
     }
     // A name taken (a leftover of a crash, another writer, something planted) is never opened:
     // another one is drawn.

@@ -20,7 +20,7 @@ namespace offload {
 
 // Thread: any, one object used by one thread at a time.
 class AtomicFile {
-public:
+  public:
     // Checks the target, creates its missing parent directories and the temporary file. Errors
     // name the path and the reason, e.g. "will not replace /dev/null: it is a character device, not
     // a regular file", "cannot create directory out: Permission denied".
@@ -41,16 +41,16 @@ public:
     // Makes the content durable (fsync) and puts it in place of the target. Once only.
     Expected<void> commit();
 
-private:
+  private:
     AtomicFile(std::filesystem::path target, std::filesystem::path temporary, Fd fd);
     // Closes and removes the temporary file.
     void discard();
     Expected<void> fail(const std::string &what, int error);
 
     std::filesystem::path m_target;
-    std::filesystem::path m_temporary;   // empty once renamed or removed
+    std::filesystem::path m_temporary; // empty once renamed or removed
     Fd m_fd;
-    int m_error = 0;                     // errno of the first failed write
+    int m_error = 0; // errno of the first failed write
 };
 
 // Whether AtomicFile may replace target: it is absent or a regular file (a symlink is not followed);

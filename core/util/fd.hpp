@@ -8,7 +8,7 @@
 namespace offload {
 
 class Fd {
-public:
+  public:
     Fd() = default;
     explicit Fd(int fd) : m_fd(fd) {}
     Fd(Fd &&other) noexcept : m_fd(std::exchange(other.m_fd, -1)) {}
@@ -38,7 +38,7 @@ public:
     // through the descriptor, where a failing close() can mean lost data (NFS, quotas).
     int close() { return ::close(release()); }
 
-private:
+  private:
     int m_fd = -1;
 };
 

@@ -13,8 +13,7 @@ namespace offload::common {
 
 // Calls on_line(line) for each line of text, without its "\n" or "\r\n"; a last line without a
 // newline counts too.
-template <typename OnLine>
-void for_each_line(std::string_view text, OnLine &&on_line)
+template <typename OnLine> void for_each_line(std::string_view text, OnLine &&on_line)
 {
     size_t start = 0;
     while (start < text.size()) {
@@ -45,14 +44,14 @@ std::string replace_all(std::string text, std::string_view from, std::string_vie
 // The last `limit` lines added, for the tail of an output in an error message. Lines are cut at
 // 2000 bytes.
 class LastLines {
-public:
+  public:
     explicit LastLines(size_t limit) : m_limit(limit) {}
     void add(std::string_view line);
     void clear() { m_lines.clear(); }
     // The lines joined with "\n"; leading and trailing blank lines dropped.
     std::string text() const;
 
-private:
+  private:
     size_t m_limit;
     std::deque<std::string> m_lines;
 };

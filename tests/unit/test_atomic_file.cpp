@@ -79,7 +79,7 @@ TEST_CASE("an AtomicFile not committed leaves the target as it was and no tempor
         Expected<offload::AtomicFile> file = offload::AtomicFile::create(target);
         REQUIRE(file);
         file->write("new, but never committed");
-        CHECK(names_in(dir.path).size() == 2);   // the target and the temporary file
+        CHECK(names_in(dir.path).size() == 2); // the target and the temporary file
     }
     CHECK(read(target) == "old");
     CHECK(names_in(dir.path) == std::vector<std::string>{"history"});
@@ -92,7 +92,8 @@ TEST_CASE("only an absent target or a regular file is replaced")
         const mode_t before = kind_of(target);
         const Expected<void> written = write_file_atomically(target, "report");
         REQUIRE_FALSE(written);
-        CHECK(written.error() == "will not replace " + target.string() + ": it is " + kind + ", not a regular file");
+        CHECK(written.error() ==
+              "will not replace " + target.string() + ": it is " + kind + ", not a regular file");
         CHECK(kind_of(target) == before);
     };
 
@@ -168,7 +169,7 @@ TEST_CASE("Fd closes what it owns, once, and hands it over on move")
         CHECK_FALSE(first);
         CHECK(second.get() == raw);
     }
-    CHECK(::fcntl(raw, F_GETFD) == -1);   // closed
+    CHECK(::fcntl(raw, F_GETFD) == -1); // closed
     offload::Fd kept(::open("/dev/null", O_RDONLY | O_CLOEXEC));
     const int released = kept.release();
     CHECK_FALSE(kept);

@@ -22,7 +22,7 @@ TEST_CASE("trim, join and replace_all")
     CHECK(join({"a", "b", "c"}, ", ") == "a, b, c");
     CHECK(join({}, ",").empty());
     CHECK(replace_all("run {tests} then {tests}", "{tests}", "'a b'") == "run 'a b' then 'a b'");
-    CHECK(replace_all("{x}", "{x}", "{x}{x}") == "{x}{x}");   // what comes in is not searched again
+    CHECK(replace_all("{x}", "{x}", "{x}{x}") == "{x}{x}"); // what comes in is not searched again
     CHECK(replace_all("abc", "", "z") == "abc");
 }
 
@@ -35,7 +35,7 @@ TEST_CASE("the tail of an output keeps the last lines, without blank ones around
 
     LastLines tail(2);
     tail.add(std::string(3000, 'x'));
-    CHECK(tail.text().size() == 2000);   // lines are cut
+    CHECK(tail.text().size() == 2000); // lines are cut
     tail.add("a");
     tail.add("b");
     CHECK(tail.text() == "a\nb");

@@ -23,16 +23,16 @@ std::string encoded(char32_t code_point)
 TEST_CASE("well-formed sequences have their length; everything else 0 (Unicode table 3-7)")
 {
     CHECK(length("a") == 1);
-    CHECK(length("\xC3\xA9") == 2);            // é
-    CHECK(length("\xE2\x9C\x93") == 3);        // ✓
-    CHECK(length("\xF0\x9F\x9A\x80") == 4);    // 🚀
-    CHECK(length("\xF4\x8F\xBF\xBF") == 4);    // U+10FFFF
-    CHECK(length("\xC0\x80") == 0);            // overlong NUL
-    CHECK(length("\xE0\x80\xAF") == 0);        // overlong
-    CHECK(length("\xED\xA0\x80") == 0);        // a surrogate
-    CHECK(length("\xF4\x90\x80\x80") == 0);    // above U+10FFFF
-    CHECK(length("\xE2\x9C") == 0);            // cut short
-    CHECK(length("\x80") == 0);                // a stray continuation byte
+    CHECK(length("\xC3\xA9") == 2);         // é
+    CHECK(length("\xE2\x9C\x93") == 3);     // ✓
+    CHECK(length("\xF0\x9F\x9A\x80") == 4); // 🚀
+    CHECK(length("\xF4\x8F\xBF\xBF") == 4); // U+10FFFF
+    CHECK(length("\xC0\x80") == 0);         // overlong NUL
+    CHECK(length("\xE0\x80\xAF") == 0);     // overlong
+    CHECK(length("\xED\xA0\x80") == 0);     // a surrogate
+    CHECK(length("\xF4\x90\x80\x80") == 0); // above U+10FFFF
+    CHECK(length("\xE2\x9C") == 0);         // cut short
+    CHECK(length("\x80") == 0);             // a stray continuation byte
     CHECK(length("\xFF") == 0);
 }
 
