@@ -60,8 +60,8 @@ std::string script_template(const ScriptPlugin &script)
         if (stream == 1 && out.size() < (1 << 20))
             out.append(data);
     };
-    ProcessOutcome outcome = run_process(spec);
-    if (outcome.start_error.empty() && outcome.exit_code == 0 && !out.empty())
+    const Expected<ProcessExit> exit = run_subprocess(spec);
+    if (exit && exit->exit_code == 0 && !out.empty())
         return out.back() == '\n' ? out : out + "\n";
     return fmt::format("# {} offers no template of its keys: see its documentation.\n", script.path.string());
 }

@@ -45,7 +45,7 @@ int command_logs(const GlobalOptions &global, const LogsOptions &options)
     std::set<std::string> seen;
     size_t shown = 0;
     std::string out;
-    JunitReadResult result = read_junit_file(report.string(), [&](const JunitCase &test) {
+    const Expected<std::optional<size_t>> cases = read_junit(report, [&](const JunitCase &test) {
         seen.insert(test.name);
         const bool failed = test.outcome == Outcome::Failed || test.outcome == Outcome::Error;
         const bool flaky = test.outcome == Outcome::Passed && test.earlier_failures > 0;
@@ -70,16 +70,16 @@ int command_logs(const GlobalOptions &global, const LogsOptions &options)
             out += test.details + (test.details.back() == '\n' ? "" : "\n");
         out += "\n";
     });
-    if (result.status == JunitReadStatus::NotFound)
+    if (!cases)
+        throw Error(fmt::format("the last run's report cannot be read: {}", cases.error()));
+    if (!*cases)
         throw Error(fmt::format("there is no report of a last run at {}: run `offload run` first ([report] junit "
                                 "must be true)",
                                 report.string()));
-    if (result.status != JunitReadStatus::Ok)
-        throw Error(fmt::format("the last run's report cannot be read: {}", result.error));
     for (const std::string &id : options.tests)
         if (!seen.count(id))
             throw Error(fmt::format("the last run's report ({}) has no test \"{}\"", report.string(), id));
-    out += fmt::format("{} of {} tests shown, from {}\n", shown, result.cases, report.string());
+    out += fmt::format("{} of {} tests shown, from {}\n", shown, **cases, report.string());
     log::print(out);
     return 0;
 }

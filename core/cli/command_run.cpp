@@ -51,9 +51,8 @@ void save_history(History &history, const RunOutcome &outcome, const std::filesy
             history.record_test(test.id, test.attempts.back().duration_secs);
     for (double overhead : outcome.batch_overheads)
         history.record_batch_overhead(overhead);
-    std::string error;
-    if (!history.save(file, error))
-        log::warning("the timing history was not saved: " + error);
+    if (Expected<void> saved = history.save(file); !saved)
+        log::warning("the timing history was not saved: " + saved.error());
 }
 
 // offload's own cost, without its children's (tests, scripts): for -v and the benchmarks.
@@ -73,11 +72,12 @@ History load_history(const Settings &settings)
 {
     if (!settings.history)
         return History();
-    std::string warning;
-    History history = History::load(settings.history_file, warning);
-    if (!warning.empty())
-        log::warning(warning);
-    return history;
+    Expected<History> history = History::load(settings.history_file);
+    if (!history) {
+        log::warning(history.error());
+        return History();
+    }
+    return std::move(*history);
 }
 
 // Discovery, then the selection of the command line.
@@ -158,7 +158,8 @@ int command_run(const GlobalOptions &global, const RunCommandOptions &options)
     std::filesystem::path junit_file;
     if (settings.junit) {
         junit_file = settings.junit_file;
-        write_junit_file(junit_file.string(), outcome.report);
+        if (Expected<void> written = write_junit_file(junit_file.string(), outcome.report); !written)
+            throw Error(written.error());
     }
     std::string summary = format_summary(outcome, junit_file);
     // With JSON events on stdout, the human summary goes to stderr.

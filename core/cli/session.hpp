@@ -47,8 +47,6 @@ private:
     std::unique_ptr<PluginRegistry> m_registry;
     std::unique_ptr<offload_config> m_discovery_config;
     std::unique_ptr<offload_config> m_provider_config;
-    std::unique_ptr<toml::table> m_script_provider_table;
-    std::string m_provider_config_file;   // [provider] plus the script's path
     std::unique_ptr<FrameworkInstance> m_framework;
     std::unique_ptr<ProviderInstance> m_provider;
 };

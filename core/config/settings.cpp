@@ -1,6 +1,7 @@
 #include "config/settings.hpp"
 
 #include "config/toml_access.hpp"
+#include "util/edit_distance.hpp"
 #include "util/error.hpp"
 
 #include <fmt/format.h>

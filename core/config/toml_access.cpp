@@ -45,14 +45,13 @@ std::string_view type_description(toml::node_type type)
     return "a value";
 }
 
-std::optional<std::vector<PathSegment>> parse_key_path(std::string_view path, std::string &error)
+Expected<std::vector<PathSegment>> parse_key_path(std::string_view path)
 {
     std::vector<PathSegment> segments;
     size_t i = 0;
     auto fail = [&](std::string_view why) {
-        error = std::string(why) + " at position " + std::to_string(i + 1) + " of key \"" + std::string(path) +
-                "\"";
-        return std::nullopt;
+        return failure(std::string(why) + " at position " + std::to_string(i + 1) + " of key \"" + std::string(path) +
+                       "\"");
     };
     if (path.empty())
         return segments;   // the root itself
@@ -136,22 +135,6 @@ std::string describe_key(std::string_view section, std::string_view key)
     if (!key.empty())
         text += " " + std::string(key);
     return text;
-}
-
-size_t edit_distance(std::string_view a, std::string_view b)
-{
-    std::vector<size_t> row(b.size() + 1);
-    std::iota(row.begin(), row.end(), size_t{0});
-    for (size_t i = 1; i <= a.size(); ++i) {
-        size_t diagonal = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= b.size(); ++j) {
-            size_t above = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-            diagonal = above;
-        }
-    }
-    return row[b.size()];
 }
 
 } // namespace offload

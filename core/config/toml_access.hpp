@@ -3,10 +3,13 @@
 #pragma once
 
 #include "config/diagnostics.hpp"
+#include "util/expected.hpp"
+// Not used here: runner/selection.cpp finds edit_distance() through this header. Remove once it
+// includes util/edit_distance.hpp itself.
+#include "util/edit_distance.hpp"
 
 #include <toml++/toml.h>
 
-#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -24,17 +27,14 @@ std::string_view type_description(toml::node_type type);
 // One step of a key path: a table key or an array index.
 using PathSegment = std::variant<std::string, size_t>;
 
-// Parses a key path; "" is the root itself (no segments). Returns nullopt and sets error on
-// malformed input.
-std::optional<std::vector<PathSegment>> parse_key_path(std::string_view path, std::string &error);
+// Parses a key path; "" is the root itself (no segments). On malformed input, says what and where:
+// "index must be a number at position 7 of key \"hosts[x]\"".
+Expected<std::vector<PathSegment>> parse_key_path(std::string_view path);
 
 // The node at path below root, or nullptr if any step does not exist.
 const toml::node *find_node(const toml::node &root, const std::vector<PathSegment> &path);
 
 // "[provider] env.PATH" — how messages name a key.
 std::string describe_key(std::string_view section, std::string_view key);
-
-// Levenshtein distance, for "did you mean" hints.
-size_t edit_distance(std::string_view a, std::string_view b);
 
 } // namespace offload

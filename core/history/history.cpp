@@ -1,11 +1,13 @@
 #include "history/history.hpp"
 
+#include "util/atomic_file.hpp"
+#include "util/fd.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
-#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
@@ -96,30 +98,24 @@ std::vector<std::string_view> split_tabs(std::string_view line, size_t max_field
 }
 
 // An exclusive lock on path for the lifetime of the object; waits for other runs.
+// Not following a symlink planted at the lock's path.
 class FileLock {
 public:
     explicit FileLock(const std::filesystem::path &path)
+        : m_fd(::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644))
     {
-        m_fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-        if (m_fd >= 0 && ::flock(m_fd, LOCK_EX) != 0) {
-            ::close(m_fd);
-            m_fd = -1;
-        }
+        if (m_fd && ::flock(m_fd.get(), LOCK_EX) != 0)
+            m_fd.reset();
     }
-    ~FileLock()
-    {
-        if (m_fd >= 0)
-            ::close(m_fd);
-    }
-    bool locked() const { return m_fd >= 0; }
+    bool locked() const { return bool(m_fd); }
 
 private:
-    int m_fd = -1;
+    Fd m_fd;
 };
 
 } // namespace
 
-std::optional<History> History::parse(const std::string &text, std::string &error)
+Expected<History> History::parse(const std::string &text)
 {
     History history;
     std::string_view rest = text;
@@ -134,10 +130,8 @@ std::optional<History> History::parse(const std::string &text, std::string &erro
         return true;
     };
     std::string_view line;
-    if (!next_line(line) || line != header) {
-        error = "it does not start with \"" + std::string(header) + "\"";
-        return std::nullopt;
-    }
+    if (!next_line(line) || line != header)
+        return failure("it does not start with \"" + std::string(header) + "\"");
     while (next_line(line)) {
         if (line.empty())
             continue;
@@ -161,28 +155,24 @@ std::optional<History> History::parse(const std::string &text, std::string &erro
         } else {
             ok = false;
         }
-        if (!ok) {
-            error = fmt::format("line {} is not valid", line_number);
-            return std::nullopt;
-        }
+        if (!ok)
+            return failure(fmt::format("line {} is not valid", line_number));
     }
     return history;
 }
 
-History History::load(const std::filesystem::path &path, std::string &warning)
+Expected<History> History::load(const std::filesystem::path &path)
 {
     std::ifstream in(path, std::ios::binary);
     if (!in)
         return History();   // no history yet
     std::stringstream text;
     text << in.rdbuf();
-    std::string error;
-    std::optional<History> history = parse(text.str(), error);
-    if (!history) {
-        warning = fmt::format("ignoring the timing history {}: {}; it will be rewritten", path.string(), error);
-        return History();
-    }
-    return std::move(*history);
+    Expected<History> history = parse(text.str());
+    if (!history)
+        return failure(
+            fmt::format("ignoring the timing history {}: {}; it will be rewritten", path.string(), history.error()));
+    return history;
 }
 
 const History::Entry *History::find(const std::string &id) const
@@ -262,37 +252,21 @@ std::string History::serialize() const
     return out;
 }
 
-bool History::save(const std::filesystem::path &path, std::string &error) const
+Expected<void> History::save(const std::filesystem::path &path) const
 {
+    // Refused before the lock file beside it is made ([history] path = "/dev/null").
+    if (Expected<void> allowed = check_replaceable(path); !allowed)
+        return allowed;
     std::error_code code;
     std::filesystem::create_directories(path.parent_path(), code);
     FileLock lock(path.string() + ".lock");
-    if (!lock.locked()) {
-        error = fmt::format("cannot lock {}.lock: {}", path.string(), std::strerror(errno));
-        return false;
-    }
-    // Another run may have saved since this one loaded: merge into what is on disk now.
-    std::string ignored;
-    History merged = load(path, ignored);
+    if (!lock.locked())
+        return failure(fmt::format("cannot lock {}.lock: {}", path.string(), std::strerror(errno)));
+    // Another run may have saved since this one loaded: merge into what is on disk now (a corrupt
+    // file is replaced).
+    History merged = load(path).value_or(History());
     merged.apply(*this);
-    std::string text = merged.serialize();
-
-    std::string temporary = path.string() + ".tmp";
-    std::FILE *out = std::fopen(temporary.c_str(), "wbe");
-    if (!out) {
-        error = fmt::format("cannot write {}: {}", temporary, std::strerror(errno));
-        return false;
-    }
-    bool written = std::fwrite(text.data(), 1, text.size(), out) == text.size();
-    written = std::fflush(out) == 0 && written;
-    written = ::fsync(::fileno(out)) == 0 && written;
-    written = std::fclose(out) == 0 && written;
-    if (!written || std::rename(temporary.c_str(), path.c_str()) != 0) {
-        error = fmt::format("cannot write {}: {}", path.string(), std::strerror(errno));
-        std::remove(temporary.c_str());
-        return false;
-    }
-    return true;
+    return write_file_atomically(path, merged.serialize());
 }
 
 } // namespace offload

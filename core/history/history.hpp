@@ -3,12 +3,14 @@
 //
 // On disk (default .offload/history): a versioned text file, one test per line, written
 // atomically under a lock and merged with what is there, so concurrent runs lose nothing. A
-// missing file is an empty history; a corrupt one is reported and replaced. Tests not seen for
+// missing file is an empty history; a corrupt one is an error for load(), which the caller reports,
+// and is replaced by the next save(). Tests not seen for
 // `forget_after_runs` runs are dropped (renamed and removed tests), and the file never holds more
 // than `max_tests` entries.
 #pragma once
 
 #include "results/test_result.hpp"
+#include "util/expected.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -31,11 +33,11 @@ public:
         uint64_t last_run = 0;    // run number when it last ran
     };
 
-    // Reads path. Never throws: a file that cannot be read or parsed gives an empty history, and
-    // warning says why.
-    static History load(const std::filesystem::path &path, std::string &warning);
-    // Parses the file format; nullopt when it is not a history file of this version.
-    static std::optional<History> parse(const std::string &text, std::string &error);
+    // Reads path: an empty history when there is no file yet, or why the file cannot be used
+    // ("ignoring the timing history .offload/history: line 3 is not valid; it will be rewritten").
+    static Expected<History> load(const std::filesystem::path &path);
+    // Parses the file format, or says why it is not a history file of this version.
+    static Expected<History> parse(const std::string &text);
 
     const Entry *find(const std::string &id) const;
     size_t size() const { return m_tests.size(); }
@@ -51,8 +53,8 @@ public:
     void record_batch_overhead(double secs);
 
     // Merges this run's numbers into the file at path under a lock (path + ".lock") and writes
-    // it atomically. Returns false with error set when it cannot.
-    bool save(const std::filesystem::path &path, std::string &error) const;
+    // it atomically (util/atomic_file.hpp: a path that is not a regular file is refused).
+    Expected<void> save(const std::filesystem::path &path) const;
 
     std::string serialize() const;
 

@@ -105,7 +105,7 @@ offload_status read_junit_service(const offload_host *, const char *path, const 
         return OFFLOAD_ERROR;
     }
     try {
-        JunitReadResult result = read_junit_file(path, [sink](const JunitCase &test_case) {
+        const Expected<std::optional<size_t>> cases = read_junit(path, [sink](const JunitCase &test_case) {
             if (!sink || !OFFLOAD_SIZE_OK(sink, offload_junit_sink) || !sink->on_case)
                 return;
             offload_junit_case view{};
@@ -125,12 +125,15 @@ offload_status read_junit_service(const offload_host *, const char *path, const 
             view.details = test_case.details.c_str();
             sink->on_case(sink->context, &view);
         });
-        switch (result.status) {
-        case JunitReadStatus::Ok: return OFFLOAD_OK;
-        case JunitReadStatus::NotFound: append(error, result.error); return OFFLOAD_NOT_FOUND;
-        case JunitReadStatus::Malformed: append(error, result.error); return OFFLOAD_ERROR;
+        if (!cases) {
+            append(error, cases.error());
+            return OFFLOAD_ERROR;
         }
-        return OFFLOAD_ERROR;
+        if (!*cases) {
+            append(error, std::string(path) + ": no such file");
+            return OFFLOAD_NOT_FOUND;
+        }
+        return OFFLOAD_OK;
     } catch (const std::exception &e) {
         append(error, e.what());
         return OFFLOAD_ERROR;

@@ -21,10 +21,9 @@ const toml::node *offload_config::find(const char *key) const
         offload::log::warning(fmt::format("a plugin asked for a NULL key in [{}]", m_section));
         return nullptr;
     }
-    std::string error;
-    auto path = offload::parse_key_path(key, error);
+    const auto path = offload::parse_key_path(key);
     if (!path) {
-        offload::log::warning(fmt::format("a plugin asked for a malformed key in [{}]: {}", m_section, error));
+        offload::log::warning(fmt::format("a plugin asked for a malformed key in [{}]: {}", m_section, path.error()));
         return nullptr;
     }
     const toml::node *node = &m_table;

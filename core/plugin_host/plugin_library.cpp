@@ -3,6 +3,7 @@
 #include "offload_build.hpp"
 
 #include "plugin_host/process_service.hpp"
+#include "util/expected.hpp"
 
 #define BOOST_DLL_USE_STD_FS
 #include <boost/dll/shared_library.hpp>
@@ -94,19 +95,19 @@ const char *missing_framework_live_function(const offload_framework_live_v1 &f)
 
 // Asks the plugin for the interface with that id and checks it: at least as large as the first
 // version of Table (OFFLOAD_MIN_SIZE), every required function present. NULL when the plugin does
-// not implement it; problem is set when what it returned cannot be used.
+// not implement it; an error when what it returned cannot be used.
 template <typename Table>
-const Table *interface_of(const offload_plugin_descriptor &descriptor, const char *id, size_t min_size,
-                          const char *(*missing_function)(const Table &), std::string &problem)
+Expected<const Table *> interface_of(const offload_plugin_descriptor &descriptor, const char *id, size_t min_size,
+                                     const char *(*missing_function)(const Table &))
 {
     const auto *table = static_cast<const Table *>(descriptor.get_interface(id));
-    if (!table || !problem.empty())
-        return table;
+    if (!table)
+        return nullptr;
     if (table->struct_size < min_size)
-        problem = fmt::format("its {} interface is {} bytes, smaller than the {} bytes of its first version", id,
-                              table->struct_size, min_size);
-    else if (const char *function = missing_function(*table))
-        problem = fmt::format("its {} interface has no {} function", id, function);
+        return failure(fmt::format("its {} interface is {} bytes, smaller than the {} bytes of its first version",
+                                   id, table->struct_size, min_size));
+    if (const char *function = missing_function(*table))
+        return failure(fmt::format("its {} interface has no {} function", id, function));
     return table;
 }
 
@@ -182,17 +183,23 @@ std::variant<Plugin, RefusedPlugin> load_plugin(const std::filesystem::path &pat
         }
     }
 
+    // The first problem found, in the order the interfaces are asked for, is the reason given.
     std::string problem;
-    auto framework = interface_of(*descriptor, OFFLOAD_FRAMEWORK_INTERFACE_V1, OFFLOAD_MIN_SIZE(offload_framework_v1),
-                                  missing_framework_function, problem);
-    auto provider = interface_of(*descriptor, OFFLOAD_PROVIDER_INTERFACE_V1, OFFLOAD_MIN_SIZE(offload_provider_v1),
-                                 missing_provider_function, problem);
+    const auto usable = [&problem](auto checked) {
+        if (!checked && problem.empty())
+            problem = checked.error();
+        return checked.value_or(nullptr);
+    };
+    auto framework = usable(interface_of(*descriptor, OFFLOAD_FRAMEWORK_INTERFACE_V1,
+                                         OFFLOAD_MIN_SIZE(offload_framework_v1), missing_framework_function));
+    auto provider = usable(interface_of(*descriptor, OFFLOAD_PROVIDER_INTERFACE_V1,
+                                        OFFLOAD_MIN_SIZE(offload_provider_v1), missing_provider_function));
     // Extensions: interfaces of their own, so that a plugin built before them answers NULL.
-    auto provider_exec = interface_of(*descriptor, OFFLOAD_PROVIDER_EXEC_V2, OFFLOAD_MIN_SIZE(offload_provider_exec_v2),
-                                      missing_provider_exec_function, problem);
-    auto framework_live = interface_of(*descriptor, OFFLOAD_FRAMEWORK_LIVE_V1,
-                                       OFFLOAD_MIN_SIZE(offload_framework_live_v1), missing_framework_live_function,
-                                       problem);
+    auto provider_exec = usable(interface_of(*descriptor, OFFLOAD_PROVIDER_EXEC_V2,
+                                             OFFLOAD_MIN_SIZE(offload_provider_exec_v2), missing_provider_exec_function));
+    auto framework_live = usable(interface_of(*descriptor, OFFLOAD_FRAMEWORK_LIVE_V1,
+                                              OFFLOAD_MIN_SIZE(offload_framework_live_v1),
+                                              missing_framework_live_function));
     if (problem.empty() && provider_exec && !provider)
         problem = fmt::format("it provides {}, an extension of {}, but not {} itself", OFFLOAD_PROVIDER_EXEC_V2,
                               OFFLOAD_PROVIDER_INTERFACE_V1, OFFLOAD_PROVIDER_INTERFACE_V1);

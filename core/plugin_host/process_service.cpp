@@ -51,12 +51,14 @@ ProcessSpec base_spec(const offload_host *host, const char *const *argv, const c
 }
 
 // Fills result (when the caller's struct has room) and turns the outcome into a status.
-offload_status finish(const ProcessOutcome &outcome, offload_process_result *result, const offload_text_sink *error)
+offload_status finish(const Expected<ProcessExit> &exit, offload_process_result *result,
+                      const offload_text_sink *error)
 {
-    if (!outcome.start_error.empty()) {
-        append(error, outcome.start_error);
+    if (!exit) {
+        append(error, exit.error());
         return OFFLOAD_ERROR;
     }
+    const ProcessExit &outcome = *exit;
     if (result && OFFLOAD_SIZE_OK(result, offload_process_result)) {
         result->exit_code = outcome.exit_code;
         result->term_signal = outcome.term_signal;
@@ -81,7 +83,7 @@ offload_status run_process_v2(const offload_host *host, const offload_process_re
         spec.cancel = request->cancel;
         spec.handled_level = (request->flags & OFFLOAD_PROCESS_CLEANUP) ? -1 : 0;
         spec.input = request->input;
-        return finish(run_process(spec), result, error);
+        return finish(run_subprocess(spec), result, error);
     } catch (const std::exception &e) {
         append(error, e.what());
         return OFFLOAD_ERROR;
@@ -110,10 +112,10 @@ offload_status run_process_v1(const offload_host *host, const offload_process_re
         spec.cancel = token ? token->view() : nullptr;
         // On the thread running exec(): the batch's command, or its cleanup once one was stopped.
         spec.handled_level = CancelToken::handled_level();
-        ProcessOutcome outcome = run_process(spec);
-        if (outcome.cancelled)
+        const Expected<ProcessExit> exit = run_subprocess(spec);
+        if (exit && exit->cancelled)
             CancelToken::note_handled(cancel_level(spec.cancel));
-        return finish(outcome, result, error);
+        return finish(exit, result, error);
     } catch (const std::exception &e) {
         append(error, e.what());
         return OFFLOAD_ERROR;

@@ -35,7 +35,7 @@ public:
     const offload_cancel *view() const { return &m_view; }
 
     // --- The calling thread's token, for plugins built against SDK 1.0/1.1 -----------------------
-    // Their exec() has no cancellation handle: host->cancel_level() and run_process() find the
+    // Their exec() has no cancellation handle: host->cancel_level() and run_subprocess() find the
     // token of the exec through the thread that runs it.
 
     // The token the calling thread works for, or nullptr. Set with Scope.

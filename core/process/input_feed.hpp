@@ -1,5 +1,5 @@
 // The stdin of a running command, written while it runs: how a test worker receives its tests.
-// The runner writes, the command's supervisor (run_process, or a provider with its own transport
+// The runner writes, the command's supervisor (run_subprocess, or a provider with its own transport
 // through the SDK's offload_input) reads.
 #pragma once
 

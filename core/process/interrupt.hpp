@@ -29,14 +29,14 @@ public:
     static void request(int level);
 
     // Back to level 0, first_signal() 0, wait_fd() not readable. Tests only; no thread may be waiting
-    // on wait_fd() or be in run_process().
+    // on wait_fd() or be in run_subprocess().
     static void reset_for_tests();
 };
 
 // Makes this process a child subreaper (prctl PR_SET_CHILD_SUBREAPER) so that orphaned grandchildren
 // of test commands are re-parented to offload and can be found and reaped by their process group.
 // Call once, before starting commands. Should the kernel refuse, orphans go to init as usual:
-// run_process then still kills them by process group, but waits for init to reap them.
+// run_subprocess then still kills them by process group, but waits for init to reap them.
 void become_subreaper();
 
 } // namespace offload

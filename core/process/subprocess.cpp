@@ -2,6 +2,7 @@
 
 #include "process/interrupt.hpp"
 #include "process/cancel_token.hpp"
+#include "util/fd.hpp"
 
 #include <algorithm>
 #include <array>
@@ -42,33 +43,6 @@ std::string errno_text(int error)
 {
     return std::generic_category().message(error);
 }
-
-class Fd {
-public:
-    Fd() = default;
-    explicit Fd(int fd) : m_fd(fd) {}
-    Fd(Fd &&other) noexcept : m_fd(std::exchange(other.m_fd, -1)) {}
-    Fd &operator=(Fd &&other) noexcept
-    {
-        reset(std::exchange(other.m_fd, -1));
-        return *this;
-    }
-    Fd(const Fd &) = delete;
-    Fd &operator=(const Fd &) = delete;
-    ~Fd() { reset(); }
-
-    int get() const { return m_fd; }
-    explicit operator bool() const { return m_fd >= 0; }
-    void reset(int fd = -1)
-    {
-        if (m_fd >= 0)
-            ::close(m_fd);
-        m_fd = fd;
-    }
-
-private:
-    int m_fd = -1;
-};
 
 // Both ends close-on-exec (the spawn dup2()s the child's end onto 0, 1 or 2, which clears the flag
 // only there). The end offload keeps is non-blocking for the poll loop: the read end of an output
@@ -149,24 +123,24 @@ private:
     posix_spawn_file_actions_t m_actions;
 };
 
-// Empty, or why the working directory cannot be entered.
-std::string check_working_dir(const std::string &dir)
+// Whether the working directory can be entered, or why not.
+Expected<void> check_working_dir(const std::string &dir)
 {
     struct stat info {};
     if (::stat(dir.c_str(), &info) != 0) {
         if (errno == ENOENT)
-            return "working directory '" + dir + "' does not exist";
-        return "cannot use working directory '" + dir + "': " + errno_text(errno);
+            return failure("working directory '" + dir + "' does not exist");
+        return failure("cannot use working directory '" + dir + "': " + errno_text(errno));
     }
     if (!S_ISDIR(info.st_mode))
-        return "working directory '" + dir + "' is not a directory";
+        return failure("working directory '" + dir + "' is not a directory");
     if (::access(dir.c_str(), X_OK) != 0)
-        return "cannot enter working directory '" + dir + "': " + errno_text(errno);
+        return failure("cannot enter working directory '" + dir + "': " + errno_text(errno));
     return {};
 }
 
-// Starts the child; returns its pid, or 0 with `error` set. stdin_fd < 0: stdin from /dev/null.
-pid_t spawn(const ProcessSpec &spec, int stdin_fd, int stdout_fd, int stderr_fd, std::string &error)
+// Starts the child: its pid, or why it could not be started. stdin_fd < 0: stdin from /dev/null.
+Expected<pid_t> spawn(const ProcessSpec &spec, int stdin_fd, int stdout_fd, int stderr_fd)
 {
     SpawnFileActions actions;
     int rc = stdin_fd >= 0 ? ::posix_spawn_file_actions_adddup2(actions.get(), stdin_fd, 0)
@@ -196,10 +170,8 @@ pid_t spawn(const ProcessSpec &spec, int stdin_fd, int stdout_fd, int stderr_fd,
         rc = ::posix_spawnattr_setsigmask(attributes.get(), &empty_mask);
     if (rc == 0)
         rc = ::posix_spawnattr_setsigdefault(attributes.get(), &default_signals);
-    if (rc != 0) {
-        error = errno_text(rc);
-        return 0;
-    }
+    if (rc != 0)
+        return failure(errno_text(rc));
 
     std::vector<std::string> argv_strings = spec.argv;
     std::vector<char *> argv = c_strings(argv_strings);
@@ -210,10 +182,8 @@ pid_t spawn(const ProcessSpec &spec, int stdin_fd, int stdout_fd, int stderr_fd,
     // on success the child is in its own process group already.
     pid_t pid = 0;
     rc = ::posix_spawnp(&pid, argv[0], actions.get(), attributes.get(), argv.data(), envp.data());
-    if (rc != 0) {
-        error = errno_text(rc);
-        return 0;
-    }
+    if (rc != 0)
+        return failure(errno_text(rc));
     return pid;
 }
 
@@ -249,11 +219,11 @@ public:
             ::nanosleep(&pause, nullptr);
     }
 
-    void run(ProcessOutcome &outcome);
+    void run(ProcessExit &outcome);
 
 private:
     void signal_group(int signal_number) { ::kill(-m_pid, signal_number); }
-    void check_leader(ProcessOutcome &outcome);
+    void check_leader(ProcessExit &outcome);
     bool group_gone();
     void read_stream(size_t index);
     void drain_streams();
@@ -274,7 +244,7 @@ private:
     std::vector<char> m_buffer = std::vector<char>(64 * 1024);
 };
 
-void Supervisor::check_leader(ProcessOutcome &outcome)
+void Supervisor::check_leader(ProcessExit &outcome)
 {
     int status = 0;
     const pid_t result = ::waitpid(m_pid, &status, WNOHANG);
@@ -388,7 +358,7 @@ void Supervisor::end_input()
     m_pending_input.clear();
 }
 
-void Supervisor::run(ProcessOutcome &outcome)
+void Supervisor::run(ProcessExit &outcome)
 {
     // Only a rise above this level stops the command (see the header).
     int handled_level = m_spec.handled_level >= 0 ? std::min(m_spec.handled_level, 2) : cancel_level(m_spec.cancel);
@@ -516,23 +486,17 @@ void Supervisor::run(ProcessOutcome &outcome)
 
 } // namespace
 
-ProcessOutcome run_process(const ProcessSpec &spec)
+Expected<ProcessExit> run_subprocess(const ProcessSpec &spec)
 {
-    ProcessOutcome outcome;
-    if (spec.argv.empty()) {
-        outcome.start_error = "cannot run an empty command";
-        return outcome;
-    }
+    if (spec.argv.empty())
+        return failure("cannot run an empty command");
     const std::string prefix = "cannot run '" + spec.argv[0] + "': ";
 
-    if (!spec.working_dir.empty()) {
-        std::string why = check_working_dir(spec.working_dir);
-        if (!why.empty()) {
-            outcome.start_error = prefix + why;
-            return outcome;
-        }
-    }
+    if (!spec.working_dir.empty())
+        if (Expected<void> usable = check_working_dir(spec.working_dir); !usable)
+            return failure(prefix + usable.error());
 
+    ProcessExit outcome;
     // A command stopped before it started is not started at all.
     if (spec.handled_level == 0 && cancel_level(spec.cancel) > 0) {
         outcome.cancelled = true;
@@ -546,26 +510,32 @@ ProcessOutcome run_process(const ProcessSpec &spec)
     // stdin's pipe: the child reads, offload writes without blocking.
     if (error == 0 && spec.input)
         error = make_pipe(stdin_read, stdin_write, /*nonblocking_read_end=*/false);
-    if (error != 0) {
-        outcome.start_error = prefix + "cannot create a pipe: " + errno_text(error);
-        return outcome;
-    }
+    if (error != 0)
+        return failure(prefix + "cannot create a pipe: " + errno_text(error));
 
     const Clock::time_point start = Clock::now();
-    std::string why;
-    const pid_t pid = spawn(spec, spec.input ? stdin_read.get() : -1, stdout_write.get(), stderr_write.get(), why);
-    if (pid == 0) {
-        outcome.start_error = prefix + why;
-        return outcome;
-    }
+    const Expected<pid_t> pid = spawn(spec, spec.input ? stdin_read.get() : -1, stdout_write.get(), stderr_write.get());
+    if (!pid)
+        return failure(prefix + pid.error());
     // Only the child may hold the write ends (and stdin's read end), so that the pipes reach EOF
     // when the group is done, and a write to stdin fails with EPIPE once the child is gone.
     stdout_write.reset();
     stderr_write.reset();
     stdin_read.reset();
 
-    Supervisor supervisor(spec, pid, std::move(stdin_write), std::move(stdout_read), std::move(stderr_read), start);
+    Supervisor supervisor(spec, *pid, std::move(stdin_write), std::move(stdout_read), std::move(stderr_read), start);
     supervisor.run(outcome);
+    return outcome;
+}
+
+ProcessOutcome run_process(const ProcessSpec &spec)
+{
+    Expected<ProcessExit> exit = run_subprocess(spec);
+    ProcessOutcome outcome;
+    if (exit)
+        static_cast<ProcessExit &>(outcome) = *exit;
+    else
+        outcome.start_error = exit.error();
     return outcome;
 }
 

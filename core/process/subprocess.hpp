@@ -2,6 +2,8 @@
 // of its process group outlives the call.
 #pragma once
 
+#include "util/expected.hpp"
+
 #include <offload/cancel.h>
 #include <offload/input.h>
 
@@ -20,8 +22,8 @@ struct ProcessSpec {
     std::chrono::milliseconds timeout{0}; // 0: no timeout
     std::chrono::milliseconds kill_grace{2000};
     // Receives output as it arrives, in chunks of any size; stream 1 = stdout, 2 = stderr. May be empty.
-    // Called on the thread that called run_process. If it throws, the process group is killed and
-    // waited for, and the exception propagates out of run_process.
+    // Called on the thread that called run_subprocess. If it throws, the process group is killed and
+    // waited for, and the exception propagates out of run_subprocess.
     std::function<void(int stream, std::string_view data)> on_output;
     // What stops the command: its level (1: SIGTERM, grace, SIGKILL; 2: SIGKILL at once;
     // cancelled = true). Null: the run's own cancellation alone (Interrupt). Must outlive the call.
@@ -37,10 +39,8 @@ struct ProcessSpec {
     const offload_input *input = nullptr;
 };
 
-struct ProcessOutcome {
-    // Non-empty: the process could not be started, and says why ("cannot run 'foo': No such file or
-    // directory"); the other fields are then unset.
-    std::string start_error;
+// How a command that started ended.
+struct ProcessExit {
     int exit_code = -1;                    // the leader's exit code, or 128 + signal
     int term_signal = 0;                   // the signal that ended the leader, 0 if it exited
     bool timed_out = false;                // killed because the timeout passed
@@ -66,6 +66,15 @@ struct ProcessOutcome {
 // Thread-safe: many threads may call it at once; every descriptor it creates is close-on-exec, so none
 // leaks into another thread's child. Never waits for children other than its own leader and the
 // members of its group.
-ProcessOutcome run_process(const ProcessSpec &spec);
+// Returns why the command could not be started ("cannot run 'foo': No such file or directory",
+// "cannot run 'sh': working directory '/x' does not exist"), else how it ended.
+Expected<ProcessExit> run_subprocess(const ProcessSpec &spec);
+
+// The shape of before run_subprocess(), kept only for core/runner/discovery.cpp, which is being
+// rewritten on another branch: move it to run_subprocess() and delete this.
+struct ProcessOutcome : ProcessExit {
+    std::string start_error;   // non-empty: could not be started, and why; the rest is then unset
+};
+[[deprecated("use run_subprocess()")]] ProcessOutcome run_process(const ProcessSpec &spec);
 
 } // namespace offload

@@ -1,23 +1,16 @@
 #include "report/junit_writer.hpp"
 
-#include "report/xml_text.hpp"
-#include "util/error.hpp"
+#include "util/atomic_file.hpp"
+#include "util/xml_text.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <ostream>
 #include <streambuf>
 #include <string_view>
-#include <system_error>
 #include <vector>
-
-#include <fcntl.h>
-#include <unistd.h>
 
 namespace offload {
 namespace {
@@ -250,90 +243,31 @@ void put_suite_attributes(ReportBuffer &out, const RunReport &report, const Suit
         out.attribute(" timestamp=\"", report.started_at);
 }
 
-// An unbuffered stream buffer over a file descriptor that remembers why a write failed; write_junit already
-// hands over large chunks.
-class FdStreambuf : public std::streambuf {
+// An unbuffered stream buffer into an AtomicFile (write_junit already hands over large chunks), which
+// keeps the first write error for commit().
+class AtomicFileStreambuf : public std::streambuf {
   public:
-    explicit FdStreambuf(int fd) : m_fd(fd) {}
-    int error() const { return m_error; } // errno of the first failed write, 0 if none
+    explicit AtomicFileStreambuf(AtomicFile &file) : m_file(file) {}
 
   protected:
     int_type overflow(int_type ch) override
     {
-        if (traits_type::eq_int_type(ch, traits_type::eof()))
-            return traits_type::not_eof(ch);
-        const char c = traits_type::to_char_type(ch);
-        return write_all(&c, 1) ? ch : traits_type::eof();
+        if (!traits_type::eq_int_type(ch, traits_type::eof())) {
+            const char c = traits_type::to_char_type(ch);
+            m_file.write({&c, 1});
+        }
+        return traits_type::not_eof(ch);
     }
 
     std::streamsize xsputn(const char *data, std::streamsize size) override
     {
-        return write_all(data, static_cast<size_t>(size)) ? size : 0;
+        m_file.write({data, static_cast<size_t>(size)});
+        return size;
     }
 
   private:
-    bool write_all(const char *data, size_t size)
-    {
-        while (size > 0 && m_error == 0) {
-            const ssize_t written = ::write(m_fd, data, size);
-            if (written < 0 && errno == EINTR)
-                continue;
-            if (written < 0) {
-                m_error = errno;
-                break;
-            }
-            data += written;
-            size -= static_cast<size_t>(written);
-        }
-        return m_error == 0;
-    }
-
-    int m_fd;
-    int m_error = 0;
+    AtomicFile &m_file;
 };
-
-// The file the report is written to before it is renamed into place; removed again unless it was renamed.
-class TemporaryFile {
-  public:
-    explicit TemporaryFile(std::string path) : m_path(std::move(path)) {}
-    TemporaryFile(const TemporaryFile &) = delete;
-    TemporaryFile &operator=(const TemporaryFile &) = delete;
-    ~TemporaryFile()
-    {
-        if (m_fd >= 0)
-            ::close(m_fd);
-        if (m_created && !m_committed)
-            ::unlink(m_path.c_str());
-    }
-    const std::string &path() const { return m_path; }
-    int fd() const { return m_fd; }
-    // Creates or truncates the file; false with errno set on failure.
-    bool open()
-    {
-        m_fd = ::open(m_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-        m_created = m_fd >= 0;
-        return m_created;
-    }
-    // Closes the descriptor; returns close()'s result.
-    int close()
-    {
-        const int result = ::close(m_fd);
-        m_fd = -1;
-        return result;
-    }
-    void committed() { m_committed = true; }
-
-  private:
-    std::string m_path;
-    int m_fd = -1;
-    bool m_created = false;
-    bool m_committed = false;
-};
-
-[[noreturn]] void fail(const std::string &path, const std::string &reason)
-{
-    throw Error("cannot write the JUnit report " + path + ": " + reason);
-}
 
 } // namespace
 
@@ -356,37 +290,18 @@ void write_junit(std::ostream &out, const RunReport &report)
     out.flush();
 }
 
-void write_junit_file(const std::string &path, const RunReport &report)
+Expected<void> write_junit_file(const std::string &path, const RunReport &report)
 {
-    const std::filesystem::path parent = std::filesystem::path(path).parent_path();
-    if (!parent.empty()) {
-        std::error_code error;
-        std::filesystem::create_directories(parent, error);
-        if (error)
-            fail(path, "cannot create directory " + parent.string() + ": " + error.message());
-    }
-
-    TemporaryFile temporary(path + ".tmp");
-    if (!temporary.open()) {
-        const int error = errno;
-        fail(path, "cannot create " + temporary.path() + ": " + std::strerror(error));
-    }
-
-    FdStreambuf buffer(temporary.fd());
+    const auto failed = [](const std::string &why) { return failure("cannot write the JUnit report: " + why); };
+    Expected<AtomicFile> file = AtomicFile::create(path);
+    if (!file)
+        return failed(file.error());
+    AtomicFileStreambuf buffer(*file);
     std::ostream out(&buffer);
     write_junit(out, report);
-    if (!out || buffer.error() != 0)
-        fail(path, std::strerror(buffer.error() != 0 ? buffer.error() : EIO));
-    // Without fsync a crash shortly after the rename can leave an empty file under the final name.
-    if (::fsync(temporary.fd()) != 0 || temporary.close() != 0) {
-        const int error = errno;
-        fail(path, std::strerror(error));
-    }
-    if (std::rename(temporary.path().c_str(), path.c_str()) != 0) {
-        const int error = errno;
-        fail(path, "cannot rename " + temporary.path() + " to it: " + std::strerror(error));
-    }
-    temporary.committed();
+    if (Expected<void> written = file->commit(); !written)
+        return failed(written.error());
+    return {};
 }
 
 } // namespace offload

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "results/test_result.hpp"
+#include "util/expected.hpp"
 
 #include <iosfwd>
 #include <string>
@@ -16,8 +17,9 @@ namespace offload {
 // Streams test by test; the caller checks the stream's state.
 void write_junit(std::ostream &out, const RunReport &report);
 
-// Writes to path atomically (path + ".tmp", then rename), creating parent directories. Throws offload::Error
-// naming the path and the OS reason on failure, leaving no .tmp behind.
-void write_junit_file(const std::string &path, const RunReport &report);
+// Writes to path atomically (util/atomic_file.hpp: never through a device, a symlink or a planted temporary
+// file), creating parent directories. On failure nothing is left behind, and the error names the path and
+// the reason: "cannot write the JUnit report: cannot create directory out: Permission denied".
+Expected<void> write_junit_file(const std::string &path, const RunReport &report);
 
 } // namespace offload

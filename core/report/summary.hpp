@@ -1,7 +1,7 @@
 // What the user reads at the end of a run, and the exit code that goes with it.
 #pragma once
 
-#include "runner/runner.hpp"
+#include "results/run_outcome.hpp"
 
 #include <filesystem>
 #include <string>

@@ -1,6 +1,8 @@
 #include "results/junit_reader.hpp"
 
-#include "report/xml_text.hpp"
+#include "util/fd.hpp"
+#include "util/utf8.hpp"
+#include "util/xml_text.hpp"
 
 #include <rapidxml/rapidxml.hpp>
 
@@ -77,31 +79,13 @@ std::string_view trim(std::string_view text)
     return text;
 }
 
-void append_utf8(std::string &out, char32_t code_point)
+// A resolved character reference, sanitized: a reference to a character XML forbids (&#27;, a
+// surrogate) ends up as \xNN like the raw byte would.
+void append_reference(std::string &out, char32_t code_point)
 {
-    char bytes[4];
-    size_t size;
-    if (code_point < 0x80) {
-        bytes[0] = static_cast<char>(code_point);
-        size = 1;
-    } else if (code_point < 0x800) {
-        bytes[0] = static_cast<char>(0xC0 | (code_point >> 6));
-        bytes[1] = static_cast<char>(0x80 | (code_point & 0x3F));
-        size = 2;
-    } else if (code_point < 0x10000) {
-        bytes[0] = static_cast<char>(0xE0 | (code_point >> 12));
-        bytes[1] = static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
-        bytes[2] = static_cast<char>(0x80 | (code_point & 0x3F));
-        size = 3;
-    } else {
-        bytes[0] = static_cast<char>(0xF0 | (code_point >> 18));
-        bytes[1] = static_cast<char>(0x80 | ((code_point >> 12) & 0x3F));
-        bytes[2] = static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
-        bytes[3] = static_cast<char>(0x80 | (code_point & 0x3F));
-        size = 4;
-    }
-    // A reference to a character XML forbids (&#27;, a surrogate) ends up as \xNN like the raw byte would.
-    append_sanitized(out, {bytes, size});
+    std::string encoded;
+    append_utf8(encoded, code_point);
+    append_sanitized(out, encoded);
 }
 
 // Parses the entity reference at the start of text ("&amp;", "&#10;", "&#x1F600;"): returns its length and
@@ -155,7 +139,7 @@ class TextDecoder {
                 char32_t code_point;
                 if (const size_t length = parse_reference({p, static_cast<size_t>(end - p)}, code_point)) {
                     append_sanitized(out, {run, static_cast<size_t>(p - run)});
-                    append_utf8(out, code_point);
+                    append_reference(out, code_point);
                     p += length;
                     run = p;
                     continue;
@@ -190,11 +174,6 @@ class TextDecoder {
     const char *m_buffer;
     std::vector<size_t> m_nul_offsets; // sorted
 };
-
-bool is_utf8_continuation(char c)
-{
-    return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
-}
 
 // Keeps the head and the tail, cut at character boundaries (details is valid UTF-8 by then).
 void bound_details(std::string &details)
@@ -361,32 +340,15 @@ class CaseWalker {
     size_t m_cases = 0;
 };
 
-JunitReadResult malformed(std::string error)
+tl::unexpected<std::string> malformed(std::string error)
 {
-    return {JunitReadStatus::Malformed, std::move(error), 0};
+    return failure(std::move(error));
 }
 
 size_t line_of(const std::string &text, const char *where)
 {
     return 1 + std::count(text.data(), where, '\n');
 }
-
-// Closes the descriptor it holds.
-class FileDescriptor {
-  public:
-    explicit FileDescriptor(int fd) : m_fd(fd) {}
-    FileDescriptor(const FileDescriptor &) = delete;
-    FileDescriptor &operator=(const FileDescriptor &) = delete;
-    ~FileDescriptor()
-    {
-        if (m_fd >= 0)
-            ::close(m_fd);
-    }
-    int get() const { return m_fd; }
-
-  private:
-    int m_fd;
-};
 
 std::string too_big(uint64_t size)
 {
@@ -399,7 +361,7 @@ std::string too_big(uint64_t size)
 
 } // namespace
 
-JunitReadResult parse_junit(std::string text, const std::function<void(const JunitCase &)> &on_case)
+Expected<size_t> parse_junit(std::string text, const std::function<void(const JunitCase &)> &on_case)
 {
     if (text.empty())
         return malformed("empty file");
@@ -450,30 +412,28 @@ JunitReadResult parse_junit(std::string text, const std::function<void(const Jun
     } else {
         walker.walk(*root, "");
     }
-    return {JunitReadStatus::Ok, "", walker.cases()};
+    return walker.cases();
 }
 
-JunitReadResult read_junit_file(const std::string &path,
-                                const std::function<void(const JunitCase &)> &on_case)
+Expected<std::optional<size_t>> read_junit(const std::filesystem::path &path,
+                                            const std::function<void(const JunitCase &)> &on_case)
 {
-    const auto failed = [&](JunitReadStatus status, const std::string &what) {
-        return JunitReadResult{status, path + ": " + what, 0};
-    };
+    const auto failed = [&](const std::string &what) { return failure(path.string() + ": " + what); };
 
-    const FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (fd.get() < 0) {
+    const Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) {
         const int error = errno;
         if (error == ENOENT || error == ENOTDIR)
-            return failed(JunitReadStatus::NotFound, "no such file");
-        return failed(JunitReadStatus::Malformed, std::string("cannot open: ") + std::strerror(error));
+            return std::nullopt;
+        return failed(std::string("cannot open: ") + std::strerror(error));
     }
     struct stat status;
     if (::fstat(fd.get(), &status) != 0)
-        return failed(JunitReadStatus::Malformed, std::string("cannot read: ") + std::strerror(errno));
+        return failed(std::string("cannot read: ") + std::strerror(errno));
     if (S_ISDIR(status.st_mode))
-        return failed(JunitReadStatus::Malformed, "is a directory, not a JUnit XML file");
+        return failed("is a directory, not a JUnit XML file");
     if (S_ISREG(status.st_mode) && static_cast<uint64_t>(status.st_size) > max_file_bytes)
-        return failed(JunitReadStatus::Malformed, too_big(static_cast<uint64_t>(status.st_size)));
+        return failed(too_big(static_cast<uint64_t>(status.st_size)));
 
     std::string text;
     if (S_ISREG(status.st_mode))
@@ -484,18 +444,28 @@ JunitReadResult read_junit_file(const std::string &path,
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0)
-            return failed(JunitReadStatus::Malformed, std::string("cannot read: ") + std::strerror(errno));
+            return failed(std::string("cannot read: ") + std::strerror(errno));
         if (got == 0)
             break;
         if (text.size() + static_cast<size_t>(got) > max_file_bytes)
-            return failed(JunitReadStatus::Malformed, too_big(text.size() + static_cast<size_t>(got)));
+            return failed(too_big(text.size() + static_cast<size_t>(got)));
         text.append(chunk, static_cast<size_t>(got));
     }
 
-    JunitReadResult result = parse_junit(std::move(text), on_case);
-    if (result.status != JunitReadStatus::Ok)
-        result.error = path + ": " + result.error;
-    return result;
+    Expected<size_t> cases = parse_junit(std::move(text), on_case);
+    if (!cases)
+        return failed(cases.error());
+    return *cases;
+}
+
+JunitReadResult read_junit_file(const std::string &path, const std::function<void(const JunitCase &)> &on_case)
+{
+    const Expected<std::optional<size_t>> cases = read_junit(path, on_case);
+    if (!cases)
+        return {JunitReadStatus::Malformed, cases.error(), 0};
+    if (!*cases)
+        return {JunitReadStatus::NotFound, path + ": no such file", 0};
+    return {JunitReadStatus::Ok, "", **cases};
 }
 
 } // namespace offload

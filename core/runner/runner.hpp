@@ -9,6 +9,7 @@
 // them out with threads and processes, behind the Executor and TestCommands interfaces.
 #pragma once
 
+#include "results/run_outcome.hpp"
 #include "results/test_result.hpp"
 #include "runner/executor.hpp"
 #include "runner/run_observer.hpp"
@@ -42,20 +43,6 @@ struct RunOptions {
     std::optional<bool> tail_hedging;            // duplicate stragglers; default: where duplicates are cheap
     size_t max_fail = 0;                         // stop after this many failed tests; 0: never
     bool kill_running = false;                   // ...and kill the running tests too
-};
-
-struct RunOutcome {
-    RunReport report;
-    bool interrupted = false;
-    bool stopped_early = false;                  // --max-fail was reached
-    size_t batches_run = 0;                      // commands run: batches and workers
-    unsigned sandboxes_created = 0;
-    std::vector<std::string> incidents;          // sandbox failures and the like, for the summary
-    // Fixed costs, in seconds: of a batch whose tests all reported a duration (its wall time minus
-    // theirs), or of a worker (until its first test started).
-    std::vector<double> batch_overheads;
-    size_t hedges_started = 0;                   // duplicates of straggling tests
-    size_t hedges_won = 0;                       // ...that passed before the original ended
 };
 
 class Runner {

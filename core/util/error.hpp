@@ -1,5 +1,5 @@
 // The one exception type of the core: a fatal, user-facing error, caught in main().
-// Recoverable failures are values (std::optional, status codes), not exceptions.
+// Recoverable failures are values (Expected<T>, util/expected.hpp), not exceptions.
 #pragma once
 
 #include <stdexcept>

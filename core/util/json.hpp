@@ -6,7 +6,8 @@
 
 namespace offload {
 
-// Appends text as a JSON string literal, quotes included. Invalid UTF-8 bytes become U+FFFD.
+// Appends text as a JSON string literal, quotes included. Each byte that is not part of
+// well-formed UTF-8 becomes the text \xNN (util/utf8.hpp), written "\\xNN" in JSON.
 void append_json_string(std::string &out, std::string_view text);
 
 } // namespace offload

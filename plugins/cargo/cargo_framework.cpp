@@ -13,10 +13,11 @@
 // (embedded in the plugin) builds the test targets once, then runs each test it is sent in a
 // process of its own and reports it with the records of docs/test-protocol.md.
 #include "cargo_listing.hpp"
+#include "common/command.hpp"
+#include "common/text.hpp"
 #include "cargo_worker_script.hpp"
 #include "libtest_output.hpp"
 #include "test_ids.hpp"
-#include "text.hpp"
 
 #include <offload/plugin.hpp>
 
@@ -30,6 +31,7 @@
 
 using namespace offload::sdk;
 using namespace offload::cargo;
+using namespace offload::common;
 
 struct offload_framework_instance {
     const offload_host *host;
@@ -76,27 +78,10 @@ constexpr Forbidden forbidden_args[] = {
     {"--doc", false, "offload selects one target per cargo call"},
 };
 
+// The words quoted for sh, each after a space.
 std::string join_quoted(const offload_host *host, const std::vector<std::string> &words)
 {
-    std::string text;
-    for (const std::string &word : words)
-        text += " " + shell_quote(host, word);
-    return text;
-}
-
-// The words quoted for sh and joined with spaces.
-std::string shell_words(const offload_host *host, const std::vector<std::string> &words)
-{
-    std::string text = join_quoted(host, words);
-    return text.empty() ? text : text.substr(1);
-}
-
-std::string join(const std::vector<std::string> &values, const char *separator)
-{
-    std::string text;
-    for (size_t i = 0; i < values.size(); ++i)
-        text += (i ? separator : "") + values[i];
-    return text;
+    return words.empty() ? std::string() : " " + shell_words(host, words);
 }
 
 // The start of every cargo call: the command, `test`, and the options every call shares.

@@ -1,13 +1,15 @@
 #include "cargo_listing.hpp"
 
 #include "json.hpp"
-#include "text.hpp"
+#include "common/text.hpp"
 
 #include <algorithm>
 #include <map>
 #include <set>
 
 namespace offload::cargo {
+
+using namespace offload::common;
 
 namespace {
 

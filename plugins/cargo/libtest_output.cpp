@@ -1,6 +1,6 @@
 #include "libtest_output.hpp"
 
-#include "text.hpp"
+#include "common/text.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -9,6 +9,8 @@
 #include <unordered_map>
 
 namespace offload::cargo {
+
+using namespace offload::common;
 
 namespace {
 

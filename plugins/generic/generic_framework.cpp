@@ -7,6 +7,8 @@
 // With records, results come from them (and from a result file too, the worse winning); with a
 // result file alone, JUnit <testcase>s are matched to the ids; without either, the exit code
 // decides, and a batch holds one test unless batch_size says otherwise.
+#include "common/text.hpp"
+
 #include <offload/plugin.hpp>
 
 #include <algorithm>
@@ -18,6 +20,7 @@
 #include <vector>
 
 using namespace offload::sdk;
+using namespace offload::common;
 
 struct offload_framework_instance {
     const offload_host *host;
@@ -35,34 +38,6 @@ namespace {
 
 constexpr std::string_view tests_placeholder = "{tests}";
 constexpr std::string_view result_placeholder = "{result_file}";
-
-std::string replace_all(std::string text, std::string_view from, const std::string &to)
-{
-    size_t at = 0;
-    while ((at = text.find(from, at)) != std::string::npos) {
-        text.replace(at, from.size(), to);
-        at += to.size();
-    }
-    return text;
-}
-
-// The last lines of a text, for error messages.
-std::string last_lines(std::string_view text, size_t count)
-{
-    size_t start = text.size();
-    while (start > 0 && count > 0) {
-        start = text.rfind('\n', start - 1);
-        if (start == std::string_view::npos) {
-            start = 0;
-            break;
-        }
-        if (start + 1 < text.size())
-            --count;
-    }
-    while (start < text.size() && text[start] == '\n')
-        ++start;
-    return std::string(text.substr(start));
-}
 
 offload_status create(const offload_host *host, const offload_config *config, offload_framework_instance **out,
                       const offload_text_sink *error)
@@ -155,20 +130,13 @@ offload_status parse_discovery(const offload_framework_instance *instance, const
                 offload_text_printf(error, "\n%s", err.c_str());
             return OFFLOAD_ERROR;
         }
-        size_t start = 0;
-        while (start < out.size()) {
-            size_t end = out.find('\n', start);
-            if (end == std::string_view::npos)
-                end = out.size();
-            std::string id(out.substr(start, end - start));
-            if (!id.empty() && id.back() == '\r')
-                id.pop_back();
-            if (!id.empty()) {
-                offload_discovered_test test{sizeof(offload_discovered_test), id.c_str(), nullptr};
-                tests->add(tests->context, &test);
-            }
-            start = end + 1;
-        }
+        for_each_line(out, [&](std::string_view line) {
+            if (line.empty())
+                return;
+            const std::string id(line);
+            offload_discovered_test test{sizeof(offload_discovered_test), id.c_str(), nullptr};
+            tests->add(tests->context, &test);
+        });
         return OFFLOAD_OK;
     });
 }

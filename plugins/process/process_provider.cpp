@@ -1,6 +1,8 @@
 // The process provider: sandboxes are scratch directories on this machine, and a batch runs as
 // `SHELL -c COMMAND` in its own process group (through the host's run_process service, which
 // kills the whole tree on timeout or Ctrl-C).
+#include "common/command.hpp"
+
 #include <offload/plugin.hpp>
 
 #include <filesystem>
@@ -197,9 +199,7 @@ offload_status prepare_command(const offload_sandbox &sandbox, const char *comma
     out.env.push_back("TMPDIR=" + sandbox.dir.string());
     for (size_t i = 0; request_env && request_env[i]; ++i)
         out.env.emplace_back(request_env[i]);
-    for (const std::string &entry : out.env)
-        out.env_list.push_back(entry.c_str());
-    out.env_list.push_back(nullptr);
+    out.env_list = offload::common::c_strings(out.env);
     // Linux limits one argument to 128 KiB: a long command (a batch of many ids) goes through
     // a file in the sandbox instead of `SHELL -c`.
     if (std::strlen(command) > max_inline_command) {

@@ -1,5 +1,7 @@
 #include "collection.hpp"
 
+#include "common/text.hpp"
+
 // One line, so that the discovery command stays readable in offload's log. The plugin prints the
 // node ids itself, as pytest -q does (item.nodeid), so that a -v in the user's addopts cannot turn
 // the listing into pytest's tree; tryfirst prints them before pytest's own output of that hook,
@@ -39,20 +41,6 @@ constexpr std::string_view inifile_marker = "offload-pytest-inifile: ";
 constexpr std::string_view xdist_marker = "offload-pytest-xdist: ";
 constexpr std::string_view end_marker = "offload-pytest-end";
 
-std::vector<std::string_view> split_lines(std::string_view text)
-{
-    std::vector<std::string_view> lines;
-    size_t start = 0;
-    while (start < text.size()) {
-        size_t end = text.find('\n', start);
-        if (end == std::string_view::npos)
-            end = text.size();
-        lines.push_back(text.substr(start, end - start));
-        start = end + 1;
-    }
-    return lines;
-}
-
 std::string join(const std::vector<std::string_view> &lines, size_t begin, size_t end)
 {
     std::string text;
@@ -67,12 +55,10 @@ bool is_section_header(std::string_view line, std::string_view title)
            line.find(" " + std::string(title) + " ") != std::string_view::npos;
 }
 
+// text without surrounding whitespace, as a string.
 std::string trimmed(std::string_view text)
 {
-    const size_t begin = text.find_first_not_of(" \t\r\n");
-    if (begin == std::string_view::npos)
-        return "";
-    return std::string(text.substr(begin, text.find_last_not_of(" \t\r\n") - begin + 1));
+    return std::string(offload::common::trim(text));
 }
 
 } // namespace
@@ -93,7 +79,7 @@ std::string_view exit_code_meaning(int exit_code)
 std::string relevant_output(std::string_view output)
 {
     constexpr size_t head_lines = 80, tail_lines = 40;
-    const std::vector<std::string_view> lines = split_lines(output);
+    const std::vector<std::string_view> lines = offload::common::split_lines(output);
     size_t begin = lines.size() > tail_lines ? lines.size() - tail_lines : 0;
     for (size_t i = 0; i < lines.size(); ++i) {
         if (is_section_header(lines[i], "ERRORS")) {
@@ -128,7 +114,7 @@ CollectionResult read_collection(std::string_view out, std::string_view err, int
         return result;
     }
     if (exit_code == 5) {
-        const std::vector<std::string_view> lines = split_lines(trimmed(out));
+        const std::vector<std::string_view> lines = offload::common::split_lines(offload::common::trim(out));
         result.error =
             "pytest collected no tests (" +
             (lines.empty() ? std::string("exit code 5") : std::string(lines.back())) +
@@ -148,7 +134,7 @@ CollectionResult read_collection(std::string_view out, std::string_view err, int
         return result;
     }
 
-    const std::vector<std::string_view> lines = split_lines(out);
+    const std::vector<std::string_view> lines = offload::common::split_lines(out);
     size_t marker = lines.size();
     for (size_t i = lines.size(); i-- > 0;) {
         if (lines[i].starts_with(rootdir_marker) && i + 2 < lines.size() &&

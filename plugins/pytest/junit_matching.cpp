@@ -1,5 +1,7 @@
 #include "junit_matching.hpp"
 
+#include "common/text.hpp"
+
 #include <algorithm>
 #include <map>
 #include <unordered_map>
@@ -39,23 +41,6 @@ JunitName junit_name_of(std::string_view node_id)
     }
     result.name = std::move(names.back());
     return result;
-}
-
-size_t edit_distance(std::string_view a, std::string_view b, size_t limit)
-{
-    a = a.substr(0, limit);
-    b = b.substr(0, limit);
-    std::vector<size_t> previous(b.size() + 1), current(b.size() + 1);
-    for (size_t j = 0; j <= b.size(); ++j)
-        previous[j] = j;
-    for (size_t i = 1; i <= a.size(); ++i) {
-        current[0] = i;
-        for (size_t j = 1; j <= b.size(); ++j)
-            current[j] =
-                std::min({previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] != b[j - 1])});
-        std::swap(previous, current);
-    }
-    return previous[b.size()];
 }
 
 namespace {
@@ -115,7 +100,7 @@ const JunitCase *closest_case(const JunitName &expected, const std::vector<const
     const JunitCase *best = nullptr;
     size_t best_distance = 0;
     for (const JunitCase *c : candidates) {
-        const size_t distance = edit_distance(wanted, c->classname + "::" + c->name);
+        const size_t distance = offload::common::edit_distance(wanted, c->classname + "::" + c->name);
         if (!best || distance < best_distance) {
             best = c;
             best_distance = distance;

@@ -57,6 +57,3 @@ struct TestVerdict {
 //   not run it (it stopped early, e.g. -x), so nothing can be said about it.
 std::vector<TestVerdict> match_junit(const std::vector<std::string_view> &ids,
                                      const std::vector<JunitCase> &cases);
-
-// Levenshtein distance of two byte strings, each cut to its first `limit` bytes.
-size_t edit_distance(std::string_view a, std::string_view b, size_t limit = 300);

@@ -10,6 +10,7 @@
 // host's result file, whose testcases map back to the ids by pytest's own naming rule (see
 // junit_matching.hpp).
 #include "collection.hpp"
+#include "common/command.hpp"
 #include "junit_matching.hpp"
 #include "offload_worker_program.hpp"
 
@@ -25,6 +26,7 @@
 #include <vector>
 
 using namespace offload::sdk;
+using offload::common::shell_words;
 
 // Where the node ids of the last discovery are rooted, and how long the longest one is.
 struct Layout {
@@ -58,18 +60,6 @@ std::optional<Layout> layout_of(const offload_framework_instance &instance)
 {
     std::lock_guard lock(instance.layout_mutex);
     return instance.layout;
-}
-
-// The words quoted for sh and joined with spaces.
-std::string command_line(const offload_host *host, const std::vector<std::string> &words)
-{
-    std::string line;
-    for (const std::string &word : words) {
-        if (!line.empty())
-            line += ' ';
-        line += shell_quote(host, word);
-    }
-    return line;
 }
 
 offload_status create(const offload_host *host, const offload_config *config,
@@ -164,7 +154,7 @@ offload_status discover_command(const offload_framework_instance *instance, cons
             words.push_back("--");
             words.insert(words.end(), instance->paths.begin(), instance->paths.end());
         }
-        append_text(command, command_line(instance->host, words));
+        append_text(command, shell_words(instance->host, words));
         return OFFLOAD_OK;
     });
 }
@@ -236,7 +226,7 @@ offload_status batch_command(const offload_framework_instance *instance, const o
         words.insert(words.end(), {"-o", "junit_family=xunit1", "-o",
                                    "junit_prefix=", "--junitxml=" + std::string(batch->result_file), "--"});
         words.insert(words.end(), batch->test_ids, batch->test_ids + batch->test_count);
-        append_text(command, command_line(instance->host, words));
+        append_text(command, shell_words(instance->host, words));
         return OFFLOAD_OK;
     });
 }
@@ -337,7 +327,7 @@ offload_status worker_command(const offload_framework_instance *instance,
             words.push_back("--");
             words.insert(words.end(), instance->paths.begin(), instance->paths.end());
         }
-        append_text(command, command_line(instance->host, words));
+        append_text(command, shell_words(instance->host, words));
         return OFFLOAD_OK;
     });
 }

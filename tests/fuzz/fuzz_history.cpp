@@ -9,12 +9,11 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     std::string text(reinterpret_cast<const char *>(data), size);
-    std::string error;
-    auto history = offload::History::parse(text, error);
+    auto history = offload::History::parse(text);
     if (!history)
         return 0;
     std::string once = history->serialize();
-    auto again = offload::History::parse(once, error);
+    auto again = offload::History::parse(once);
     if (!again || again->serialize() != once)
         std::abort();
     history->batch_overhead_secs();

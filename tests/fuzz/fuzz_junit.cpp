@@ -1,7 +1,7 @@
 // libFuzzer target: JUnit XML from any test tool. Never a crash; what comes out is valid UTF-8
 // without control characters (it goes into offload's own report).
-#include "report/xml_text.hpp"
 #include "results/junit_reader.hpp"
+#include "util/xml_text.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -2,6 +2,7 @@
 discovery. Each gets a clear message and the right exit code."""
 import os
 import re
+import stat
 import sys
 
 from harness import ProjectTest, generic_config, junit, main
@@ -72,6 +73,55 @@ class BadInputTest(ProjectTest):
         r = self.run_offload("run")
         self.assertEqual(r.code, 1, r)
         self.assertIn('no framework plugin "jest" was found. Available:', r.err)
+
+    def make_device(self, path):
+        """A character device like /dev/null (1, 3) where offload may make one (root), else a FIFO:
+        neither may ever be replaced by a report."""
+        try:
+            os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+            return stat.S_ISCHR, "a character device"
+        except PermissionError:
+            os.mkfifo(path)
+            return stat.S_ISFIFO, "a FIFO"
+
+    def test_reports_never_replace_a_device(self):
+        # `[history] path = "/dev/null"` as root used to write /dev/null.tmp and rename it over
+        # /dev/null; junit_file did the same to any device file. A device of the test's own stands
+        # in for /dev/null.
+        for key in ("history", "junit"):
+            with self.subTest(key=key):
+                device = self.project / f"device-{key}"
+                is_kind, kind = self.make_device(device)
+                section = (f'[history]\npath = "{device}"\n' if key == "history"
+                           else f'[report]\njunit_file = "{device}"\n')
+                self.write({"offload.toml": generic_config("echo t", "true {tests}") + section})
+                r = self.run_offload("run")
+                self.assertTrue(is_kind(os.lstat(device).st_mode), f"{device} was replaced")
+                self.assertIn(f"will not replace {device}: it is {kind}, not a regular file", r.err)
+                if key == "history":
+                    self.assertEqual(r.code, 0, r)
+                    self.assertIn("the timing history was not saved", r.err)
+                else:
+                    self.assertEqual(r.code, 1, r)
+                    self.assertIn("cannot write the JUnit report", r.err)
+                self.assertEqual([p.name for p in self.project.iterdir() if ".tmp" in p.name], [])
+
+    def test_a_symlink_planted_at_the_old_temporary_name_is_never_written_through(self):
+        # The report and the history used to be written to "<file>.tmp" whatever was there: a
+        # symlink planted under that name had its target overwritten.
+        self.write({"offload.toml": generic_config("echo t", "true {tests}"),
+                    "victim-report": "precious\n", "victim-history": "precious\n"})
+        (self.project / "test-results").mkdir()
+        (self.project / ".offload").mkdir()
+        os.symlink(self.project / "victim-report", self.project / "test-results" / "junit.xml.tmp")
+        os.symlink(self.project / "victim-history", self.project / ".offload" / "history.tmp")
+        r = self.run_offload("run")
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual((self.project / "victim-report").read_text(), "precious\n")
+        self.assertEqual((self.project / "victim-history").read_text(), "precious\n")
+        self.assertIn("t", junit(self.project / "test-results" / "junit.xml"))
+        self.assertFalse((self.project / "test-results" / "junit.xml").is_symlink())
+        self.assertTrue((self.project / ".offload" / "history").read_text().startswith("offload-history 1\n"))
 
 
 if __name__ == "__main__":

@@ -23,22 +23,21 @@ struct TempDir {
 
 History saved_and_loaded(const History &run, const fs::path &file)
 {
-    std::string error, warning;
-    REQUIRE(run.save(file, error));
-    History loaded = History::load(file, warning);
-    CHECK(warning.empty());
-    return loaded;
+    const offload::Expected<void> saved = run.save(file);
+    REQUIRE_MESSAGE(saved, (saved ? "" : saved.error()));
+    offload::Expected<History> loaded = History::load(file);
+    REQUIRE_MESSAGE(loaded, (loaded ? "" : loaded.error()));
+    return *loaded;
 }
 
 } // namespace
 
 TEST_CASE("a missing file is an empty history")
 {
-    std::string warning;
-    History history = History::load("/nonexistent/offload/history", warning);
-    CHECK(history.size() == 0);
-    CHECK(warning.empty());
-    CHECK_FALSE(history.batch_overhead_secs());
+    offload::Expected<History> history = History::load("/nonexistent/offload/history");
+    REQUIRE(history);
+    CHECK(history->size() == 0);
+    CHECK_FALSE(history->batch_overhead_secs());
 }
 
 TEST_CASE("durations and overheads survive a save, ids of any bytes included")
@@ -71,16 +70,14 @@ TEST_CASE("later runs weigh in, and concurrent saves lose nothing")
     std::vector<std::thread> runs;
     for (int i = 0; i < 8; ++i)
         runs.emplace_back([&, i] {
-            std::string warning, error;
-            History run = History::load(file, warning);
+            History run = History::load(file).value();
             run.record_test("only-" + std::to_string(i), 1);
             run.record_test("t", 0);
-            CHECK(run.save(file, error));
+            CHECK(run.save(file));
         });
     for (auto &thread : runs)
         thread.join();
-    std::string warning;
-    History merged = History::load(file, warning);
+    History merged = History::load(file).value();
     CHECK(merged.runs() == 9);
     for (int i = 0; i < 8; ++i)
         CHECK(merged.find("only-" + std::to_string(i)));
@@ -98,13 +95,11 @@ TEST_CASE("tests not seen for a long time are forgotten")
     first.record_test("stays", 1);
     saved_and_loaded(first, file);
     for (uint64_t i = 0; i < History::forget_after_runs + 1; ++i) {
-        std::string warning, error;
-        History run = History::load(file, warning);
+        History run = History::load(file).value();
         run.record_test("stays", 1);
-        REQUIRE(run.save(file, error));
+        REQUIRE(run.save(file));
     }
-    std::string warning;
-    History history = History::load(file, warning);
+    History history = History::load(file).value();
     CHECK(history.find("stays"));
     CHECK_FALSE(history.find("renamed-away"));
 }
@@ -118,11 +113,9 @@ TEST_CASE("a corrupt file is reported and replaced, never trusted")
                              "offload-history 99\n", ""}) {
         CAPTURE(text);
         std::ofstream(file) << text;
-        std::string warning;
-        History history = History::load(file, warning);
-        CHECK(history.size() == 0);
-        if (*text)
-            CHECK(warning.find("ignoring the timing history") != std::string::npos);
+        const offload::Expected<History> history = History::load(file);
+        REQUIRE_FALSE(history);
+        CHECK(history.error().find("ignoring the timing history") != std::string::npos);
     }
     History run;
     run.record_test("fresh", 2);
@@ -132,11 +125,9 @@ TEST_CASE("a corrupt file is reported and replaced, never trusted")
 
 TEST_CASE("estimates: own history, else the file's median, else everyone's, else the fallback")
 {
-    std::string error;
     auto parsed = History::parse("offload-history 1\nrun\t1\n"
                                  "t\t4.000000\t1\t1\ta.py::one\nt\t6.000000\t1\t1\ta.py::two\n"
-                                 "t\t1.000000\t1\t1\tb.py::one\n",
-                                 error);
+                                 "t\t1.000000\t1\t1\tb.py::one\n");
     REQUIRE(parsed);
     History history = *parsed;
     std::vector<offload::TestReport> tests = {
@@ -153,8 +144,7 @@ TEST_CASE("estimates: own history, else the file's median, else everyone's, else
 
 TEST_CASE("estimates: a test recorded at 0 s still takes a little")
 {
-    std::string error;
-    auto parsed = History::parse("offload-history 1\nrun\t1\nt\t0.000000\t1\t1\ta.py::zero\n", error);
+    auto parsed = History::parse("offload-history 1\nrun\t1\nt\t0.000000\t1\t1\ta.py::zero\n");
     REQUIRE(parsed);
     std::vector<offload::TestReport> tests = {{"a.py::zero", "a.py", {}, {}}, {"a.py::new", "a.py", {}, {}}};
     auto estimates = offload::estimate_durations(tests, *parsed);

@@ -19,11 +19,12 @@ TEST_CASE("JSON strings escape what JSON requires")
     CHECK(json(std::string_view("\x01\x1b\x7f", 3)) == "\"\\u0001\\u001b\\u007f\"");
 }
 
-TEST_CASE("valid UTF-8 passes, invalid bytes become U+FFFD")
+TEST_CASE("valid UTF-8 passes, each invalid byte becomes the text \\xNN (util/utf8.hpp's policy)")
 {
     CHECK(json("ünï ✓ 🚀") == "\"ünï ✓ 🚀\"");
-    CHECK(json("a\xff" "b") == "\"a\\ufffdb\"");
-    CHECK(json("\xc0\x80") == "\"\\ufffd\\ufffd\"");       // overlong
-    CHECK(json("\xed\xa0\x80") == "\"\\ufffd\\ufffd\\ufffd\"");  // surrogate
-    CHECK(json("\xe2\x9c") == "\"\\ufffd\\ufffd\"");       // truncated
+    CHECK(json("a\xff" "b") == "\"a\\\\xFFb\"");
+    CHECK(json("\xc0\x80") == "\"\\\\xC0\\\\x80\"");                  // overlong
+    CHECK(json("\xed\xa0\x80") == "\"\\\\xED\\\\xA0\\\\x80\"");      // surrogate
+    CHECK(json("\xe2\x9c") == "\"\\\\xE2\\\\x9C\"");                  // truncated
+    CHECK(json("\xe2\x9c\x93\xe2") == "\"\xe2\x9c\x93\\\\xE2\"");          // a check mark, then a cut one
 }

@@ -1,10 +1,11 @@
-#include "report/xml_text.hpp"
 #include "results/junit_reader.hpp"
+#include "util/xml_text.hpp"
 
 #include <doctest/doctest.h>
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,29 +13,43 @@
 
 using namespace std::string_literals;
 using offload::JunitCase;
-using offload::JunitReadResult;
-using offload::JunitReadStatus;
 using offload::Outcome;
 
 namespace {
 
+// What parse_junit() and read_junit() returned, flattened for the checks.
+enum class Status { Ok, NotFound, Malformed };
+struct Result {
+    Status status = Status::Ok;
+    std::string error;
+    size_t cases = 0;
+};
+
 struct Parsed {
-    JunitReadResult result;
+    Result result;
     std::vector<JunitCase> cases;
 };
 
 Parsed parse(std::string text)
 {
     Parsed parsed;
-    parsed.result =
+    const offload::Expected<size_t> cases =
         offload::parse_junit(std::move(text), [&](const JunitCase &c) { parsed.cases.push_back(c); });
+    parsed.result = cases ? Result{Status::Ok, "", *cases} : Result{Status::Malformed, cases.error(), 0};
     return parsed;
 }
 
 Parsed read(const std::string &path)
 {
     Parsed parsed;
-    parsed.result = offload::read_junit_file(path, [&](const JunitCase &c) { parsed.cases.push_back(c); });
+    const offload::Expected<std::optional<size_t>> cases =
+        offload::read_junit(path, [&](const JunitCase &c) { parsed.cases.push_back(c); });
+    if (!cases)
+        parsed.result = {Status::Malformed, cases.error(), 0};
+    else if (!*cases)
+        parsed.result = {Status::NotFound, "", 0};
+    else
+        parsed.result = {Status::Ok, "", **cases};
     return parsed;
 }
 
@@ -74,7 +89,7 @@ tests/unit/test_math.py:14: ZeroDivisionError</failure></testcase>
 <testcase classname="tests.unit.test_math" name="test_xfail" time="0.000"><skipped type="pytest.xfail" message="known bug" /></testcase>
 </testsuite></testsuites>
 )");
-    REQUIRE(parsed.result.status == JunitReadStatus::Ok);
+    REQUIRE(parsed.result.status == Status::Ok);
     CHECK(parsed.result.error.empty());
     REQUIRE(parsed.result.cases == 4);
     REQUIRE(parsed.cases.size() == 4);
@@ -127,7 +142,7 @@ boom
   </testsuite>
 </testsuites>
 )");
-    REQUIRE(parsed.result.status == JunitReadStatus::Ok);
+    REQUIRE(parsed.result.status == Status::Ok);
     REQUIRE(parsed.cases.size() == 3);
     CHECK(parsed.cases[0].suite == "offload:unit");
     CHECK(parsed.cases[0].outcome == Outcome::Passed);
@@ -164,7 +179,7 @@ TEST_CASE("Surefire report: flakyFailure leaves the test passed, rerunFailure do
   </testcase>
 </testsuite>
 )");
-    REQUIRE(parsed.result.status == JunitReadStatus::Ok);
+    REQUIRE(parsed.result.status == Status::Ok);
     REQUIRE(parsed.cases.size() == 2);
 
     const JunitCase &flaky = parsed.cases[0];
@@ -197,7 +212,7 @@ TEST_CASE("go-junit-report: <error> is an Error, <failure> a Failure; cargo2juni
 		<testcase name="TestOk" classname="example.com/pkg" time="0.000"></testcase>
 	</testsuite>
 </testsuites>)");
-    REQUIRE(go.result.status == JunitReadStatus::Ok);
+    REQUIRE(go.result.status == Status::Ok);
     REQUIRE(go.cases.size() == 3);
     CHECK(go.cases[0].outcome == Outcome::Failed);
     CHECK(go.cases[0].message == "Failed");
@@ -209,7 +224,7 @@ TEST_CASE("go-junit-report: <error> is an Error, <failure> a Failure; cargo2juni
 
     const Parsed cargo = parse(
         R"(<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite id="0" name="rust_tests" package="testsuite/rust_tests" tests="2" errors="0" failures="1" hostname="localhost" timestamp="2024-01-01T00:00:00Z" time="0"><testcase name="tests::passes" classname="rust_tests" time="0"/><testcase name="tests::fails" classname="rust_tests" time="0"><failure type="cargo test" message="failed tests::fails">thread 'tests::fails' panicked at src/lib.rs:10:9</failure></testcase></testsuite></testsuites>)");
-    REQUIRE(cargo.result.status == JunitReadStatus::Ok);
+    REQUIRE(cargo.result.status == Status::Ok);
     REQUIRE(cargo.cases.size() == 2);
     CHECK(cargo.cases[0].outcome == Outcome::Passed);
     CHECK(cargo.cases[1].outcome == Outcome::Failed);
@@ -226,7 +241,7 @@ TEST_CASE("nested testsuites: each case gets the innermost suite's name, in docu
 </testsuite>
 <testcase name="d"/>
 </testsuites>)");
-    REQUIRE(parsed.result.status == JunitReadStatus::Ok);
+    REQUIRE(parsed.result.status == Status::Ok);
     REQUIRE(parsed.cases.size() == 4);
     CHECK(parsed.cases[0].name == "a");
     CHECK(parsed.cases[0].suite == "outer");
@@ -247,7 +262,7 @@ TEST_CASE("attribute values: references are resolved, forbidden characters sanit
               "time=\"abc\"><failure message=\"a&#13;&#10;b\"/></testcase>"
               "<testcase name=\"no time\"/>"
               "</testsuite>");
-    REQUIRE(parsed.result.status == JunitReadStatus::Ok);
+    REQUIRE(parsed.result.status == Status::Ok);
     REQUIRE(parsed.cases.size() == 2);
     CHECK(parsed.cases[0].name == "line\ntwo \xF0\x9F\x98\x80 \\x1B[0m &<>\"' &nbsp;");
     CHECK(parsed.cases[0].time_secs < 0);
@@ -260,7 +275,7 @@ TEST_CASE("binary garbage inside CDATA is handed out sanitized, NUL bytes includ
     const Parsed parsed =
         parse("<testsuite name=\"s\"><testcase name=\"t\"><error message=\"crash\">"
               "<![CDATA[ok \x00\x01\xFF\xC3 \x1B[0m done]]></error></testcase></testsuite>"s);
-    REQUIRE(parsed.result.status == JunitReadStatus::Ok);
+    REQUIRE(parsed.result.status == Status::Ok);
     REQUIRE(parsed.cases.size() == 1);
     CHECK(parsed.cases[0].outcome == Outcome::Error);
     CHECK(parsed.cases[0].details == "ok \\x00\\x01\\xFF\\xC3 \\x1B[0m done");
@@ -275,7 +290,7 @@ TEST_CASE("huge details keep the first 16 KiB and the last 48 KiB with a marker,
     body += "TAIL";
     const Parsed parsed =
         parse("<testsuite><testcase name=\"t\"><system-out>" + body + "</system-out></testcase></testsuite>");
-    REQUIRE(parsed.result.status == JunitReadStatus::Ok);
+    REQUIRE(parsed.result.status == Status::Ok);
     REQUIRE(parsed.cases.size() == 1);
     const std::string &details = parsed.cases[0].details;
 
@@ -299,13 +314,13 @@ TEST_CASE("a truncated file is Malformed with the line of the problem, and no ca
 {
     const Parsed truncated = parse("<testsuites>\n<testsuite name=\"s\">\n<testcase name=\"a\"/>\n"
                                    "<testcase name=\"b\">\n<failure>Assert");
-    CHECK(truncated.result.status == JunitReadStatus::Malformed);
+    CHECK(truncated.result.status == Status::Malformed);
     CHECK(truncated.result.error == "not well-formed XML at line 5: unexpected end of data");
     CHECK(truncated.result.cases == 0);
     CHECK(truncated.cases.empty());
 
     const Parsed mismatched = parse("<testsuites>\n<testcase name=\"a\">\n</testsuite>\n</testsuites>\n");
-    CHECK(mismatched.result.status == JunitReadStatus::Malformed);
+    CHECK(mismatched.result.status == Status::Malformed);
     CHECK(mismatched.result.error.starts_with("not well-formed XML at line 3: "));
     CHECK(mismatched.cases.empty());
 
@@ -321,83 +336,83 @@ TEST_CASE("documents that are not JUnit XML are Malformed with a reason")
     SUBCASE("plain text")
     {
         const Parsed parsed = parse("PASS: 3 tests\n");
-        CHECK(parsed.result.status == JunitReadStatus::Malformed);
+        CHECK(parsed.result.status == Status::Malformed);
         CHECK(parsed.result.error == "not well-formed XML at line 1: expected <");
     }
     SUBCASE("another root element")
     {
         const Parsed parsed =
             parse("<?xml version=\"1.0\"?>\n<html><body><testcase name=\"x\"/></body></html>");
-        CHECK(parsed.result.status == JunitReadStatus::Malformed);
+        CHECK(parsed.result.status == Status::Malformed);
         CHECK(parsed.result.error == "root element is <html>, expected <testsuites> or <testsuite>");
         CHECK(parsed.cases.empty());
     }
     SUBCASE("two root elements")
     {
         const Parsed parsed = parse("<testsuite><testcase name=\"a\"/></testsuite>\n<testsuite/>\n");
-        CHECK(parsed.result.status == JunitReadStatus::Malformed);
+        CHECK(parsed.result.status == Status::Malformed);
         CHECK(parsed.result.error == "not well-formed XML at line 2: more than one root element");
         CHECK(parsed.cases.empty());
     }
     SUBCASE("empty")
     {
         const Parsed parsed = parse("");
-        CHECK(parsed.result.status == JunitReadStatus::Malformed);
+        CHECK(parsed.result.status == Status::Malformed);
         CHECK(parsed.result.error == "empty file");
     }
     SUBCASE("only a declaration")
     {
         const Parsed parsed = parse("<?xml version=\"1.0\"?>\n");
-        CHECK(parsed.result.status == JunitReadStatus::Malformed);
+        CHECK(parsed.result.status == Status::Malformed);
         CHECK(parsed.result.error == "no root element");
     }
     SUBCASE("UTF-16")
     {
         const Parsed parsed = parse("\xFF\xFE<\0t\0"s);
-        CHECK(parsed.result.status == JunitReadStatus::Malformed);
+        CHECK(parsed.result.status == Status::Malformed);
         CHECK(parsed.result.error.find("UTF-16") != std::string::npos);
     }
 }
 
-TEST_CASE("read_junit_file: reads a file, tells a missing file from an unreadable one")
+TEST_CASE("read_junit: reads a file, tells a missing file from an unreadable one")
 {
     const TempDir dir;
 
     const Parsed ok =
         read(dir.write("junit.xml", "<testsuite name=\"s\"><testcase name=\"t\"/></testsuite>"));
-    CHECK(ok.result.status == JunitReadStatus::Ok);
+    CHECK(ok.result.status == Status::Ok);
     CHECK(ok.result.cases == 1);
     REQUIRE(ok.cases.size() == 1);
     CHECK(ok.cases[0].name == "t");
 
     const std::string missing = (dir.path / "missing.xml").string();
     const Parsed not_found = read(missing);
-    CHECK(not_found.result.status == JunitReadStatus::NotFound);
-    CHECK(not_found.result.error.find(missing) != std::string::npos);
+    CHECK(not_found.result.status == Status::NotFound);
+    CHECK(not_found.cases.empty());
 
     const std::string empty = dir.write("empty.xml", "");
     const Parsed empty_file = read(empty);
-    CHECK(empty_file.result.status == JunitReadStatus::Malformed);
+    CHECK(empty_file.result.status == Status::Malformed);
     CHECK(empty_file.result.error == empty + ": empty file");
 
     const std::string truncated = dir.write("truncated.xml", "<testsuite>\n<testcase name=\"t\">");
     const Parsed bad = read(truncated);
-    CHECK(bad.result.status == JunitReadStatus::Malformed);
+    CHECK(bad.result.status == Status::Malformed);
     CHECK(bad.result.error == truncated + ": not well-formed XML at line 2: unexpected end of data");
     CHECK(bad.cases.empty());
 
     const Parsed directory = read(dir.path.string());
-    CHECK(directory.result.status == JunitReadStatus::Malformed);
+    CHECK(directory.result.status == Status::Malformed);
     CHECK(directory.result.error.find("directory") != std::string::npos);
 }
 
-TEST_CASE("read_junit_file refuses a file over 1 GiB without reading it")
+TEST_CASE("read_junit refuses a file over 1 GiB without reading it")
 {
     const TempDir dir;
     const std::string huge = dir.write("huge.xml", "<testsuite>");
     std::filesystem::resize_file(huge, (std::uintmax_t{1} << 30) + 1); // sparse: costs no disk space
     const Parsed parsed = read(huge);
-    CHECK(parsed.result.status == JunitReadStatus::Malformed);
+    CHECK(parsed.result.status == Status::Malformed);
     CHECK(parsed.result.error.starts_with(huge + ": "));
     CHECK(parsed.result.error.find("1 GiB") != std::string::npos);
     CHECK(parsed.cases.empty());

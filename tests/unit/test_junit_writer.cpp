@@ -1,13 +1,14 @@
 #include "report/junit_writer.hpp"
-#include "report/xml_text.hpp"
 #include "results/junit_reader.hpp"
-#include "util/error.hpp"
+#include "util/xml_text.hpp"
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -17,7 +18,6 @@
 using namespace std::string_literals;
 using offload::Attempt;
 using offload::JunitCase;
-using offload::JunitReadStatus;
 using offload::Outcome;
 using offload::RunReport;
 using offload::TestReport;
@@ -77,9 +77,9 @@ std::string to_xml(const RunReport &report)
 std::vector<JunitCase> read_back(const std::string &xml)
 {
     std::vector<JunitCase> cases;
-    const offload::JunitReadResult result =
+    const offload::Expected<size_t> result =
         offload::parse_junit(xml, [&](const JunitCase &c) { cases.push_back(c); });
-    REQUIRE_MESSAGE(result.status == JunitReadStatus::Ok, result.error);
+    REQUIRE_MESSAGE(result.has_value(), result.error());
     return cases;
 }
 
@@ -258,47 +258,56 @@ TEST_CASE("write_junit: large output survives whole, escaped, next to small test
     CHECK(cases[2].outcome == Outcome::Skipped);
 }
 
-TEST_CASE("write_junit_file creates parent directories, replaces the file and leaves no .tmp behind")
+namespace {
+// The names in dir, sorted.
+std::vector<std::string> names_in(const std::filesystem::path &dir)
+{
+    std::vector<std::string> names;
+    for (const auto &entry : std::filesystem::directory_iterator(dir))
+        names.push_back(entry.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+} // namespace
+
+TEST_CASE("write_junit_file creates parent directories, replaces the file and leaves no temporary file behind")
 {
     const TempDir dir;
     const std::filesystem::path path = dir.path / "a" / "b" / "junit.xml";
-    offload::write_junit_file(path.string(), every_outcome());
+    REQUIRE(offload::write_junit_file(path.string(), every_outcome()));
     CHECK(std::filesystem::exists(path));
-    CHECK_FALSE(std::filesystem::exists(path.string() + ".tmp"));
 
     RunReport smaller;
     smaller.tests.push_back(test("only", {attempt(Outcome::Passed)}));
-    offload::write_junit_file(path.string(), smaller);
+    REQUIRE(offload::write_junit_file(path.string(), smaller));
     std::vector<JunitCase> cases;
-    const offload::JunitReadResult result =
-        offload::read_junit_file(path.string(), [&](const JunitCase &c) { cases.push_back(c); });
-    CHECK(result.status == JunitReadStatus::Ok);
+    const offload::Expected<std::optional<size_t>> result =
+        offload::read_junit(path, [&](const JunitCase &c) { cases.push_back(c); });
+    CHECK((result && *result == 1u));
     REQUIRE(cases.size() == 1);
     CHECK(cases[0].name == "only");
-    CHECK(std::distance(std::filesystem::directory_iterator(path.parent_path()),
-                        std::filesystem::directory_iterator()) == 1);
+    CHECK(names_in(path.parent_path()) == std::vector<std::string>{"junit.xml"});
 }
 
-TEST_CASE("write_junit_file into an unwritable location throws offload::Error naming the path")
+TEST_CASE("write_junit_file into an unwritable location fails naming the path, and leaves nothing behind")
 {
     const TempDir dir;
     // A regular file where a directory must be: fails for root too, unlike permission bits.
     std::ofstream((dir.path / "blocker").string()) << "x";
     const std::string under_file = (dir.path / "blocker" / "sub" / "junit.xml").string();
-    CHECK_THROWS_WITH_AS(offload::write_junit_file(under_file, every_outcome()),
-                         doctest::Contains(under_file.c_str()), offload::Error);
+    const offload::Expected<void> blocked = offload::write_junit_file(under_file, every_outcome());
+    REQUIRE_FALSE(blocked);
+    CHECK(contains(blocked.error(), "cannot write the JUnit report"));
+    CHECK(contains(blocked.error(), (dir.path / "blocker" / "sub").string()));
 
-    // The target is a directory: the rename fails, and the temporary file is cleaned up.
+    // The target is a directory: refused before anything is written.
     const std::filesystem::path occupied = dir.path / "occupied";
     std::filesystem::create_directories(occupied / "inside");
-    try {
-        offload::write_junit_file(occupied.string(), every_outcome());
-        FAIL("no exception");
-    } catch (const offload::Error &error) {
-        CHECK(contains(error.what(), occupied.string()));
-        CHECK(contains(error.what(), "directory"));
-    }
-    CHECK_FALSE(std::filesystem::exists(occupied.string() + ".tmp"));
+    const offload::Expected<void> refused = offload::write_junit_file(occupied.string(), every_outcome());
+    REQUIRE_FALSE(refused);
+    CHECK(contains(refused.error(), occupied.string()));
+    CHECK(contains(refused.error(), "directory"));
+    CHECK(names_in(dir.path) == std::vector<std::string>{"blocker", "occupied"});
 }
 
 TEST_CASE("write_junit writes 100,000 tests in well under a second")

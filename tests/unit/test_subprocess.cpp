@@ -47,7 +47,7 @@ struct TempDir {
 
 struct Captured {
     std::string out, err;
-    ProcessOutcome outcome;
+    ProcessExit outcome;
 };
 
 Captured run(ProcessSpec spec)
@@ -57,7 +57,9 @@ Captured run(ProcessSpec spec)
         CHECK((stream == 1 || stream == 2));
         (stream == 1 ? captured.out : captured.err).append(data);
     };
-    captured.outcome = run_process(spec);
+    const Expected<ProcessExit> exit = run_subprocess(spec);
+    REQUIRE_MESSAGE(exit, (exit ? "" : exit.error()));
+    captured.outcome = *exit;
     return captured;
 }
 
@@ -119,7 +121,6 @@ TEST_CASE("exit codes are the command's")
 {
     CHECK(run_shell("exit 0").outcome.exit_code == 0);
     Captured three = run_shell("exit 3");
-    CHECK(three.outcome.start_error.empty());
     CHECK(three.outcome.exit_code == 3);
     CHECK(three.outcome.term_signal == 0);
     CHECK_FALSE(three.outcome.timed_out);
@@ -185,12 +186,15 @@ TEST_CASE("a missing program is a start error naming it")
 {
     ProcessSpec spec;
     spec.argv = {"offload-no-such-program-here", "x"};
-    ProcessOutcome outcome = run_process(spec);
-    CHECK(outcome.start_error.find("offload-no-such-program-here") != std::string::npos);
-    CHECK(outcome.start_error.find("No such file or directory") != std::string::npos);
+    const Expected<ProcessExit> exit = run_subprocess(spec);
+    REQUIRE_FALSE(exit);
+    CHECK(exit.error().find("offload-no-such-program-here") != std::string::npos);
+    CHECK(exit.error().find("No such file or directory") != std::string::npos);
 
     spec.argv.clear();
-    CHECK_FALSE(run_process(spec).start_error.empty());
+    const Expected<ProcessExit> empty = run_subprocess(spec);
+    REQUIRE_FALSE(empty);
+    CHECK(empty.error() == "cannot run an empty command");
 }
 
 TEST_CASE("a missing working directory is a start error naming it")
@@ -199,9 +203,10 @@ TEST_CASE("a missing working directory is a start error naming it")
     ProcessSpec spec;
     spec.argv = {"true"};
     spec.working_dir = dir.file("missing");
-    ProcessOutcome outcome = run_process(spec);
-    CHECK(outcome.start_error.find(spec.working_dir) != std::string::npos);
-    CHECK(outcome.start_error.find("does not exist") != std::string::npos);
+    const Expected<ProcessExit> exit = run_subprocess(spec);
+    REQUIRE_FALSE(exit);
+    CHECK(exit.error().find(spec.working_dir) != std::string::npos);
+    CHECK(exit.error().find("does not exist") != std::string::npos);
 }
 
 TEST_CASE("a timeout kills the whole group, even a grandchild that ignores SIGTERM")
@@ -284,7 +289,7 @@ TEST_CASE("an exception from on_output kills the group and propagates")
                      "; echo go; wait"};
     spec.on_output = [](int, std::string_view) { throw std::runtime_error("consumer failed"); };
     const auto start = std::chrono::steady_clock::now();
-    CHECK_THROWS_WITH_AS(run_process(spec), "consumer failed", std::runtime_error);
+    CHECK_THROWS_WITH_AS(run_subprocess(spec), "consumer failed", std::runtime_error);
     CHECK(std::chrono::steady_clock::now() - start < 3s);
     CHECK_FALSE(process_exists(read_pid(pidfile)));
 }
@@ -526,9 +531,9 @@ TEST_CASE("a stop token stops its own command, gracefully, and no other")
     stopped.cancel = token.view();
     offload::ProcessSpec other;
     other.argv = {"sh", "-c", "sleep 1; exit 3"};
-    offload::ProcessOutcome stopped_outcome, other_outcome;
-    std::thread first([&] { stopped_outcome = offload::run_process(stopped); });
-    std::thread second([&] { other_outcome = offload::run_process(other); });
+    offload::ProcessExit stopped_outcome, other_outcome;
+    std::thread first([&] { stopped_outcome = offload::run_subprocess(stopped).value(); });
+    std::thread second([&] { other_outcome = offload::run_subprocess(other).value(); });
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     token.request();
     first.join();
@@ -555,8 +560,8 @@ TEST_CASE("input reaches stdin as it is written, and its end closes stdin")
         std::lock_guard lock(out_mutex);
         out.append(data);
     };
-    offload::ProcessOutcome outcome;
-    std::thread runner([&] { outcome = offload::run_process(spec); });
+    offload::ProcessExit outcome;
+    std::thread runner([&] { outcome = offload::run_subprocess(spec).value(); });
     feed.write("one\n");
     // The command answers the first line before the second is written: input is live.
     for (int i = 0; i < 500; ++i) {
@@ -601,8 +606,8 @@ TEST_CASE("a command waiting for input is stopped by its cancel token")
     spec.input = feed.view();
     spec.cancel = token.view();
     spec.kill_grace = std::chrono::milliseconds(200);
-    offload::ProcessOutcome outcome;
-    std::thread runner([&] { outcome = offload::run_process(spec); });
+    offload::ProcessExit outcome;
+    std::thread runner([&] { outcome = offload::run_subprocess(spec).value(); });
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     token.request();
     runner.join();
@@ -626,8 +631,8 @@ TEST_CASE("a cancel token's level 2 kills at once, and its wait descriptor wakes
     spec.argv = {"sh", "-c", "trap '' TERM; sleep 30"}; // ignores SIGTERM
     spec.cancel = token.view();
     spec.kill_grace = std::chrono::seconds(20);
-    offload::ProcessOutcome outcome;
-    std::thread runner([&] { outcome = offload::run_process(spec); });
+    offload::ProcessExit outcome;
+    std::thread runner([&] { outcome = offload::run_subprocess(spec).value(); });
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     token.request(2);
     runner.join();

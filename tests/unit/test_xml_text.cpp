@@ -1,4 +1,4 @@
-#include "report/xml_text.hpp"
+#include "util/xml_text.hpp"
 
 #include <doctest/doctest.h>
 

@@ -8,7 +8,7 @@
 namespace offload {
 
 // Returns bytes as valid UTF-8 that XML 1.0 accepts: every byte of an invalid UTF-8 sequence becomes the text
-// "\xNN" (backslash, x, two uppercase hex digits); control characters other than TAB, LF and CR (C0, DEL) and
+// "\xNN" (backslash, x, two uppercase hex digits: the policy of util/utf8.hpp); control characters other than TAB, LF and CR (C0, DEL) and
 // the non-characters U+FFFE/U+FFFF become "\xNN" too (for U+FFFE/FFFF use "\uFFFE"/"\uFFFF"), so nothing is
 // lost silently and the file stays valid. Valid multi-byte UTF-8 (including emoji, CJK) passes unchanged.
 // CR LF stays as is. One pass, no allocation beyond the result.

@@ -1,4 +1,6 @@
-#include "report/xml_text.hpp"
+#include "util/xml_text.hpp"
+
+#include "util/utf8.hpp"
 
 #include <array>
 #include <cstddef>
@@ -53,35 +55,6 @@ std::string_view entity_for(unsigned char c)
     return {};
 }
 
-bool in_range(const unsigned char *p, const unsigned char *end, size_t i, unsigned char low,
-              unsigned char high)
-{
-    return static_cast<size_t>(end - p) > i && p[i] >= low && p[i] <= high;
-}
-
-// Length of the well-formed UTF-8 sequence starting at p (Unicode table 3-7: no overlong forms, no
-// surrogates, nothing above U+10FFFF), or 0 when the byte at p does not start one.
-size_t utf8_sequence_length(const unsigned char *p, const unsigned char *end)
-{
-    const unsigned char c = p[0];
-    if (c >= 0xC2 && c <= 0xDF)
-        return in_range(p, end, 1, 0x80, 0xBF) ? 2 : 0;
-    if (c >= 0xE0 && c <= 0xEF) {
-        const unsigned char low = c == 0xE0 ? 0xA0 : 0x80;
-        const unsigned char high = c == 0xED ? 0x9F : 0xBF;
-        return in_range(p, end, 1, low, high) && in_range(p, end, 2, 0x80, 0xBF) ? 3 : 0;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        const unsigned char low = c == 0xF0 ? 0x90 : 0x80;
-        const unsigned char high = c == 0xF4 ? 0x8F : 0xBF;
-        return in_range(p, end, 1, low, high) && in_range(p, end, 2, 0x80, 0xBF) &&
-                       in_range(p, end, 3, 0x80, 0xBF)
-                   ? 4
-                   : 0;
-    }
-    return 0;
-}
-
 // Where append_safe puts its result: the end of a std::string, or memory the caller has made room in.
 class StringSink {
   public:
@@ -115,10 +88,10 @@ class PointerSink {
     char *m_pos;
 };
 
-template <class Sink> void put_hex_escape(Sink &sink, unsigned char c)
+template <class Sink> void put_byte_escape(Sink &sink, unsigned char c)
 {
-    static constexpr char digits[] = "0123456789ABCDEF";
-    const char text[4] = {'\\', 'x', digits[c >> 4], digits[c & 0xF]};
+    char text[byte_escape_size];
+    write_byte_escape(text, c);
     sink.put(std::string_view(text, sizeof text));
 }
 
@@ -149,7 +122,7 @@ template <Mode mode, class Sink> void append_safe(Sink &sink, std::string_view b
             if (non_character) {
                 sink.put(p[2] == 0xBE ? "\\uFFFE" : "\\uFFFF");
             } else {
-                put_hex_escape(sink, c);
+                put_byte_escape(sink, c);
                 length = 1;
             }
         } else {
@@ -157,7 +130,7 @@ template <Mode mode, class Sink> void append_safe(Sink &sink, std::string_view b
             if (classes[c] == entity)
                 sink.put(entity_for(c));
             else
-                put_hex_escape(sink, c);
+                put_byte_escape(sink, c);
         }
         p += length;
         run = p;
