@@ -4,9 +4,6 @@
 
 #include "config/diagnostics.hpp"
 #include "util/expected.hpp"
-// Not used here: runner/selection.cpp finds edit_distance() through this header. Remove once it
-// includes util/edit_distance.hpp itself.
-#include "util/edit_distance.hpp"
 
 #include <toml++/toml.h>
 

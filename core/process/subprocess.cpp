@@ -528,15 +528,4 @@ Expected<ProcessExit> run_subprocess(const ProcessSpec &spec)
     return outcome;
 }
 
-ProcessOutcome run_process(const ProcessSpec &spec)
-{
-    Expected<ProcessExit> exit = run_subprocess(spec);
-    ProcessOutcome outcome;
-    if (exit)
-        static_cast<ProcessExit &>(outcome) = *exit;
-    else
-        outcome.start_error = exit.error();
-    return outcome;
-}
-
 } // namespace offload

@@ -70,11 +70,4 @@ struct ProcessExit {
 // "cannot run 'sh': working directory '/x' does not exist"), else how it ended.
 Expected<ProcessExit> run_subprocess(const ProcessSpec &spec);
 
-// The shape of before run_subprocess(), kept only for core/runner/discovery.cpp, which is being
-// rewritten on another branch: move it to run_subprocess() and delete this.
-struct ProcessOutcome : ProcessExit {
-    std::string start_error;   // non-empty: could not be started, and why; the rest is then unset
-};
-[[deprecated("use run_subprocess()")]] ProcessOutcome run_process(const ProcessSpec &spec);
-
 } // namespace offload

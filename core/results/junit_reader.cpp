@@ -458,14 +458,4 @@ Expected<std::optional<size_t>> read_junit(const std::filesystem::path &path,
     return *cases;
 }
 
-JunitReadResult read_junit_file(const std::string &path, const std::function<void(const JunitCase &)> &on_case)
-{
-    const Expected<std::optional<size_t>> cases = read_junit(path, on_case);
-    if (!cases)
-        return {JunitReadStatus::Malformed, cases.error(), 0};
-    if (!*cases)
-        return {JunitReadStatus::NotFound, path + ": no such file", 0};
-    return {JunitReadStatus::Ok, "", **cases};
-}
-
 } // namespace offload

@@ -50,15 +50,4 @@ Expected<size_t> parse_junit(std::string text, const std::function<void(const Ju
 Expected<std::optional<size_t>> read_junit(const std::filesystem::path &path,
                                             const std::function<void(const JunitCase &)> &on_case);
 
-// The shape of before read_junit(), kept only for core/runner/selection.cpp, which is being rewritten on
-// another branch: move it to read_junit() and delete this.
-enum class JunitReadStatus { Ok, NotFound, Malformed };
-struct JunitReadResult {
-    JunitReadStatus status = JunitReadStatus::Ok;
-    std::string error;
-    size_t cases = 0;
-};
-[[deprecated("use read_junit()")]] JunitReadResult
-read_junit_file(const std::string &path, const std::function<void(const JunitCase &)> &on_case);
-
 } // namespace offload

@@ -30,9 +30,10 @@ std::vector<DiscoveredTest> discover_tests(FrameworkInstance &framework,
         else
             target.append(data);
     };
-    ProcessOutcome outcome = run_process(spec);
-    if (!outcome.start_error.empty())
-        throw Error(fmt::format("cannot run the discovery command: {}", outcome.start_error));
+    Expected<ProcessExit> ran = run_subprocess(spec);
+    if (!ran)
+        throw Error(fmt::format("cannot run the discovery command: {}", ran.error()));
+    const ProcessExit &outcome = *ran;
     if (outcome.cancelled)
         throw Error("interrupted during test discovery", exit_interrupted);
     if (outcome.timed_out)

@@ -1,7 +1,7 @@
 #include "runner/selection.hpp"
 
-#include "config/toml_access.hpp"
 #include "results/junit_reader.hpp"
+#include "util/edit_distance.hpp"
 #include "util/error.hpp"
 
 #include <fmt/format.h>
@@ -66,16 +66,16 @@ std::string closest(const std::string &id, const std::vector<DiscoveredTest> &te
 std::vector<std::string> failed_in_report(const std::filesystem::path &junit_file)
 {
     std::vector<std::string> failed;
-    JunitReadResult result = read_junit_file(junit_file.string(), [&](const JunitCase &test) {
+    Expected<std::optional<size_t>> read = read_junit(junit_file, [&](const JunitCase &test) {
         if (test.outcome == Outcome::Failed || test.outcome == Outcome::Error)
             failed.push_back(test.name);
     });
-    if (result.status == JunitReadStatus::NotFound)
+    if (!read)
+        throw Error(fmt::format("--rerun-failed cannot read the last run's report: {}", read.error()));
+    if (!*read)
         throw Error(fmt::format("--rerun-failed reads the last run's report, but there is none at {} (run `offload "
                                 "run` first, with [report] junit = true)",
                                 junit_file.string()));
-    if (result.status != JunitReadStatus::Ok)
-        throw Error(fmt::format("--rerun-failed cannot read the last run's report: {}", result.error));
     return failed;
 }
 

@@ -64,8 +64,8 @@ TEST_CASE("the command comes first on stdin, then the command's own input, live,
         std::lock_guard lock(out_mutex);
         out.append(data);
     };
-    offload::ProcessOutcome outcome;
-    std::thread runner([&] { outcome = offload::run_process(spec); });
+    offload::ProcessExit outcome;
+    std::thread runner([&] { outcome = offload::run_subprocess(spec).value(); });
     feed.write("one\n");
     // The command answers the first line before the second is written.
     for (int i = 0; i < 500; ++i) {
@@ -97,7 +97,7 @@ TEST_CASE("without input of its own the command's stdin ends after the command")
     spec.input = command.input();
     std::string out;
     spec.on_output = [&](int, std::string_view data) { out.append(data); };
-    offload::ProcessOutcome outcome = offload::run_process(spec);
+    offload::ProcessExit outcome = offload::run_subprocess(spec).value();
     CHECK(outcome.exit_code == 0);
     CHECK(out == "end 0\n");
 }
@@ -116,7 +116,7 @@ TEST_CASE("a stream cut short before the end line runs nothing")
     spec.input = cut.view();
     std::string out;
     spec.on_output = [&](int, std::string_view data) { out.append(data); };
-    offload::ProcessOutcome outcome = offload::run_process(spec);
+    offload::ProcessExit outcome = offload::run_subprocess(spec).value();
     CHECK(outcome.exit_code == 126);
     CHECK(out == "offload: the command did not arrive whole on stdin\n");
     CHECK(fs::is_empty(tmp.dir));

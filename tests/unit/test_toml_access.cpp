@@ -1,4 +1,5 @@
 #include "config/toml_access.hpp"
+#include "util/edit_distance.hpp"
 
 #include <doctest/doctest.h>
 
