@@ -29,8 +29,9 @@ struct Arguments {
     std::optional<std::string> value(const std::string &name) const
     {
         auto found = values.find(name);
-        return found == values.end() || found->second.empty() ? std::nullopt
-                                                                : std::optional<std::string>(found->second.back());
+        return found == values.end() || found->second.empty()
+                   ? std::nullopt
+                   : std::optional<std::string>(found->second.back());
     }
     std::vector<std::string> all(const std::string &name) const
     {
@@ -41,8 +42,8 @@ struct Arguments {
 
 [[noreturn]] void usage_error(const std::string &message, const std::string &command)
 {
-    std::string hint =
-        command.empty() ? "Run `offload --help` for usage." : fmt::format("Run `offload {} --help` for usage.", command);
+    std::string hint = command.empty() ? "Run `offload --help` for usage."
+                                       : fmt::format("Run `offload {} --help` for usage.", command);
     throw Error(fmt::format("{}\n{}", message, hint), exit_usage);
 }
 
@@ -51,7 +52,8 @@ bool takes_value(std::string_view arg)
     for (const cli::Option &option : cli::global_options()) {
         if (option.value.empty())
             continue;
-        if (arg == "--" + std::string(option.name) || (option.short_name && arg == std::string("-") + option.short_name))
+        if (arg == "--" + std::string(option.name) ||
+            (option.short_name && arg == std::string("-") + option.short_name))
             return true;
     }
     return false;
@@ -77,8 +79,8 @@ int find_command_word(int argc, char **argv)
 
 void add_option(cxxopts::Options &options, const cli::Option &option, const std::string &group)
 {
-    std::string names = option.short_name ? fmt::format("{},{}", option.short_name, option.name)
-                                          : std::string(option.name);
+    std::string names =
+        option.short_name ? fmt::format("{},{}", option.short_name, option.name) : std::string(option.name);
     std::shared_ptr<const cxxopts::Value> value;
     if (option.value.empty())
         value = cxxopts::value<bool>();
@@ -132,7 +134,8 @@ Arguments parse(int argc, char **argv)
         }
         std::vector<std::string> values = parsed[name].as<std::vector<std::string>>();
         if (values.size() > 1 && !option->repeatable)
-            usage_error(fmt::format("--{} was given {} times; give it once", name, values.size()), arguments.command);
+            usage_error(fmt::format("--{} was given {} times; give it once", name, values.size()),
+                        arguments.command);
         if (!option->choices.empty()) {
             std::string choices = "|" + std::string(option->choices) + "|";
             for (const std::string &value : values)
@@ -151,7 +154,8 @@ unsigned number(const Arguments &arguments, const std::string &name, unsigned mi
 {
     std::string text = *arguments.value(name);
     unsigned long value = 0;
-    bool digits = !text.empty() && text.size() <= 9 && text.find_first_not_of("0123456789") == std::string::npos;
+    bool digits =
+        !text.empty() && text.size() <= 9 && text.find_first_not_of("0123456789") == std::string::npos;
     if (digits)
         value = std::stoul(text);
     if (!digits || value < min || value > max)
@@ -176,15 +180,17 @@ Selection selection_of(const Arguments &arguments)
         }
         size_t slash = text.find('/');
         bool ok = slash != std::string::npos && slash > 0 && slash + 1 < text.size() &&
-                  text.find_first_not_of("0123456789/") == std::string::npos && slash < 9 && text.size() - slash < 10;
+                  text.find_first_not_of("0123456789/") == std::string::npos && slash < 9 &&
+                  text.size() - slash < 10;
         if (ok) {
             parsed.index = unsigned(std::stoul(text.substr(0, slash)));
             parsed.count = unsigned(std::stoul(text.substr(slash + 1)));
             ok = parsed.count >= 1 && parsed.index >= 1 && parsed.index <= parsed.count;
         }
         if (!ok)
-            usage_error(fmt::format("--partition takes K/N with 1 <= K <= N (or hash:K/N), not \"{}\"", *partition),
-                        arguments.command);
+            usage_error(
+                fmt::format("--partition takes K/N with 1 <= K <= N (or hash:K/N), not \"{}\"", *partition),
+                arguments.command);
         selection.partition = parsed;
     }
     return selection;
@@ -193,7 +199,8 @@ Selection selection_of(const Arguments &arguments)
 void reject_positional(const Arguments &arguments)
 {
     if (!arguments.positional.empty())
-        usage_error(fmt::format("unexpected argument \"{}\"", arguments.positional.front()), arguments.command);
+        usage_error(fmt::format("unexpected argument \"{}\"", arguments.positional.front()),
+                    arguments.command);
 }
 
 } // namespace
@@ -237,7 +244,8 @@ int run_cli(int argc, char **argv)
             run.max_fail = 1;
         if (arguments.value("max-fail")) {
             if (arguments.flag("fail-fast"))
-                usage_error("--fail-fast and --max-fail exclude each other (--fail-fast is --max-fail 1)", command);
+                usage_error("--fail-fast and --max-fail exclude each other (--fail-fast is --max-fail 1)",
+                            command);
             run.max_fail = number(arguments, "max-fail", 1, 1000000000);
         }
         run.kill_running = arguments.flag("kill-running");
@@ -251,7 +259,8 @@ int run_cli(int argc, char **argv)
     }
     if (command == "collect") {
         bool json = arguments.value("format").value_or("text") == "json";
-        return command_collect(global, selection_of(arguments), json ? CollectFormat::Json : CollectFormat::Text);
+        return command_collect(global, selection_of(arguments),
+                               json ? CollectFormat::Json : CollectFormat::Text);
     }
     if (command == "validate") {
         reject_positional(arguments);

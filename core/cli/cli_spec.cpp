@@ -12,11 +12,20 @@ namespace {
 
 // Choosing tests: shared by run and collect.
 const std::vector<Option> selection_options = {
-    {"filter", 0, "REGEX", "only tests whose id matches REGEX (ECMAScript syntax, anywhere in the id)", {}, true},
+    {"filter",
+     0,
+     "REGEX",
+     "only tests whose id matches REGEX (ECMAScript syntax, anywhere in the id)",
+     {},
+     true},
     {"exclude", 0, "REGEX", "leave out tests whose id matches REGEX", {}, true},
-    {"rerun-failed", 0, {}, "only the tests that failed or did not run in the last run (read from its JUnit report)"},
-    {"partition", 0, "K/N", "this machine's share K of N: disjoint shares that together cover every test; "
-                            "balanced by the timing history when there is one, else by hash (hash:K/N forces it)"},
+    {"rerun-failed",
+     0,
+     {},
+     "only the tests that failed or did not run in the last run (read from its JUnit report)"},
+    {"partition", 0, "K/N",
+     "this machine's share K of N: disjoint shares that together cover every test; "
+     "balanced by the timing history when there is one, else by hash (hash:K/N forces it)"},
 };
 
 std::vector<Option> with_selection(std::vector<Option> options)
@@ -35,48 +44,71 @@ const std::vector<Option> global = {
 };
 
 const std::vector<Command> all_commands = {
-    {"run", "Discover the tests, run them in parallel on the provider's sandboxes, write the report", "[ID...]",
-     "Discovers the tests with the [discovery] framework, plans batches from the timing history, runs them on "
-     "sandboxes of the [provider], retries failed tests, and writes the merged JUnit report and per-batch logs. "
+    {"run", "Discover the tests, run them in parallel on the provider's sandboxes, write the report",
+     "[ID...]",
+     "Discovers the tests with the [discovery] framework, plans batches from the timing history, runs them "
+     "on "
+     "sandboxes of the [provider], retries failed tests, and writes the merged JUnit report and per-batch "
+     "logs. "
      "Test ids given as arguments run only those tests.",
      with_selection({
          {"parallel", 0, "N", "sandboxes at once; overrides [offload] max_parallel"},
          {"retries", 0, "N", "extra attempts for a failed test; overrides [offload] retry_count"},
-         {"fail-fast", 0, {}, "stop scheduling after the first test that fails for good (same as --max-fail 1)"},
+         {"fail-fast",
+          0,
+          {},
+          "stop scheduling after the first test that fails for good (same as --max-fail 1)"},
          {"max-fail", 0, "N", "stop scheduling after N tests failed for good; the rest are reported not run"},
-         {"kill-running", 0, {}, "when --max-fail is reached, stop the running batches too instead of letting "
-                                 "them finish"},
+         {"kill-running",
+          0,
+          {},
+          "when --max-fail is reached, stop the running batches too instead of letting "
+          "them finish"},
          {"message-format", 0, "FORMAT", "human, or json: one JSON event per line on stdout (docs/events.md)",
           "human|json"},
          {"trace", 0, "FILE", "write a Chrome/Perfetto trace of sandboxes and batches over time to FILE"},
          {"color", 0, "WHEN", "color the output: auto (a terminal without NO_COLOR), always or never",
           "auto|always|never"},
-         {"ci", 0, {}, "plain progress lines instead of a status line (also when CI is set or not a terminal)"},
+         {"ci",
+          0,
+          {},
+          "plain progress lines instead of a status line (also when CI is set or not a terminal)"},
      })},
-    {"collect", "Discover the tests and print their ids, one per line (--format json for machines)", "[ID...]",
+    {"collect", "Discover the tests and print their ids, one per line (--format json for machines)",
+     "[ID...]",
      "Runs discovery only and prints the ids that `offload run` with the same selection would run.",
      with_selection({
          {"format", 0, "FORMAT", "text (one id per line) or json", "text|json"},
      })},
-    {"validate", "Check offload.toml and the plugins it names; print the resolved settings", {},
-     "Reads the configuration, loads the framework and provider it names and lets them check their keys, then "
+    {"validate",
+     "Check offload.toml and the plugins it names; print the resolved settings",
+     {},
+     "Reads the configuration, loads the framework and provider it names and lets them check their keys, "
+     "then "
      "prints every setting with its default filled in. Discovers nothing and runs nothing.",
      {}},
-    {"init", "Write a commented, working offload.toml for a provider and a framework", {},
-     "Writes the configuration file (-c, default offload.toml) with every key of the core, the provider and the "
+    {"init",
+     "Write a commented, working offload.toml for a provider and a framework",
+     {},
+     "Writes the configuration file (-c, default offload.toml) with every key of the core, the provider and "
+     "the "
      "framework explained. Never overwrites a file.",
      {
          {"provider", 0, "P", "the provider plugin to configure (default: process)"},
          {"framework", 0, "F", "the framework plugin to configure (default: generic)"},
      }},
-    {"plugins", "List the plugins offload finds and those it refuses and why; `plugins check PATH` tests one",
+    {"plugins",
+     "List the plugins offload finds and those it refuses and why; `plugins check PATH` tests one",
      "[check PATH]",
      "Without arguments: the plugin search path in order, every plugin found (id, kind, version, ABI, path), "
-     "every script provider, and every file refused with the reason. `offload plugins check PATH` loads the one "
+     "every script provider, and every file refused with the reason. `offload plugins check PATH` loads the "
+     "one "
      "plugin file at PATH, checks its ABI, descriptor and interfaces and takes it through a dry lifecycle "
      "(init, and create/destroy of an instance with an empty configuration), and reports what is wrong.",
      {}},
-    {"logs", "Show the tests of the last run with their output, from its report", {},
+    {"logs",
+     "Show the tests of the last run with their output, from its report",
+     {},
      "Reads the JUnit report of the last run (the [report] junit_file of the configuration) and prints each "
      "selected test with its outcome, messages and captured output. Without options: every test that did not "
      "pass.",
@@ -86,13 +118,18 @@ const std::vector<Command> all_commands = {
          {"test", 0, "ID", "this test (repeatable)", {}, true},
          {"grep", 0, "PATTERN", "tests whose id, message or output matches PATTERN (ECMAScript regex)"},
      }},
-    {"completions", "Print a completion script for bash, zsh or fish", "SHELL",
+    {"completions",
+     "Print a completion script for bash, zsh or fish",
+     "SHELL",
      "Prints a completion script for SHELL (bash, zsh or fish) on stdout, e.g.\n"
      "  offload completions bash > /etc/bash_completion.d/offload\n"
      "  offload completions fish > ~/.config/fish/completions/offload.fish",
      {}},
-    {"man", "Print the offload(1) manual page (roff)", {},
-     "Prints the manual page, generated from the same definition as --help: `offload man | man -l -`.", {}},
+    {"man",
+     "Print the offload(1) manual page (roff)",
+     {},
+     "Prints the manual page, generated from the same definition as --help: `offload man | man -l -`.",
+     {}},
 };
 
 std::string option_usage(const Option &option)
@@ -200,8 +237,8 @@ std::string bash_script()
             if (!option.choices.empty()) {
                 std::string choices(option.choices);
                 std::replace(choices.begin(), choices.end(), '|', ' ');
-                out += fmt::format("        --{}) COMPREPLY=($(compgen -W \"{}\" -- \"$cur\")); return ;;\n", option.name,
-                                   choices);
+                out += fmt::format("        --{}) COMPREPLY=($(compgen -W \"{}\" -- \"$cur\")); return ;;\n",
+                                   option.name, choices);
             }
     out += "    esac\n    case \"$command\" in\n";
     std::vector<std::string> names;
@@ -211,10 +248,10 @@ std::string bash_script()
         std::vector<std::string> global_flags = flags_of(global);
         flags.insert(flags.end(), global_flags.begin(), global_flags.end());
         std::string extra = command.name == "completions" ? " bash zsh fish"
-                            : command.name == "plugins"    ? " check"
-                                                           : "";
-        out += fmt::format("        {}) COMPREPLY=($(compgen -W \"{}{}\" -- \"$cur\")) ;;\n", command.name, words(flags),
-                           extra);
+                            : command.name == "plugins"   ? " check"
+                                                          : "";
+        out += fmt::format("        {}) COMPREPLY=($(compgen -W \"{}{}\" -- \"$cur\")) ;;\n", command.name,
+                           words(flags), extra);
     }
     out += fmt::format("        *) COMPREPLY=($(compgen -W \"{} {}\" -- \"$cur\")) ;;\n", words(names),
                        words(flags_of(global)));
@@ -258,8 +295,9 @@ std::string zsh_option_spec(const Option &option)
 
 std::string zsh_script()
 {
-    std::string out = "#compdef offload\n# zsh completion for offload, generated by `offload completions zsh`\n"
-                      "_offload() {\n    local -a commands global\n    commands=(\n";
+    std::string out =
+        "#compdef offload\n# zsh completion for offload, generated by `offload completions zsh`\n"
+        "_offload() {\n    local -a commands global\n    commands=(\n";
     for (const Command &command : all_commands) {
         std::string summary = single_quoted_text(command.summary);
         std::replace(summary.begin(), summary.end(), ':', ' ');
@@ -338,9 +376,15 @@ std::string fish_script()
 
 } // namespace
 
-const std::vector<Option> &global_options() { return global; }
+const std::vector<Option> &global_options()
+{
+    return global;
+}
 
-const std::vector<Command> &commands() { return all_commands; }
+const std::vector<Command> &commands()
+{
+    return all_commands;
+}
 
 const Command *find_command(std::string_view name)
 {
@@ -383,13 +427,15 @@ std::string man_page()
     std::string out = fmt::format(".TH OFFLOAD 1 \"\" \"offload {}\" \"User Commands\"\n", OFFLOAD_VERSION);
     out += ".SH NAME\noffload \\- a parallel test runner with pluggable execution providers\n";
     out += ".SH SYNOPSIS\n.B offload\n[\\fIOPTIONS\\fR] \\fICOMMAND\\fR [\\fIARGUMENTS\\fR]\n";
-    out += ".SH DESCRIPTION\n" +
-           roff_escape("offload discovers the tests of a project (pytest, cargo, any command), cuts them into batches, "
-                       "runs the batches in parallel on sandboxes handed out by a provider (local processes, SSH hosts, "
-                       "Slurm, containers, cloud sandboxes through provider scripts), retries what fails, tells flaky "
-                       "tests from broken ones, and writes one merged JUnit XML report. It reads offload.toml in the "
-                       "current directory unless -c names another file.") +
-           "\n";
+    out +=
+        ".SH DESCRIPTION\n" +
+        roff_escape(
+            "offload discovers the tests of a project (pytest, cargo, any command), cuts them into batches, "
+            "runs the batches in parallel on sandboxes handed out by a provider (local processes, SSH hosts, "
+            "Slurm, containers, cloud sandboxes through provider scripts), retries what fails, tells flaky "
+            "tests from broken ones, and writes one merged JUnit XML report. It reads offload.toml in the "
+            "current directory unless -c names another file.") +
+        "\n";
     out += ".SH COMMANDS\n";
     for (const Command &command : all_commands) {
         out += fmt::format(".SS \"{} {}\"\n", command.name, roff_escape(command.positional));
@@ -401,15 +447,20 @@ std::string man_page()
     out += ".SH OPTIONS\nThese options work with every command, before or after it.\n";
     for (const Option &option : global)
         out += ".TP\n.B " + roff_escape(option_usage(option)) + "\n" + roff_escape(option.help) + "\n";
-    out += ".SH EXIT STATUS\n.TP\n0\nEvery test passed.\n.TP\n1\nA test failed, a test did not run, or offload "
-           "failed (the message says what, where and what to do).\n.TP\n2\nEvery test passed, some only on a retry "
-           "(flaky).\n.TP\n64\nA bad command line.\n.TP\n130\nInterrupted (SIGINT, SIGTERM or SIGHUP).\n";
-    out += ".SH ENVIRONMENT\n.TP\n.B OFFLOAD_PLUGIN_PATH\nDirectories to search for plugins, separated by colons, "
-           "after \\-\\-plugin\\-path.\n.TP\n.B NO_COLOR\nWhen set, no colors (unless \\-\\-color always).\n.TP\n"
+    out +=
+        ".SH EXIT STATUS\n.TP\n0\nEvery test passed.\n.TP\n1\nA test failed, a test did not run, or offload "
+        "failed (the message says what, where and what to do).\n.TP\n2\nEvery test passed, some only on a "
+        "retry "
+        "(flaky).\n.TP\n64\nA bad command line.\n.TP\n130\nInterrupted (SIGINT, SIGTERM or SIGHUP).\n";
+    out += ".SH ENVIRONMENT\n.TP\n.B OFFLOAD_PLUGIN_PATH\nDirectories to search for plugins, separated by "
+           "colons, "
+           "after \\-\\-plugin\\-path.\n.TP\n.B NO_COLOR\nWhen set, no colors (unless \\-\\-color "
+           "always).\n.TP\n"
            ".B CI\nWhen set, plain progress lines instead of a status line.\n";
-    out += ".SH FILES\n.TP\n.I offload.toml\nThe configuration.\n.TP\n.I .offload/history\nThe timing history.\n"
-           ".TP\n.I .offload/plugins/\nThe project's own plugins and provider scripts.\n.TP\n"
-           ".I test\\-results/junit.xml\nThe merged report (see [report] in offload.toml).\n";
+    out +=
+        ".SH FILES\n.TP\n.I offload.toml\nThe configuration.\n.TP\n.I .offload/history\nThe timing history.\n"
+        ".TP\n.I .offload/plugins/\nThe project's own plugins and provider scripts.\n.TP\n"
+        ".I test\\-results/junit.xml\nThe merged report (see [report] in offload.toml).\n";
     return out;
 }
 

@@ -9,19 +9,19 @@
 namespace offload::cli {
 
 struct Option {
-    std::string_view name;          // long name, without the dashes
-    char short_name = 0;            // 0: none
-    std::string_view value;         // placeholder of its value ("N", "FILE"); empty: a flag
-    std::string_view help;          // one line
-    std::string_view choices = {};  // "a|b|c": the only values accepted (and completed)
-    bool repeatable = false;        // may be given several times
+    std::string_view name;         // long name, without the dashes
+    char short_name = 0;           // 0: none
+    std::string_view value;        // placeholder of its value ("N", "FILE"); empty: a flag
+    std::string_view help;         // one line
+    std::string_view choices = {}; // "a|b|c": the only values accepted (and completed)
+    bool repeatable = false;       // may be given several times
 };
 
 struct Command {
     std::string_view name;
-    std::string_view summary;       // one line, for the list of commands
-    std::string_view positional;    // usage of positional arguments ("[ID...]"), empty: none
-    std::string_view description;   // paragraphs for `offload COMMAND --help` and the man page
+    std::string_view summary;     // one line, for the list of commands
+    std::string_view positional;  // usage of positional arguments ("[ID...]"), empty: none
+    std::string_view description; // paragraphs for `offload COMMAND --help` and the man page
     std::vector<Option> options;
 };
 

@@ -72,9 +72,10 @@ int command_init(const GlobalOptions &global, const std::string &provider_id, co
 {
     const std::filesystem::path file = global.config_file;
     if (std::filesystem::exists(file))
-        throw Error(fmt::format("{} already exists; offload init never overwrites a file. Remove it, or write the "
-                                "new one elsewhere with -c FILE",
-                                file.string()));
+        throw Error(
+            fmt::format("{} already exists; offload init never overwrites a file. Remove it, or write the "
+                        "new one elsewhere with -c FILE",
+                        file.string()));
 
     HostEnvironment environment{std::filesystem::current_path()};
     PluginRegistry registry(search_path_without_config(global), environment);
@@ -85,16 +86,18 @@ int command_init(const GlobalOptions &global, const std::string &provider_id, co
         find_or_explain(registry, PluginKind::Provider, provider_id);
     const Plugin &framework = find_or_explain(registry, PluginKind::Framework, framework_id);
 
-    std::string text = fmt::format("# offload configuration, written by `offload init --provider {} --framework {}`.\n"
-                                   "# Check it with `offload validate`; run the tests with `offload run`.\n",
-                                   provider_id, framework_id);
+    std::string text =
+        fmt::format("# offload configuration, written by `offload init --provider {} --framework {}`.\n"
+                    "# Check it with `offload validate`; run the tests with `offload run`.\n",
+                    provider_id, framework_id);
     text += core_sections();
     if (provider) {
         text += fmt::format("\n[provider]\n# {}\ntype = \"{}\"\n", provider->description, provider->id);
         text += ProviderInstance::config_template(*provider);
     } else {
-        text += fmt::format("\n[provider]\n# the provider script {}, through the script bridge\ntype = \"{}\"\n",
-                            script->path.filename().string(), provider_id);
+        text +=
+            fmt::format("\n[provider]\n# the provider script {}, through the script bridge\ntype = \"{}\"\n",
+                        script->path.filename().string(), provider_id);
         text += script_template(*script);
     }
     text += fmt::format("\n[discovery]\n# {}\ntype = \"{}\"\n", framework.description, framework.id);

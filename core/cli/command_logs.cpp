@@ -36,8 +36,9 @@ int command_logs(const GlobalOptions &global, const LogsOptions &options)
         try {
             grep.emplace(options.grep, std::regex::ECMAScript);
         } catch (const std::regex_error &e) {
-            throw Error(fmt::format("--grep \"{}\" is not a valid regular expression: {}", options.grep, e.what()),
-                        exit_usage);
+            throw Error(
+                fmt::format("--grep \"{}\" is not a valid regular expression: {}", options.grep, e.what()),
+                exit_usage);
         }
     }
     const std::set<std::string> wanted(options.tests.begin(), options.tests.end());
@@ -73,9 +74,10 @@ int command_logs(const GlobalOptions &global, const LogsOptions &options)
     if (!cases)
         throw Error(fmt::format("the last run's report cannot be read: {}", cases.error()));
     if (!*cases)
-        throw Error(fmt::format("there is no report of a last run at {}: run `offload run` first ([report] junit "
-                                "must be true)",
-                                report.string()));
+        throw Error(
+            fmt::format("there is no report of a last run at {}: run `offload run` first ([report] junit "
+                        "must be true)",
+                        report.string()));
     for (const std::string &id : options.tests)
         if (!seen.count(id))
             throw Error(fmt::format("the last run's report ({}) has no test \"{}\"", report.string(), id));

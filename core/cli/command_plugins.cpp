@@ -45,12 +45,12 @@ int command_plugins(const GlobalOptions &global)
         version_width = std::max(version_width, plugin.version.size());
     }
     if (!registry->plugins().empty())
-        out += fmt::format("  {:<{}}  {:<{}}  {:<{}}  {:<4}  {}\n", "ID", id_width, "KIND", kind_width, "VERSION",
-                           version_width, "ABI", "PATH");
+        out += fmt::format("  {:<{}}  {:<{}}  {:<{}}  {:<4}  {}\n", "ID", id_width, "KIND", kind_width,
+                           "VERSION", version_width, "ABI", "PATH");
     for (const Plugin &plugin : registry->plugins())
-        out += fmt::format("  {:<{}}  {:<{}}  {:<{}}  {:<4}  {}\n", plugin.id, id_width, plugin.kinds(), kind_width,
-                           plugin.version, version_width, fmt::format("{}.{}", plugin.abi_major, plugin.abi_minor),
-                           plugin.path.string());
+        out += fmt::format("  {:<{}}  {:<{}}  {:<{}}  {:<4}  {}\n", plugin.id, id_width, plugin.kinds(),
+                           kind_width, plugin.version, version_width,
+                           fmt::format("{}.{}", plugin.abi_major, plugin.abi_minor), plugin.path.string());
 
     if (!registry->scripts().empty()) {
         bool bridge = registry->find(PluginKind::Provider, "script") != nullptr;
@@ -84,7 +84,8 @@ int command_plugins_check(const GlobalOptions &global, const std::string &path)
 
     std::string out = fmt::format("Checking {}\n", absolute.string());
     if (absolute.filename().string().rfind("offload-provider-", 0) == 0 && absolute.extension() != ".so") {
-        out += "  a provider script: check it with `offload validate` on a config with its type; the script bridge "
+        out += "  a provider script: check it with `offload validate` on a config with its type; the script "
+               "bridge "
                "asks it `describe` first\n";
         log::print(out);
         return 0;
@@ -98,8 +99,8 @@ int command_plugins_check(const GlobalOptions &global, const std::string &path)
     }
     const Plugin &plugin = std::get<Plugin>(loaded);
     out += fmt::format("  ok    loads; exports offload_plugin_entry_v1\n");
-    out += fmt::format("  ok    descriptor: id \"{}\", version \"{}\", ABI {}.{}: {}\n", plugin.id, plugin.version,
-                       plugin.abi_major, plugin.abi_minor, plugin.description);
+    out += fmt::format("  ok    descriptor: id \"{}\", version \"{}\", ABI {}.{}: {}\n", plugin.id,
+                       plugin.version, plugin.abi_major, plugin.abi_minor, plugin.description);
     out += "  ok    init() succeeded\n";
     if (plugin.framework)
         out += "  ok    implements offload.framework.v1, every required function present\n";
@@ -117,9 +118,10 @@ int command_plugins_check(const GlobalOptions &global, const std::string &path)
             make(config);
             out += fmt::format("  ok    create() and destroy() with an empty [{}] table\n", section);
         } catch (const Error &e) {
-            out += fmt::format("  note  create() with an empty [{}] table refused: {}\n        (fine if the plugin "
-                               "needs keys; the messages above say which)\n",
-                               section, e.what());
+            out += fmt::format(
+                "  note  create() with an empty [{}] table refused: {}\n        (fine if the plugin "
+                "needs keys; the messages above say which)\n",
+                section, e.what());
         } catch (const std::exception &e) {
             out += fmt::format("  FAIL  create() threw through the C ABI: {}\n", e.what());
             problems = true;

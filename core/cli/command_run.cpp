@@ -1,16 +1,16 @@
 // offload run, offload collect.
 #include "cli/commands.hpp"
 
-#include "report/junit_writer.hpp"
-#include "util/error.hpp"
 #include "history/history.hpp"
 #include "report/json_events.hpp"
+#include "report/junit_writer.hpp"
 #include "report/summary.hpp"
 #include "report/terminal_reporter.hpp"
 #include "report/trace_writer.hpp"
 #include "runner/discovery.hpp"
 #include "runner/runner.hpp"
 #include "scheduler/estimates.hpp"
+#include "util/error.hpp"
 #include "util/json.hpp"
 #include "util/log.hpp"
 
@@ -25,10 +25,16 @@ namespace offload {
 
 namespace {
 
-std::chrono::milliseconds seconds(double value) { return std::chrono::milliseconds(int64_t(value * 1000.0)); }
+std::chrono::milliseconds seconds(double value)
+{
+    return std::chrono::milliseconds(int64_t(value * 1000.0));
+}
 
 // Discovery gets the limit of one test: it is the same kind of command.
-std::chrono::milliseconds batch_timeout(const Settings &settings) { return seconds(settings.test_timeout_secs); }
+std::chrono::milliseconds batch_timeout(const Settings &settings)
+{
+    return seconds(settings.test_timeout_secs);
+}
 
 // Logs of an earlier run would be mistaken for this run's. Only files offload writes are removed:
 // output_dir may be a directory the user keeps other things in.
@@ -81,7 +87,8 @@ History load_history(const Settings &settings)
 }
 
 // Discovery, then the selection of the command line.
-std::vector<DiscoveredTest> selected_tests(Session &session, const Selection &selection, const History &history)
+std::vector<DiscoveredTest> selected_tests(Session &session, const Selection &selection,
+                                           const History &history)
 {
     const Settings &settings = session.settings();
     std::vector<DiscoveredTest> tests =
@@ -123,8 +130,8 @@ int command_run(const GlobalOptions &global, const RunCommandOptions &options)
     for (const DiscoveredTest &test : tests)
         reports.push_back({test.id, test.file, {}, {}});
     run_options.estimated_secs = estimate_durations(reports, history);
-    run_options.estimates_known = std::any_of(tests.begin(), tests.end(),
-                                              [&](const DiscoveredTest &test) { return history.find(test.id); });
+    run_options.estimates_known = std::any_of(
+        tests.begin(), tests.end(), [&](const DiscoveredTest &test) { return history.find(test.id); });
     // Duplicates cost little where sandboxes are local processes (the provider says so); elsewhere
     // they may cost money.
     run_options.tail_hedging = settings.tail_hedging;

@@ -11,15 +11,15 @@
 namespace offload {
 
 struct RunCommandOptions {
-    std::optional<unsigned> parallel;   // --parallel, overrides [offload] max_parallel
-    std::optional<unsigned> retries;    // --retries, overrides [offload] retry_count
+    std::optional<unsigned> parallel; // --parallel, overrides [offload] max_parallel
+    std::optional<unsigned> retries;  // --retries, overrides [offload] retry_count
     Selection selection;
-    std::optional<unsigned> max_fail;   // --max-fail N, --fail-fast
-    bool kill_running = false;          // --kill-running
-    bool json_events = false;           // --message-format json
-    std::string trace_file;             // --trace FILE, empty: none
-    std::string color = "auto";         // --color auto|always|never
-    bool ci = false;                    // --ci
+    std::optional<unsigned> max_fail; // --max-fail N, --fail-fast
+    bool kill_running = false;        // --kill-running
+    bool json_events = false;         // --message-format json
+    std::string trace_file;           // --trace FILE, empty: none
+    std::string color = "auto";       // --color auto|always|never
+    bool ci = false;                  // --ci
 };
 int command_run(const GlobalOptions &global, const RunCommandOptions &options);
 

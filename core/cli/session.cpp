@@ -40,8 +40,10 @@ Session::Session(const GlobalOptions &options)
     m_registry = std::make_unique<PluginRegistry>(plugin_search_path(inputs), m_environment);
 
     const std::string file = options.config_file;
-    m_discovery_config = std::make_unique<offload_config>(*m_settings->discovery_table, "discovery", file, m_diagnostics);
-    m_provider_config = std::make_unique<offload_config>(*m_settings->provider_table, "provider", file, m_diagnostics);
+    m_discovery_config =
+        std::make_unique<offload_config>(*m_settings->discovery_table, "discovery", file, m_diagnostics);
+    m_provider_config =
+        std::make_unique<offload_config>(*m_settings->provider_table, "provider", file, m_diagnostics);
 }
 
 Session::~Session()

@@ -18,7 +18,7 @@ namespace offload {
 
 struct GlobalOptions {
     std::string config_file = "offload.toml";
-    std::vector<std::string> plugin_paths;   // --plugin-path, in order
+    std::vector<std::string> plugin_paths; // --plugin-path, in order
 };
 
 // The search path for a command that has no config file (plugins, init): --plugin-path,
@@ -27,7 +27,7 @@ std::vector<SearchDir> search_path_without_config(const GlobalOptions &options);
 
 // Thread: main. Destroys instances before the registry's plugins are deinitialized.
 class Session {
-public:
+  public:
     // Loads the config file and finds the plugins it names. Throws offload::Error.
     explicit Session(const GlobalOptions &options);
     ~Session();
@@ -40,7 +40,7 @@ public:
     FrameworkInstance &framework();
     ProviderInstance &provider();
 
-private:
+  private:
     Diagnostics m_diagnostics;
     std::unique_ptr<Settings> m_settings;
     HostEnvironment m_environment;

@@ -13,7 +13,7 @@ namespace offload {
 
 struct Location {
     std::string file;
-    uint32_t line = 0;   // 1-based; 0 when unknown
+    uint32_t line = 0; // 1-based; 0 when unknown
     uint32_t column = 0;
 
     // "file:line:column", or just "file" when the position is unknown.
@@ -22,7 +22,7 @@ struct Location {
 
 // Thread-safe.
 class Diagnostics {
-public:
+  public:
     // print: write each message to stderr as it comes (off for fuzzing and tools that only collect).
     explicit Diagnostics(bool print = true) : m_print(print) {}
 
@@ -35,7 +35,7 @@ public:
     // Throws offload::Error saying how many errors were reported for file, when there were any.
     void throw_if_errors(std::string_view file) const;
 
-private:
+  private:
     mutable std::mutex m_mutex;
     bool m_print;
     size_t m_errors = 0;

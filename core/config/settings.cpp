@@ -20,7 +20,7 @@ namespace fs = std::filesystem;
 
 // Reads one section of the core, checking types and ranges, and warns about unknown keys.
 class SectionReader {
-public:
+  public:
     SectionReader(const toml::table &document, std::string section, std::vector<std::string> known_keys,
                   std::string file, Diagnostics &diagnostics)
         : m_section(std::move(section)), m_known(std::move(known_keys)), m_file(std::move(file)),
@@ -28,9 +28,9 @@ public:
     {
         const toml::node *node = document.get(m_section);
         if (node && !node->as_table())
-            m_diagnostics.error(location_of(*node, m_file),
-                                fmt::format("[{}] must be a table, not {}", m_section,
-                                            type_description(node->type())));
+            m_diagnostics.error(
+                location_of(*node, m_file),
+                fmt::format("[{}] must be a table, not {}", m_section, type_description(node->type())));
         m_table = node ? node->as_table() : nullptr;
         warn_unknown_keys();
     }
@@ -70,7 +70,8 @@ public:
                    std::nullopt;
         // Beyond a year a limit means "none", and its milliseconds would overflow.
         if (number > max_seconds)
-            return wrong(*node, key, fmt::format("at most {} seconds (a year)", max_seconds), fmt::format("{}", number)),
+            return wrong(*node, key, fmt::format("at most {} seconds (a year)", max_seconds),
+                         fmt::format("{}", number)),
                    std::nullopt;
         return number;
     }
@@ -124,7 +125,7 @@ public:
         m_diagnostics.error(where, fmt::format("{} is missing; {}", describe_key(m_section, key), hint));
     }
 
-private:
+  private:
     const toml::node *get(const std::string &key) const { return m_table ? m_table->get(key) : nullptr; }
 
     void wrong(const toml::node &node, const std::string &key, const std::string &expected,
@@ -147,8 +148,8 @@ private:
             for (const std::string &known : m_known)
                 if (edit_distance(name, known) <= 2)
                     hint = fmt::format("; did you mean {}?", known);
-            m_diagnostics.warning(location_of(key, m_file),
-                                  fmt::format("unknown key {} is ignored{}", describe_key(m_section, name), hint));
+            m_diagnostics.warning(location_of(key, m_file), fmt::format("unknown key {} is ignored{}",
+                                                                        describe_key(m_section, name), hint));
         }
     }
 
@@ -172,8 +173,8 @@ std::string read_config(const fs::path &file, const std::string &display_name)
     std::error_code error;
     uintmax_t size = fs::file_size(file, error);
     if (!error && size > max_config_bytes)
-        throw Error(fmt::format("{} is {} bytes; a configuration file is at most {} bytes", display_name, size,
-                                max_config_bytes));
+        throw Error(fmt::format("{} is {} bytes; a configuration file is at most {} bytes", display_name,
+                                size, max_config_bytes));
     std::ifstream in(file, std::ios::binary);
     if (!in)
         throw Error(fmt::format("cannot read {}: {}", display_name, std::strerror(errno)));
@@ -213,7 +214,8 @@ std::unique_ptr<Settings> load_settings(const fs::path &file, Diagnostics &diagn
             file.string()));
     }
     if (fs::is_directory(absolute))
-        throw Error(fmt::format("{} is a directory; -c takes the path of an offload.toml file", file.string()));
+        throw Error(
+            fmt::format("{} is a directory; -c takes the path of an offload.toml file", file.string()));
 
     return settings_from_text(read_config(absolute, file.string()), absolute, file.string(), diagnostics);
 }
@@ -238,10 +240,9 @@ std::unique_ptr<Settings> settings_from_text(const std::string &text, const fs::
     }
 
     SectionReader offload(document, "offload",
-                          {"max_parallel", "test_timeout_secs", "slow_timeout_secs", "retry_count", "plugin_paths",
-                           "tail_hedging"},
-                          name,
-                          diagnostics);
+                          {"max_parallel", "test_timeout_secs", "slow_timeout_secs", "retry_count",
+                           "plugin_paths", "tail_hedging"},
+                          name, diagnostics);
     unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
     settings->max_parallel = unsigned(offload.integer("max_parallel", 1, 4096).value_or(cpus));
     settings->test_timeout_secs = offload.positive_number("test_timeout_secs").value_or(900);
@@ -252,7 +253,8 @@ std::unique_ptr<Settings> settings_from_text(const std::string &text, const fs::
     settings->tail_hedging = offload.boolean("tail_hedging");
 
     SectionReader report(document, "report", {"output_dir", "junit", "junit_file"}, name, diagnostics);
-    settings->output_dir = resolve(settings->project_dir, report.string("output_dir").value_or("test-results"));
+    settings->output_dir =
+        resolve(settings->project_dir, report.string("output_dir").value_or("test-results"));
     settings->junit = report.boolean("junit").value_or(true);
     settings->junit_file = resolve(settings->output_dir, report.string("junit_file").value_or("junit.xml"));
 
@@ -263,7 +265,8 @@ std::unique_ptr<Settings> settings_from_text(const std::string &text, const fs::
 
     for (const char *section : {"provider", "discovery"}) {
         SectionReader plugin(document, section, {}, name, diagnostics);
-        std::string &type = std::string(section) == "provider" ? settings->provider_type : settings->framework_type;
+        std::string &type =
+            std::string(section) == "provider" ? settings->provider_type : settings->framework_type;
         const toml::table *&table =
             std::string(section) == "provider" ? settings->provider_table : settings->discovery_table;
         table = plugin.table();

@@ -14,27 +14,27 @@
 namespace offload {
 
 struct Settings {
-    std::filesystem::path config_file;    // absolute
-    std::filesystem::path project_dir;    // the directory holding config_file; commands run here
-    toml::table document;                 // the whole file; the tables below point into it
+    std::filesystem::path config_file; // absolute
+    std::filesystem::path project_dir; // the directory holding config_file; commands run here
+    toml::table document;              // the whole file; the tables below point into it
 
     // [offload]
-    unsigned max_parallel = 1;            // sandboxes at once
-    double test_timeout_secs = 900;       // how long one test may run (a batch without records:
-                                          // each of its tests)
-    double slow_timeout_secs = 60;        // a test running longer is shown as slow (again at each multiple)
-    unsigned retry_count = 0;             // extra attempts for a failed test
-    std::vector<std::filesystem::path> plugin_paths;  // absolute
-    std::optional<bool> tail_hedging;     // unset: on where the provider says duplicates are cheap
+    unsigned max_parallel = 1;      // sandboxes at once
+    double test_timeout_secs = 900; // how long one test may run (a batch without records:
+                                    // each of its tests)
+    double slow_timeout_secs = 60;  // a test running longer is shown as slow (again at each multiple)
+    unsigned retry_count = 0;       // extra attempts for a failed test
+    std::vector<std::filesystem::path> plugin_paths; // absolute
+    std::optional<bool> tail_hedging;                // unset: on where the provider says duplicates are cheap
 
     // [report]
-    std::filesystem::path output_dir;     // absolute
+    std::filesystem::path output_dir; // absolute
     bool junit = true;
-    std::filesystem::path junit_file;     // absolute (relative values are inside output_dir)
+    std::filesystem::path junit_file; // absolute (relative values are inside output_dir)
 
     // [history]
-    bool history = true;                  // read and write the timing history
-    std::filesystem::path history_file;   // absolute
+    bool history = true;                // read and write the timing history
+    std::filesystem::path history_file; // absolute
 
     // [provider] and [discovery]: `type` plus the plugin's own keys.
     std::string provider_type;
@@ -49,7 +49,8 @@ struct Settings {
 std::unique_ptr<Settings> load_settings(const std::filesystem::path &file, Diagnostics &diagnostics);
 
 // The same from the file's text; absolute_file places the project, name is how messages call it.
-std::unique_ptr<Settings> settings_from_text(const std::string &text, const std::filesystem::path &absolute_file,
+std::unique_ptr<Settings> settings_from_text(const std::string &text,
+                                             const std::filesystem::path &absolute_file,
                                              const std::string &name, Diagnostics &diagnostics);
 
 // The settings as TOML, with defaults filled in, for `offload validate`.

@@ -50,11 +50,11 @@ Expected<std::vector<PathSegment>> parse_key_path(std::string_view path)
     std::vector<PathSegment> segments;
     size_t i = 0;
     auto fail = [&](std::string_view why) {
-        return failure(std::string(why) + " at position " + std::to_string(i + 1) + " of key \"" + std::string(path) +
-                       "\"");
+        return failure(std::string(why) + " at position " + std::to_string(i + 1) + " of key \"" +
+                       std::string(path) + "\"");
     };
     if (path.empty())
-        return segments;   // the root itself
+        return segments; // the root itself
     bool expect_key = true;
     while (i < path.size()) {
         char c = path[i];

@@ -67,7 +67,8 @@ bool parse_number(std::string_view text, double &value)
     char *end = nullptr;
     errno = 0;
     value = std::strtod(copy.c_str(), &end);
-    return !copy.empty() && end == copy.c_str() + copy.size() && errno == 0 && std::isfinite(value) && value >= 0;
+    return !copy.empty() && end == copy.c_str() + copy.size() && errno == 0 && std::isfinite(value) &&
+           value >= 0;
 }
 
 bool parse_integer(std::string_view text, uint64_t &value)
@@ -100,7 +101,7 @@ std::vector<std::string_view> split_tabs(std::string_view line, size_t max_field
 // An exclusive lock on path for the lifetime of the object; waits for other runs.
 // Not following a symlink planted at the lock's path.
 class FileLock {
-public:
+  public:
     explicit FileLock(const std::filesystem::path &path)
         : m_fd(::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644))
     {
@@ -109,7 +110,7 @@ public:
     }
     bool locked() const { return bool(m_fd); }
 
-private:
+  private:
     Fd m_fd;
 };
 
@@ -165,13 +166,13 @@ Expected<History> History::load(const std::filesystem::path &path)
 {
     std::ifstream in(path, std::ios::binary);
     if (!in)
-        return History();   // no history yet
+        return History(); // no history yet
     std::stringstream text;
     text << in.rdbuf();
     Expected<History> history = parse(text.str());
     if (!history)
-        return failure(
-            fmt::format("ignoring the timing history {}: {}; it will be rewritten", path.string(), history.error()));
+        return failure(fmt::format("ignoring the timing history {}: {}; it will be rewritten", path.string(),
+                                   history.error()));
     return history;
 }
 
@@ -209,8 +210,9 @@ void History::apply(const History &run)
     ++m_run;
     for (const auto &[id, secs] : run.m_new_tests) {
         Entry &entry = m_tests[id];
-        entry.mean_secs = entry.samples == 0 ? secs
-                                             : (1 - weight_of_new_sample) * entry.mean_secs + weight_of_new_sample * secs;
+        entry.mean_secs = entry.samples == 0
+                              ? secs
+                              : (1 - weight_of_new_sample) * entry.mean_secs + weight_of_new_sample * secs;
         entry.samples = entry.samples == UINT32_MAX ? entry.samples : entry.samples + 1;
         entry.last_run = m_run;
     }
@@ -230,7 +232,8 @@ void History::prune()
     std::vector<std::pair<uint64_t, std::string>> by_age;
     for (const auto &[id, entry] : m_tests)
         by_age.emplace_back(entry.last_run, id);
-    std::nth_element(by_age.begin(), by_age.begin() + std::ptrdiff_t(by_age.size() - max_tests), by_age.end());
+    std::nth_element(by_age.begin(), by_age.begin() + std::ptrdiff_t(by_age.size() - max_tests),
+                     by_age.end());
     for (size_t i = 0; i < by_age.size() - max_tests; ++i)
         m_tests.erase(by_age[i].second);
 }

@@ -22,15 +22,15 @@
 namespace offload {
 
 class History {
-public:
+  public:
     static constexpr uint64_t forget_after_runs = 50;
     static constexpr size_t max_tests = 500000;
     static constexpr size_t max_overhead_samples = 64;
 
     struct Entry {
-        double mean_secs = 0;     // exponentially weighted: recent runs count most
+        double mean_secs = 0; // exponentially weighted: recent runs count most
         uint32_t samples = 0;
-        uint64_t last_run = 0;    // run number when it last ran
+        uint64_t last_run = 0; // run number when it last ran
     };
 
     // Reads path: an empty history when there is no file yet, or why the file cannot be used
@@ -58,14 +58,14 @@ public:
 
     std::string serialize() const;
 
-private:
+  private:
     // Applies other's recorded numbers (this run's) on top of this history as the next run.
     void apply(const History &run);
     void prune();
 
     std::unordered_map<std::string, Entry> m_tests;
-    std::vector<double> m_overheads;       // most recent last
-    uint64_t m_run = 0;                    // runs recorded so far
+    std::vector<double> m_overheads; // most recent last
+    uint64_t m_run = 0;              // runs recorded so far
     // This run's measurements, not yet merged.
     std::vector<std::pair<std::string, double>> m_new_tests;
     std::vector<double> m_new_overheads;

@@ -11,9 +11,11 @@ namespace offload {
 
 // Collects what a plugin appends, keeping at most limit bytes (the rest is counted and dropped).
 class CollectingSink {
-public:
+  public:
     explicit CollectingSink(size_t limit = 1 << 20)
-        : m_limit(limit), m_sink{sizeof(offload_text_sink), this, &CollectingSink::append} {}
+        : m_limit(limit), m_sink{sizeof(offload_text_sink), this, &CollectingSink::append}
+    {
+    }
     CollectingSink(const CollectingSink &) = delete;
     CollectingSink &operator=(const CollectingSink &) = delete;
 
@@ -21,9 +23,12 @@ public:
     const std::string &text() const { return m_text; }
     bool truncated() const { return m_dropped > 0; }
     // The text, or fallback when the plugin said nothing.
-    std::string text_or(std::string_view fallback) const { return m_text.empty() ? std::string(fallback) : m_text; }
+    std::string text_or(std::string_view fallback) const
+    {
+        return m_text.empty() ? std::string(fallback) : m_text;
+    }
 
-private:
+  private:
     static void append(void *context, const char *data, size_t length)
     {
         auto *self = static_cast<CollectingSink *>(context);

@@ -15,7 +15,7 @@ namespace offload {
 
 namespace {
 
-constexpr size_t max_id_bytes = 1 << 20;        // a 1 MiB test id is absurd but still accepted
+constexpr size_t max_id_bytes = 1 << 20; // a 1 MiB test id is absurd but still accepted
 constexpr size_t max_message_bytes = 16 << 10;
 constexpr size_t max_output_bytes = 256 << 10;
 
@@ -46,7 +46,8 @@ Outcome outcome_from_abi(offload_outcome outcome, bool &valid)
 FrameworkInstance::FrameworkInstance(const Plugin &plugin, const offload_config &config) : m_plugin(plugin)
 {
     CollectingSink error;
-    offload_status status = plugin.framework->create(plugin.services->table(), &config, &m_instance, error.get());
+    offload_status status =
+        plugin.framework->create(plugin.services->table(), &config, &m_instance, error.get());
     if (status != OFFLOAD_OK || !m_instance) {
         m_instance = nullptr;
         throw Error(fmt::format("the {} framework ({}) could not start: {}", plugin.id, plugin.path.string(),
@@ -99,20 +100,21 @@ std::vector<DiscoveredTest> FrameworkInstance::parse_discovery(const std::string
         size_t duplicates = 0, empty = 0;
         std::string first_duplicate;
     } collected;
-    offload_test_sink sink{sizeof(offload_test_sink), &collected, [](void *context, const offload_discovered_test *test) {
-        auto &c = *static_cast<Collected *>(context);
-        if (!test || !OFFLOAD_SIZE_OK(test, offload_discovered_test) || !test->id || !*test->id) {
-            ++c.empty;
-            return;
-        }
-        std::string id = copy_bounded(test->id, max_id_bytes);
-        if (!c.seen.insert(id).second) {
-            if (c.duplicates++ == 0)
-                c.first_duplicate = id;
-            return;
-        }
-        c.tests.push_back({std::move(id), copy_bounded(test->file, 4096)});
-    }};
+    offload_test_sink sink{
+        sizeof(offload_test_sink), &collected, [](void *context, const offload_discovered_test *test) {
+            auto &c = *static_cast<Collected *>(context);
+            if (!test || !OFFLOAD_SIZE_OK(test, offload_discovered_test) || !test->id || !*test->id) {
+                ++c.empty;
+                return;
+            }
+            std::string id = copy_bounded(test->id, max_id_bytes);
+            if (!c.seen.insert(id).second) {
+                if (c.duplicates++ == 0)
+                    c.first_duplicate = id;
+                return;
+            }
+            c.tests.push_back({std::move(id), copy_bounded(test->file, 4096)});
+        }};
     offload_discovery_output output{};
     output.struct_size = sizeof output;
     output.stdout_text = stdout_text.c_str();
@@ -154,7 +156,8 @@ Expected<std::string> FrameworkInstance::batch_command(const std::vector<std::st
     if (m_plugin.framework->batch_command(m_instance, &batch, command.get(), error.get()) != OFFLOAD_OK)
         return failure(error.text_or("no reason given"));
     if (command.text().empty() || command.truncated())
-        return failure(command.truncated() ? "the batch command is longer than 64 MiB" : "the batch command is empty");
+        return failure(command.truncated() ? "the batch command is longer than 64 MiB"
+                                           : "the batch command is empty");
     return command.text();
 }
 
@@ -180,7 +183,8 @@ Expected<std::string> FrameworkInstance::worker_command(const std::vector<std::s
     if (live->worker_command(m_instance, &request, command.get(), error.get()) != OFFLOAD_OK)
         return failure(error.text_or("no reason given"));
     if (command.text().empty() || command.truncated())
-        return failure(command.truncated() ? "the worker command is longer than 64 MiB" : "the worker command is empty");
+        return failure(command.truncated() ? "the worker command is longer than 64 MiB"
+                                           : "the worker command is empty");
     return command.text();
 }
 
@@ -192,7 +196,7 @@ Expected<std::vector<ReportedResult>> FrameworkInstance::parse_results(const Bat
     ids.push_back(nullptr);
 
     struct Collected {
-        std::unordered_map<std::string, size_t> in_batch;   // id -> index into results
+        std::unordered_map<std::string, size_t> in_batch; // id -> index into results
         std::vector<ReportedResult> results;
         size_t unknown = 0, invalid = 0;
         std::string first_unknown;
@@ -200,35 +204,36 @@ Expected<std::vector<ReportedResult>> FrameworkInstance::parse_results(const Bat
     for (const std::string &id : *facts.test_ids)
         collected.in_batch.emplace(id, SIZE_MAX);
 
-    offload_result_sink sink{sizeof(offload_result_sink), &collected, [](void *context, const offload_test_result *r) {
-        auto &c = *static_cast<Collected *>(context);
-        if (!r || !OFFLOAD_SIZE_OK(r, offload_test_result) || !r->test_id) {
-            ++c.invalid;
-            return;
-        }
-        bool valid = false;
-        Outcome outcome = outcome_from_abi(r->outcome, valid);
-        if (!valid) {
-            ++c.invalid;
-            return;
-        }
-        std::string id = copy_bounded(r->test_id, max_id_bytes);
-        auto it = c.in_batch.find(id);
-        if (it == c.in_batch.end()) {
-            if (c.unknown++ == 0)
-                c.first_unknown = id;
-            return;
-        }
-        ReportedResult result{id, outcome, r->duration_secs, tail_bounded(r->message, max_message_bytes),
-                              tail_bounded(r->output, max_output_bytes)};
-        if (it->second == SIZE_MAX) {
-            it->second = c.results.size();
-            c.results.push_back(std::move(result));
-        } else if (severity(outcome) > severity(c.results[it->second].outcome)) {
-            // Two results for one test (a JUnit file naming it twice): the worse one stands.
-            c.results[it->second] = std::move(result);
-        }
-    }};
+    offload_result_sink sink{
+        sizeof(offload_result_sink), &collected, [](void *context, const offload_test_result *r) {
+            auto &c = *static_cast<Collected *>(context);
+            if (!r || !OFFLOAD_SIZE_OK(r, offload_test_result) || !r->test_id) {
+                ++c.invalid;
+                return;
+            }
+            bool valid = false;
+            Outcome outcome = outcome_from_abi(r->outcome, valid);
+            if (!valid) {
+                ++c.invalid;
+                return;
+            }
+            std::string id = copy_bounded(r->test_id, max_id_bytes);
+            auto it = c.in_batch.find(id);
+            if (it == c.in_batch.end()) {
+                if (c.unknown++ == 0)
+                    c.first_unknown = id;
+                return;
+            }
+            ReportedResult result{id, outcome, r->duration_secs, tail_bounded(r->message, max_message_bytes),
+                                  tail_bounded(r->output, max_output_bytes)};
+            if (it->second == SIZE_MAX) {
+                it->second = c.results.size();
+                c.results.push_back(std::move(result));
+            } else if (severity(outcome) > severity(c.results[it->second].outcome)) {
+                // Two results for one test (a JUnit file naming it twice): the worse one stands.
+                c.results[it->second] = std::move(result);
+            }
+        }};
 
     offload_batch_run run{};
     run.struct_size = sizeof run;
@@ -244,10 +249,11 @@ Expected<std::vector<ReportedResult>> FrameworkInstance::parse_results(const Bat
     CollectingSink error;
     offload_status status = m_plugin.framework->parse_results(m_instance, &run, &sink, error.get());
     if (collected.unknown > 0)
-        log::warning(fmt::format("the {} framework reported {} result{} for tests not in the batch (e.g. \"{}\"); "
-                                 "ignored",
-                                 m_plugin.id, collected.unknown, collected.unknown == 1 ? "" : "s",
-                                 collected.first_unknown.substr(0, 200)));
+        log::warning(
+            fmt::format("the {} framework reported {} result{} for tests not in the batch (e.g. \"{}\"); "
+                        "ignored",
+                        m_plugin.id, collected.unknown, collected.unknown == 1 ? "" : "s",
+                        collected.first_unknown.substr(0, 200)));
     if (collected.invalid > 0)
         log::warning(fmt::format("the {} framework reported {} malformed result{}; ignored", m_plugin.id,
                                  collected.invalid, collected.invalid == 1 ? "" : "s"));

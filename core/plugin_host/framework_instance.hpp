@@ -14,7 +14,7 @@ struct offload_config;
 namespace offload {
 
 class FrameworkInstance final : public TestCommands {
-public:
+  public:
     // Calls the plugin's create(). Throws offload::Error when it fails. Main thread.
     FrameworkInstance(const Plugin &plugin, const offload_config &config);
     ~FrameworkInstance() override;
@@ -26,8 +26,8 @@ public:
     // Throw offload::Error with the plugin's message. Main thread. parse_discovery() also learns
     // how the framework's commands report (style()).
     std::string discover_command() const;
-    std::vector<DiscoveredTest> parse_discovery(const std::string &stdout_text, const std::string &stderr_text,
-                                                int exit_code);
+    std::vector<DiscoveredTest> parse_discovery(const std::string &stdout_text,
+                                                const std::string &stderr_text, int exit_code);
 
     // TestCommands. Any thread, after discovery.
     std::string name() const override { return m_plugin.id; }
@@ -45,7 +45,7 @@ public:
     // Appends the plugin's commented config lines for `offload init`.
     static std::string config_template(const Plugin &plugin);
 
-private:
+  private:
     TestCommandStyle ask_style() const;
 
     const Plugin &m_plugin;

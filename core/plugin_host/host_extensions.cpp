@@ -49,11 +49,14 @@ const void *HostExtensions::find(std::string_view id) const
 
 HostExtensions &host_extensions()
 {
-    static auto *extensions = new HostExtensions();   // never destroyed: plugins may ask until exit
+    static auto *extensions = new HostExtensions(); // never destroyed: plugins may ask until exit
     return *extensions;
 }
 
-void register_host_extension(std::string_view id, const void *table) { host_extensions().add(id, table); }
+void register_host_extension(std::string_view id, const void *table)
+{
+    host_extensions().add(id, table);
+}
 
 const void *host_get_extension(const offload_host *, const char *extension_id)
 {

@@ -20,7 +20,7 @@ namespace offload {
 
 // Id -> table. Thread-safe.
 class HostExtensions {
-public:
+  public:
     // Offers table under id. table must stay valid until the process exits. Throws
     // std::invalid_argument for a NULL table, an id not shaped `name/rev` (rev a number from 1) or
     // one registered already: each is a bug of the core, not of a plugin.
@@ -28,7 +28,7 @@ public:
     // The table registered under id, or nullptr.
     const void *find(std::string_view id) const;
 
-private:
+  private:
     mutable std::mutex m_mutex;
     std::map<std::string, const void *, std::less<>> m_tables;
 };

@@ -23,13 +23,15 @@ const toml::node *offload_config::find(const char *key) const
     }
     const auto path = offload::parse_key_path(key);
     if (!path) {
-        offload::log::warning(fmt::format("a plugin asked for a malformed key in [{}]: {}", m_section, path.error()));
+        offload::log::warning(
+            fmt::format("a plugin asked for a malformed key in [{}]: {}", m_section, path.error()));
         return nullptr;
     }
     const toml::node *node = &m_table;
     std::lock_guard lock(m_mutex);
     if (!path->empty())
-        if (const std::string *first = std::get_if<std::string>(&path->front()); first && m_injected.contains(*first))
+        if (const std::string *first = std::get_if<std::string>(&path->front());
+            first && m_injected.contains(*first))
             node = &m_injected;
     for (const offload::PathSegment &segment : *path) {
         node = offload::find_node(*node, {segment});
@@ -40,7 +42,8 @@ const toml::node *offload_config::find(const char *key) const
     return node;
 }
 
-offload_status offload_config::wrong_type(const char *key, const toml::node &node, std::string_view expected) const
+offload_status offload_config::wrong_type(const char *key, const toml::node &node,
+                                          std::string_view expected) const
 {
     m_diagnostics.error(location_of(node, m_file),
                         fmt::format("{} must be {}, not {}", describe_key(m_section, key), expected,

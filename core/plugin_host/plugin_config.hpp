@@ -14,7 +14,7 @@
 
 // Completes the SDK's opaque type. Thread-safe; the table must outlive it.
 struct offload_config {
-public:
+  public:
     offload_config(const toml::table &table, std::string section, std::string file,
                    offload::Diagnostics &diagnostics);
 
@@ -39,7 +39,7 @@ public:
     // Called after the plugin's create() returned.
     void warn_unread_keys(const std::string &plugin_description) const;
 
-private:
+  private:
     // The node at key, marking it and its parents read; nullptr when absent. A malformed key is
     // reported as the plugin's bug and treated as absent.
     const toml::node *find(const char *key) const;

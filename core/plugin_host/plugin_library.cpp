@@ -23,7 +23,7 @@ namespace {
 struct Loaded {
     boost::dll::shared_library library;
     std::unique_ptr<HostServices> services;
-    const offload_plugin_descriptor *descriptor;   // NULL once deinit is no longer owed
+    const offload_plugin_descriptor *descriptor; // NULL once deinit is no longer owed
 };
 std::vector<Loaded> &loaded_libraries()
 {
@@ -37,8 +37,8 @@ bool valid_id(const char *id)
         return false;
     size_t length = 0;
     for (const char *c = id; *c; ++c, ++length) {
-        bool ok = std::islower(static_cast<unsigned char>(*c)) || std::isdigit(static_cast<unsigned char>(*c)) ||
-                  *c == '-' || *c == '_';
+        bool ok = std::islower(static_cast<unsigned char>(*c)) ||
+                  std::isdigit(static_cast<unsigned char>(*c)) || *c == '-' || *c == '_';
         if (!ok || length > 64)
             return false;
     }
@@ -57,7 +57,10 @@ std::string bounded(const char *text, size_t max = 200)
     return value;
 }
 
-std::string text_of(const std::string &collected) { return collected.empty() ? "no reason given" : collected; }
+std::string text_of(const std::string &collected)
+{
+    return collected.empty() ? "no reason given" : collected;
+}
 
 void append_to_string(void *context, const char *data, size_t length)
 {
@@ -67,26 +70,40 @@ void append_to_string(void *context, const char *data, size_t length)
 
 const char *missing_framework_function(const offload_framework_v1 &f)
 {
-    if (!f.create) return "create";
-    if (!f.destroy) return "destroy";
-    if (!f.discover_command) return "discover_command";
-    if (!f.parse_discovery) return "parse_discovery";
-    if (!f.batch_command) return "batch_command";
-    if (!f.parse_results) return "parse_results";
+    if (!f.create)
+        return "create";
+    if (!f.destroy)
+        return "destroy";
+    if (!f.discover_command)
+        return "discover_command";
+    if (!f.parse_discovery)
+        return "parse_discovery";
+    if (!f.batch_command)
+        return "batch_command";
+    if (!f.parse_results)
+        return "parse_results";
     return nullptr;
 }
 
 const char *missing_provider_function(const offload_provider_v1 &p)
 {
-    if (!p.create) return "create";
-    if (!p.destroy) return "destroy";
-    if (!p.create_sandbox) return "create_sandbox";
-    if (!p.exec) return "exec";
-    if (!p.destroy_sandbox) return "destroy_sandbox";
+    if (!p.create)
+        return "create";
+    if (!p.destroy)
+        return "destroy";
+    if (!p.create_sandbox)
+        return "create_sandbox";
+    if (!p.exec)
+        return "exec";
+    if (!p.destroy_sandbox)
+        return "destroy_sandbox";
     return nullptr;
 }
 
-const char *missing_provider_exec_function(const offload_provider_exec_v2 &p) { return p.exec ? nullptr : "exec"; }
+const char *missing_provider_exec_function(const offload_provider_exec_v2 &p)
+{
+    return p.exec ? nullptr : "exec";
+}
 
 const char *missing_framework_live_function(const offload_framework_live_v1 &f)
 {
@@ -97,15 +114,16 @@ const char *missing_framework_live_function(const offload_framework_live_v1 &f)
 // version of Table (OFFLOAD_MIN_SIZE), every required function present. NULL when the plugin does
 // not implement it; an error when what it returned cannot be used.
 template <typename Table>
-Expected<const Table *> interface_of(const offload_plugin_descriptor &descriptor, const char *id, size_t min_size,
-                                     const char *(*missing_function)(const Table &))
+Expected<const Table *> interface_of(const offload_plugin_descriptor &descriptor, const char *id,
+                                     size_t min_size, const char *(*missing_function)(const Table &))
 {
     const auto *table = static_cast<const Table *>(descriptor.get_interface(id));
     if (!table)
         return nullptr;
     if (table->struct_size < min_size)
-        return failure(fmt::format("its {} interface is {} bytes, smaller than the {} bytes of its first version",
-                                   id, table->struct_size, min_size));
+        return failure(
+            fmt::format("its {} interface is {} bytes, smaller than the {} bytes of its first version", id,
+                        table->struct_size, min_size));
     if (const char *function = missing_function(*table))
         return failure(fmt::format("its {} interface has no {} function", id, function));
     return table;
@@ -139,11 +157,13 @@ std::variant<Plugin, RefusedPlugin> load_plugin(const std::filesystem::path &pat
         for (int major = 0; major <= 16; ++major) {
             std::string other = fmt::format("offload_plugin_entry_v{}", major);
             if (major != OFFLOAD_ABI_MAJOR && library.has(other))
-                return refuse(fmt::format("built for plugin ABI {} (exports {}), but this offload loads ABI {}; "
-                                          "rebuild it against the offload {} SDK",
-                                          major, other, OFFLOAD_ABI_MAJOR, OFFLOAD_VERSION));
+                return refuse(
+                    fmt::format("built for plugin ABI {} (exports {}), but this offload loads ABI {}; "
+                                "rebuild it against the offload {} SDK",
+                                major, other, OFFLOAD_ABI_MAJOR, OFFLOAD_VERSION));
         }
-        return refuse(fmt::format("not an offload plugin: it does not export {}", OFFLOAD_PLUGIN_ENTRY_SYMBOL));
+        return refuse(
+            fmt::format("not an offload plugin: it does not export {}", OFFLOAD_PLUGIN_ENTRY_SYMBOL));
     }
 
     auto entry = library.get<const offload_plugin_descriptor *()>(OFFLOAD_PLUGIN_ENTRY_SYMBOL);
@@ -158,8 +178,9 @@ std::variant<Plugin, RefusedPlugin> load_plugin(const std::filesystem::path &pat
         return refuse(fmt::format("its descriptor says plugin ABI {}, but this offload loads ABI {}",
                                   descriptor->abi_major, OFFLOAD_ABI_MAJOR));
     if (!valid_id(descriptor->id))
-        return refuse(fmt::format("its id \"{}\" is not a lowercase name of [a-z0-9_-] (at most 64 characters)",
-                                  bounded(descriptor->id)));
+        return refuse(
+            fmt::format("its id \"{}\" is not a lowercase name of [a-z0-9_-] (at most 64 characters)",
+                        bounded(descriptor->id)));
     if (!descriptor->get_interface)
         return refuse("its descriptor has no get_interface function");
 
@@ -195,17 +216,20 @@ std::variant<Plugin, RefusedPlugin> load_plugin(const std::filesystem::path &pat
     auto provider = usable(interface_of(*descriptor, OFFLOAD_PROVIDER_INTERFACE_V1,
                                         OFFLOAD_MIN_SIZE(offload_provider_v1), missing_provider_function));
     // Extensions: interfaces of their own, so that a plugin built before them answers NULL.
-    auto provider_exec = usable(interface_of(*descriptor, OFFLOAD_PROVIDER_EXEC_V2,
-                                             OFFLOAD_MIN_SIZE(offload_provider_exec_v2), missing_provider_exec_function));
-    auto framework_live = usable(interface_of(*descriptor, OFFLOAD_FRAMEWORK_LIVE_V1,
-                                              OFFLOAD_MIN_SIZE(offload_framework_live_v1),
-                                              missing_framework_live_function));
+    auto provider_exec =
+        usable(interface_of(*descriptor, OFFLOAD_PROVIDER_EXEC_V2, OFFLOAD_MIN_SIZE(offload_provider_exec_v2),
+                            missing_provider_exec_function));
+    auto framework_live =
+        usable(interface_of(*descriptor, OFFLOAD_FRAMEWORK_LIVE_V1,
+                            OFFLOAD_MIN_SIZE(offload_framework_live_v1), missing_framework_live_function));
     if (problem.empty() && provider_exec && !provider)
-        problem = fmt::format("it provides {}, an extension of {}, but not {} itself", OFFLOAD_PROVIDER_EXEC_V2,
-                              OFFLOAD_PROVIDER_INTERFACE_V1, OFFLOAD_PROVIDER_INTERFACE_V1);
+        problem =
+            fmt::format("it provides {}, an extension of {}, but not {} itself", OFFLOAD_PROVIDER_EXEC_V2,
+                        OFFLOAD_PROVIDER_INTERFACE_V1, OFFLOAD_PROVIDER_INTERFACE_V1);
     if (problem.empty() && framework_live && !framework)
-        problem = fmt::format("it provides {}, an extension of {}, but not {} itself", OFFLOAD_FRAMEWORK_LIVE_V1,
-                              OFFLOAD_FRAMEWORK_INTERFACE_V1, OFFLOAD_FRAMEWORK_INTERFACE_V1);
+        problem =
+            fmt::format("it provides {}, an extension of {}, but not {} itself", OFFLOAD_FRAMEWORK_LIVE_V1,
+                        OFFLOAD_FRAMEWORK_INTERFACE_V1, OFFLOAD_FRAMEWORK_INTERFACE_V1);
     if (problem.empty() && !framework && !provider)
         problem = fmt::format("it provides neither {} nor {}", OFFLOAD_FRAMEWORK_INTERFACE_V1,
                               OFFLOAD_PROVIDER_INTERFACE_V1);

@@ -21,18 +21,18 @@ namespace offload {
 // pointers here stay valid that long.
 struct Plugin {
     std::filesystem::path path;
-    std::string origin;                 // which search directory it came from
+    std::string origin; // which search directory it came from
     std::string id;
     std::string version;
     std::string description;
     uint32_t abi_major = 0;
     uint32_t abi_minor = 0;
-    const offload_framework_v1 *framework = nullptr;  // NULL when not a framework
-    const offload_provider_v1 *provider = nullptr;    // NULL when not a provider
+    const offload_framework_v1 *framework = nullptr; // NULL when not a framework
+    const offload_provider_v1 *provider = nullptr;   // NULL when not a provider
     // Extensions (ABI 1.2), checked like the interfaces they extend; NULL when the plugin does not
     // offer them, always NULL without the interface they extend.
-    const offload_provider_exec_v2 *provider_exec = nullptr;       // offload.provider.exec/2
-    const offload_framework_live_v1 *framework_live = nullptr;     // offload.framework.live/1
+    const offload_provider_exec_v2 *provider_exec = nullptr;   // offload.provider.exec/2
+    const offload_framework_live_v1 *framework_live = nullptr; // offload.framework.live/1
     const HostServices *services = nullptr;
 
     // "framework", "provider" or "framework, provider".
@@ -42,7 +42,7 @@ struct Plugin {
 struct RefusedPlugin {
     std::filesystem::path path;
     std::string origin;
-    std::string reason;   // one line: why it cannot be used and what to do
+    std::string reason; // one line: why it cannot be used and what to do
 };
 
 // Loads the shared library at path (absolute). Thread: main.

@@ -37,8 +37,10 @@ ProcessSpec base_spec(const offload_host *host, const char *const *argv, const c
 {
     ProcessSpec spec;
     spec.argv = to_strings(argv);
-    spec.working_dir = working_dir ? std::string(working_dir)
-                                   : static_cast<const HostServices *>(host->host_context)->environment().project_dir.string();
+    spec.working_dir =
+        working_dir
+            ? std::string(working_dir)
+            : static_cast<const HostServices *>(host->host_context)->environment().project_dir.string();
     spec.env = to_strings(env);
     spec.timeout = std::chrono::milliseconds(timeout_ms);
     spec.kill_grace = std::chrono::milliseconds(kill_grace_ms);
@@ -78,8 +80,8 @@ offload_status run_process_v2(const offload_host *host, const offload_process_re
                           "version, or has no argv[0]");
             return OFFLOAD_ERROR;
         }
-        ProcessSpec spec = base_spec(host, request->argv, request->working_dir, request->env, request->timeout_ms,
-                                     request->kill_grace_ms, request->output);
+        ProcessSpec spec = base_spec(host, request->argv, request->working_dir, request->env,
+                                     request->timeout_ms, request->kill_grace_ms, request->output);
         spec.cancel = request->cancel;
         spec.handled_level = (request->flags & OFFLOAD_PROCESS_CLEANUP) ? -1 : 0;
         spec.input = request->input;
@@ -106,8 +108,8 @@ offload_status run_process_v1(const offload_host *host, const offload_process_re
             append(error, "run_process: the request is NULL, too small for ABI 1, or has no argv[0]");
             return OFFLOAD_ERROR;
         }
-        ProcessSpec spec = base_spec(host, request->argv, request->working_dir, request->env, request->timeout_ms,
-                                     request->kill_grace_ms, request->output);
+        ProcessSpec spec = base_spec(host, request->argv, request->working_dir, request->env,
+                                     request->timeout_ms, request->kill_grace_ms, request->output);
         const CancelToken *token = CancelToken::current();
         spec.cancel = token ? token->view() : nullptr;
         // On the thread running exec(): the batch's command, or its cleanup once one was stopped.

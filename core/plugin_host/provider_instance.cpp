@@ -10,7 +10,8 @@
 
 namespace offload {
 
-PluginSandbox::PluginSandbox(const Plugin &plugin, offload_sandbox *handle, unsigned index, std::string work_dir)
+PluginSandbox::PluginSandbox(const Plugin &plugin, offload_sandbox *handle, unsigned index,
+                             std::string work_dir)
     : m_plugin(plugin), m_handle(handle), m_index(index), m_work_dir(std::move(work_dir))
 {
 }
@@ -80,7 +81,8 @@ ExecResult PluginSandbox::exec(const ExecRequest &request)
     return outcome;
 }
 
-Expected<bool> PluginSandbox::download(const std::string &sandbox_path, const std::filesystem::path &local_path)
+Expected<bool> PluginSandbox::download(const std::string &sandbox_path,
+                                       const std::filesystem::path &local_path)
 {
     if (!m_plugin.provider->download)
         return false;
@@ -110,7 +112,8 @@ ProviderInstance::ProviderInstance(const Plugin &plugin, const offload_config &c
     : m_plugin(plugin), m_name(std::move(name))
 {
     CollectingSink error;
-    offload_status status = plugin.provider->create(plugin.services->table(), &config, &m_instance, error.get());
+    offload_status status =
+        plugin.provider->create(plugin.services->table(), &config, &m_instance, error.get());
     if (status != OFFLOAD_OK || !m_instance) {
         m_instance = nullptr;
         throw Error(fmt::format("the {} provider ({}) could not start: {}", plugin.id, plugin.path.string(),
@@ -147,9 +150,15 @@ void ProviderInstance::prepare(const std::string &project_dir, unsigned max_sand
         m_capabilities = m_plugin.provider_exec->capabilities(m_instance);
 }
 
-bool ProviderInstance::feeds_input() const { return (m_capabilities & OFFLOAD_EXEC_INPUT) != 0; }
+bool ProviderInstance::feeds_input() const
+{
+    return (m_capabilities & OFFLOAD_EXEC_INPUT) != 0;
+}
 
-bool ProviderInstance::cheap_duplicates() const { return (m_capabilities & OFFLOAD_EXEC_CHEAP_DUPLICATES) != 0; }
+bool ProviderInstance::cheap_duplicates() const
+{
+    return (m_capabilities & OFFLOAD_EXEC_CHEAP_DUPLICATES) != 0;
+}
 
 unsigned ProviderInstance::sandbox_capacity() const
 {

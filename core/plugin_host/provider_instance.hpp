@@ -17,7 +17,7 @@ namespace offload {
 // A sandbox handed out by a provider plugin. Destroyed at the latest by its destructor. Calls on one
 // sandbox must not overlap (the worker that owns it makes them).
 class PluginSandbox final : public Sandbox {
-public:
+  public:
     PluginSandbox(const Plugin &plugin, offload_sandbox *handle, unsigned index, std::string work_dir);
     ~PluginSandbox() override;
     PluginSandbox(const PluginSandbox &) = delete;
@@ -26,10 +26,11 @@ public:
     unsigned index() const override { return m_index; }
     const std::string &work_dir() const override { return m_work_dir; }
     ExecResult exec(const ExecRequest &request) override;
-    Expected<bool> download(const std::string &sandbox_path, const std::filesystem::path &local_path) override;
+    Expected<bool> download(const std::string &sandbox_path,
+                            const std::filesystem::path &local_path) override;
     Expected<void> destroy() override;
 
-private:
+  private:
     const Plugin &m_plugin;
     offload_sandbox *m_handle;
     unsigned m_index;
@@ -37,7 +38,7 @@ private:
 };
 
 class ProviderInstance final : public Executor {
-public:
+  public:
     // Calls the plugin's create(). Throws offload::Error when it fails. Main thread. `name` is what
     // the user wrote as the provider's type (a script provider's name, say).
     ProviderInstance(const Plugin &plugin, const offload_config &config, std::string name);
@@ -62,11 +63,11 @@ public:
 
     static std::string config_template(const Plugin &plugin);
 
-private:
+  private:
     const Plugin &m_plugin;
     std::string m_name;
     offload_provider_instance *m_instance = nullptr;
-    uint32_t m_capabilities = 0;   // OFFLOAD_EXEC_*, learned in prepare()
+    uint32_t m_capabilities = 0; // OFFLOAD_EXEC_*, learned in prepare()
 };
 
 } // namespace offload

@@ -21,7 +21,10 @@ bool implements(const Plugin &plugin, PluginKind kind)
 
 } // namespace
 
-std::string_view kind_name(PluginKind kind) { return kind == PluginKind::Framework ? "framework" : "provider"; }
+std::string_view kind_name(PluginKind kind)
+{
+    return kind == PluginKind::Framework ? "framework" : "provider";
+}
 
 PluginRegistry::PluginRegistry(std::vector<SearchDir> search_path, const HostEnvironment &environment)
     : m_search_path(std::move(search_path)), m_environment(environment)
@@ -59,10 +62,11 @@ bool PluginRegistry::load_next()
     Plugin &plugin = std::get<Plugin>(loaded);
     for (const Plugin &earlier : m_plugins) {
         if (earlier.id == plugin.id) {
-            m_refused.push_back({plugin.path, plugin.origin,
-                                 fmt::format("shadowed: a plugin with id \"{}\" comes earlier in the search path "
-                                             "({})",
-                                             plugin.id, earlier.path.string())});
+            m_refused.push_back(
+                {plugin.path, plugin.origin,
+                 fmt::format("shadowed: a plugin with id \"{}\" comes earlier in the search path "
+                             "({})",
+                             plugin.id, earlier.path.string())});
             return true;
         }
     }

@@ -24,7 +24,7 @@ enum class PluginKind { Framework, Provider };
 
 // Thread: main.
 class PluginRegistry {
-public:
+  public:
     PluginRegistry(std::vector<SearchDir> search_path, const HostEnvironment &environment);
 
     // The first plugin along the search path with this id that implements the kind; loads
@@ -46,7 +46,7 @@ public:
     // exist, which files were refused and why. Loads everything first.
     std::string not_found_message(PluginKind kind, const std::string &id);
 
-private:
+  private:
     struct Candidate {
         std::filesystem::path path;
         std::string origin;
@@ -55,9 +55,9 @@ private:
 
     std::vector<SearchDir> m_search_path;
     const HostEnvironment &m_environment;
-    std::vector<Candidate> m_candidates;   // .so files, in search order
-    size_t m_next = 0;                     // first candidate not loaded yet
-    std::deque<Plugin> m_plugins;            // a deque: references handed out stay valid
+    std::vector<Candidate> m_candidates; // .so files, in search order
+    size_t m_next = 0;                   // first candidate not loaded yet
+    std::deque<Plugin> m_plugins;        // a deque: references handed out stay valid
     std::vector<RefusedPlugin> m_refused;
     std::vector<ScriptPlugin> m_scripts;
 };

@@ -22,7 +22,8 @@ std::vector<SearchDir> plugin_search_path(const SearchPathInputs &inputs)
         // "dir/" and "dir" are the same directory.
         if (!absolute.has_filename())
             absolute = absolute.parent_path();
-        bool seen = std::any_of(dirs.begin(), dirs.end(), [&](const SearchDir &d) { return d.dir == absolute; });
+        bool seen =
+            std::any_of(dirs.begin(), dirs.end(), [&](const SearchDir &d) { return d.dir == absolute; });
         if (!seen)
             dirs.push_back({absolute, origin});
     };

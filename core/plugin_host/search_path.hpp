@@ -8,16 +8,16 @@
 namespace offload {
 
 struct SearchDir {
-    std::filesystem::path dir;   // absolute
-    std::string origin;          // where it came from, for messages: "--plugin-path", ...
+    std::filesystem::path dir; // absolute
+    std::string origin;        // where it came from, for messages: "--plugin-path", ...
 };
 
 struct SearchPathInputs {
-    std::vector<std::string> command_line;            // --plugin-path DIR, in the order given
-    std::string environment;                          // OFFLOAD_PLUGIN_PATH, ':'-separated
-    std::vector<std::filesystem::path> config;        // [offload] plugin_paths, already absolute
-    std::filesystem::path project_dir;                // its .offload/plugins is searched
-    std::filesystem::path installed_dir;              // the plugins shipped with offload
+    std::vector<std::string> command_line;     // --plugin-path DIR, in the order given
+    std::string environment;                   // OFFLOAD_PLUGIN_PATH, ':'-separated
+    std::vector<std::filesystem::path> config; // [offload] plugin_paths, already absolute
+    std::filesystem::path project_dir;         // its .offload/plugins is searched
+    std::filesystem::path installed_dir;       // the plugins shipped with offload
 };
 
 // --plugin-path, then OFFLOAD_PLUGIN_PATH, then [offload] plugin_paths, then

@@ -22,7 +22,10 @@ offload_cancel_level token_level(const offload_cancel *cancel)
     return static_cast<const CancelToken *>(cancel->context)->level();
 }
 
-offload_cancel_level interrupt_level(const offload_cancel *) { return Interrupt::level(); }
+offload_cancel_level interrupt_level(const offload_cancel *)
+{
+    return Interrupt::level();
+}
 
 } // namespace
 
@@ -67,11 +70,20 @@ void CancelToken::request(int level)
     }
 }
 
-int CancelToken::level() const { return std::max(Interrupt::level(), m_level.load()); }
+int CancelToken::level() const
+{
+    return std::max(Interrupt::level(), m_level.load());
+}
 
-const CancelToken *CancelToken::current() { return t_current; }
+const CancelToken *CancelToken::current()
+{
+    return t_current;
+}
 
-int CancelToken::handled_level() { return t_handled_level; }
+int CancelToken::handled_level()
+{
+    return t_handled_level;
+}
 
 void CancelToken::note_handled(int level)
 {
@@ -79,7 +91,8 @@ void CancelToken::note_handled(int level)
         t_handled_level = level;
 }
 
-CancelToken::Scope::Scope(const CancelToken *token) : m_previous(t_current), m_previous_handled(t_handled_level)
+CancelToken::Scope::Scope(const CancelToken *token)
+    : m_previous(t_current), m_previous_handled(t_handled_level)
 {
     t_current = token;
     t_handled_level = 0;
@@ -94,7 +107,8 @@ CancelToken::Scope::~Scope()
 const offload_cancel *run_cancel()
 {
     // Interrupt::wait_fd() may throw when its pipe cannot be made; it is made before any thread.
-    static const offload_cancel view = {sizeof(offload_cancel), nullptr, interrupt_level, Interrupt::wait_fd()};
+    static const offload_cancel view = {sizeof(offload_cancel), nullptr, interrupt_level,
+                                        Interrupt::wait_fd()};
     return &view;
 }
 
@@ -105,6 +119,9 @@ int cancel_level(const offload_cancel *cancel)
     return std::clamp<int>(cancel->level(cancel), 0, 2);
 }
 
-int cancel_level(const CancelToken *token) { return token ? token->level() : Interrupt::level(); }
+int cancel_level(const CancelToken *token)
+{
+    return token ? token->level() : Interrupt::level();
+}
 
 } // namespace offload

@@ -13,7 +13,7 @@ namespace offload {
 // Thread-safe. Neither copyable nor movable: commands and plugins hold pointers to it (and to its
 // C view) while they run.
 class CancelToken {
-public:
+  public:
     CancelToken();
     ~CancelToken();
     CancelToken(const CancelToken &) = delete;
@@ -50,21 +50,21 @@ public:
 
     // Makes token the calling thread's current one, with handled_level() 0, for the scope's lifetime.
     class Scope {
-    public:
+      public:
         explicit Scope(const CancelToken *token);
         ~Scope();
         Scope(const Scope &) = delete;
         Scope &operator=(const Scope &) = delete;
 
-    private:
+      private:
         const CancelToken *m_previous;
         int m_previous_handled;
     };
 
-private:
+  private:
     std::atomic<int> m_level{0};
-    int m_event_fd = -1;  // raised by request()
-    int m_epoll_fd = -1;  // watches m_event_fd and Interrupt::wait_fd()
+    int m_event_fd = -1; // raised by request()
+    int m_epoll_fd = -1; // watches m_event_fd and Interrupt::wait_fd()
     offload_cancel m_view;
 };
 

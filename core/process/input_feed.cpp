@@ -21,7 +21,10 @@ InputFeed::InputFeed()
     m_view.ready_fd = m_event_fd;
 }
 
-InputFeed::~InputFeed() { ::close(m_event_fd); }
+InputFeed::~InputFeed()
+{
+    ::close(m_event_fd);
+}
 
 void InputFeed::signal_locked()
 {
@@ -94,7 +97,7 @@ int64_t InputFeed::read(const offload_input *input, char *buffer, size_t capacit
         return int64_t(count);
     }
     if (self->m_closed)
-        return 0;   // the end stays readable
+        return 0; // the end stays readable
     self->unsignal_locked();
     return -1;
 }

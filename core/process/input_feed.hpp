@@ -13,7 +13,7 @@ namespace offload {
 
 // Thread-safe. Neither copyable nor movable: the reader holds a pointer to its C view.
 class InputFeed {
-public:
+  public:
     InputFeed();
     ~InputFeed();
     InputFeed(const InputFeed &) = delete;
@@ -30,16 +30,16 @@ public:
     // The feed as the SDK's offload_input, valid as long as the feed. One reader at a time.
     const offload_input *view() const { return &m_view; }
 
-private:
+  private:
     static int64_t read(const offload_input *input, char *buffer, size_t capacity);
     void signal_locked();
     void unsignal_locked();
 
     mutable std::mutex m_mutex;
-    std::string m_buffer;       // bytes not yet read start at m_offset
+    std::string m_buffer; // bytes not yet read start at m_offset
     size_t m_offset = 0;
     bool m_closed = false;
-    bool m_signalled = false;   // m_event_fd is readable
+    bool m_signalled = false; // m_event_fd is readable
     int m_event_fd = -1;
     offload_input m_view;
 };

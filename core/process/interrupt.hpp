@@ -7,7 +7,7 @@ namespace offload {
 // Levels match offload_cancel_level of the SDK: 0 none, 1 graceful (first signal), 2 immediate (second).
 // The level only rises until reset_for_tests().
 class Interrupt {
-public:
+  public:
     // Main thread, once, before any other thread starts: SIGINT, SIGTERM and SIGHUP raise the level
     // (a signal at level 0 -> 1, at any higher level -> 2, so that Ctrl-C during a stop that offload
     // requested itself makes it immediate); SIGPIPE is ignored. The handlers are async-signal-safe.

@@ -1,7 +1,7 @@
 #include "process/subprocess.hpp"
 
-#include "process/interrupt.hpp"
 #include "process/cancel_token.hpp"
+#include "process/interrupt.hpp"
 #include "util/fd.hpp"
 
 #include <algorithm>
@@ -100,26 +100,26 @@ std::vector<char *> c_strings(std::vector<std::string> &strings)
 }
 
 class SpawnAttributes {
-public:
+  public:
     SpawnAttributes() { ::posix_spawnattr_init(&m_attr); }
     ~SpawnAttributes() { ::posix_spawnattr_destroy(&m_attr); }
     SpawnAttributes(const SpawnAttributes &) = delete;
     SpawnAttributes &operator=(const SpawnAttributes &) = delete;
     posix_spawnattr_t *get() { return &m_attr; }
 
-private:
+  private:
     posix_spawnattr_t m_attr;
 };
 
 class SpawnFileActions {
-public:
+  public:
     SpawnFileActions() { ::posix_spawn_file_actions_init(&m_actions); }
     ~SpawnFileActions() { ::posix_spawn_file_actions_destroy(&m_actions); }
     SpawnFileActions(const SpawnFileActions &) = delete;
     SpawnFileActions &operator=(const SpawnFileActions &) = delete;
     posix_spawn_file_actions_t *get() { return &m_actions; }
 
-private:
+  private:
     posix_spawn_file_actions_t m_actions;
 };
 
@@ -189,7 +189,7 @@ Expected<pid_t> spawn(const ProcessSpec &spec, int stdin_fd, int stdout_fd, int 
 
 // Supervises one started child until its whole process group is gone.
 class Supervisor {
-public:
+  public:
     Supervisor(const ProcessSpec &spec, pid_t pid, Fd stdin_write, Fd stdout_read, Fd stderr_read,
                Clock::time_point start)
         : m_spec(spec), m_pid(pid), m_start(start), m_stdin(std::move(stdin_write))
@@ -221,7 +221,7 @@ public:
 
     void run(ProcessExit &outcome);
 
-private:
+  private:
     void signal_group(int signal_number) { ::kill(-m_pid, signal_number); }
     void check_leader(ProcessExit &outcome);
     bool group_gone();
@@ -321,7 +321,8 @@ void Supervisor::pull_input()
     while (m_input_open && m_pending_input.size() < 64 * 1024) {
         const int64_t count = m_spec.input->read(m_spec.input, chunk, sizeof chunk);
         if (count > 0)
-            m_pending_input.append(chunk, static_cast<size_t>(std::min<int64_t>(count, int64_t(sizeof chunk))));
+            m_pending_input.append(chunk,
+                                   static_cast<size_t>(std::min<int64_t>(count, int64_t(sizeof chunk))));
         else if (count == 0)
             m_input_open = false; // the end: stdin closes once the pending bytes are written
         else
@@ -361,7 +362,8 @@ void Supervisor::end_input()
 void Supervisor::run(ProcessExit &outcome)
 {
     // Only a rise above this level stops the command (see the header).
-    int handled_level = m_spec.handled_level >= 0 ? std::min(m_spec.handled_level, 2) : cancel_level(m_spec.cancel);
+    int handled_level =
+        m_spec.handled_level >= 0 ? std::min(m_spec.handled_level, 2) : cancel_level(m_spec.cancel);
     const int wait_fd = m_spec.cancel ? m_spec.cancel->wait_fd : Interrupt::wait_fd();
     if (m_spec.input)
         pull_input();
@@ -514,7 +516,8 @@ Expected<ProcessExit> run_subprocess(const ProcessSpec &spec)
         return failure(prefix + "cannot create a pipe: " + errno_text(error));
 
     const Clock::time_point start = Clock::now();
-    const Expected<pid_t> pid = spawn(spec, spec.input ? stdin_read.get() : -1, stdout_write.get(), stderr_write.get());
+    const Expected<pid_t> pid =
+        spawn(spec, spec.input ? stdin_read.get() : -1, stdout_write.get(), stderr_write.get());
     if (!pid)
         return failure(prefix + pid.error());
     // Only the child may hold the write ends (and stdin's read end), so that the pipes reach EOF
@@ -523,7 +526,8 @@ Expected<ProcessExit> run_subprocess(const ProcessSpec &spec)
     stderr_write.reset();
     stdin_read.reset();
 
-    Supervisor supervisor(spec, *pid, std::move(stdin_write), std::move(stdout_read), std::move(stderr_read), start);
+    Supervisor supervisor(spec, *pid, std::move(stdin_write), std::move(stdout_read), std::move(stderr_read),
+                          start);
     supervisor.run(outcome);
     return outcome;
 }

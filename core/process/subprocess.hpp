@@ -49,7 +49,8 @@ struct ProcessExit {
 };
 
 // Runs argv in a new process group (its pgid == its pid) with stdin from spec.input (else /dev/null)
-// and stdout and stderr on separate pipes, and waits until the leader AND every process left in its group are gone:
+// and stdout and stderr on separate pipes, and waits until the leader AND every process left in its group are
+// gone:
 // - timeout: SIGTERM to the whole group, SIGKILL to the group after kill_grace.
 // - the cancellation level (spec.cancel's, else Interrupt::level()) rising to 1 while it runs: the
 //   same (SIGTERM, grace, SIGKILL), cancelled = true; rising to 2 (also during the grace period):

@@ -13,8 +13,8 @@ namespace offload {
 namespace {
 
 constexpr std::string_view mark_prefix = "@offload-event:";
-constexpr char hex_digits[] = "0123456789abcdef";       // marks
-constexpr char hex_upper[] = "0123456789ABCDEF";        // percent-encoding
+constexpr char hex_digits[] = "0123456789abcdef"; // marks
+constexpr char hex_upper[] = "0123456789ABCDEF";  // percent-encoding
 
 int hex_value(char c)
 {
@@ -27,7 +27,10 @@ int hex_value(char c)
     return -1;
 }
 
-bool must_encode(unsigned char c) { return c == '%' || c == ' ' || c < 0x20 || c == 0x7f; }
+bool must_encode(unsigned char c)
+{
+    return c == '%' || c == ' ' || c < 0x20 || c == 0x7f;
+}
 
 std::optional<double> parse_secs(std::string_view text)
 {
@@ -103,7 +106,8 @@ std::string new_event_mark()
         if (count < 0) {
             if (errno == EINTR)
                 continue;
-            throw Error(std::string("cannot read random bytes for a test protocol mark: ") + std::strerror(errno));
+            throw Error(std::string("cannot read random bytes for a test protocol mark: ") +
+                        std::strerror(errno));
         }
         got += size_t(count);
     }
@@ -115,9 +119,13 @@ std::string new_event_mark()
     return mark;
 }
 
-std::string worker_input_line(std::string_view test_id) { return "run id=" + percent_encode(test_id) + "\n"; }
+std::string worker_input_line(std::string_view test_id)
+{
+    return "run id=" + percent_encode(test_id) + "\n";
+}
 
-std::string command_with_fixed_input(std::string_view worker_command, const std::vector<std::string> &test_ids,
+std::string command_with_fixed_input(std::string_view worker_command,
+                                     const std::vector<std::string> &test_ids,
                                      std::string_view delimiter_salt)
 {
     const std::string delimiter = "OFFLOAD_INPUT_" + std::string(delimiter_salt);
@@ -201,7 +209,8 @@ TestRecord parse_record(std::string_view line)
             record.problem = "`end` without an outcome";
         else if (record.outcome != "passed" && record.outcome != "failed" && record.outcome != "skipped" &&
                  record.outcome != "error")
-            record.problem = "`end` with outcome=" + record.outcome + " (expected passed, failed, skipped or error)";
+            record.problem =
+                "`end` with outcome=" + record.outcome + " (expected passed, failed, skipped or error)";
     }
     return record;
 }

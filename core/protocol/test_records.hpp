@@ -28,19 +28,20 @@ std::string worker_input_line(std::string_view test_id);
 // A worker command whose input is fixed up front (for providers that cannot feed stdin while the
 // command runs): the command with the `run` lines of test_ids as a here-document on its stdin.
 // `delimiter_salt` makes the here-document's end line unguessable (the mark's hex digits, say).
-std::string command_with_fixed_input(std::string_view worker_command, const std::vector<std::string> &test_ids,
+std::string command_with_fixed_input(std::string_view worker_command,
+                                     const std::vector<std::string> &test_ids,
                                      std::string_view delimiter_salt);
 
 struct TestRecord {
     enum class Verb { Hello, Start, Output, End, Done, Next, Unknown };
     Verb verb = Verb::Unknown;
-    std::string verb_text;          // as written
+    std::string verb_text; // as written
     std::string id;
-    std::string outcome;            // end: passed, failed, skipped, error
-    std::optional<double> secs;     // end
-    std::string message;            // end
-    std::string data;               // output
-    std::optional<long long> count; // done
+    std::string outcome;              // end: passed, failed, skipped, error
+    std::optional<double> secs;       // end
+    std::string message;              // end
+    std::string data;                 // output
+    std::optional<long long> count;   // done
     std::optional<long long> version; // hello
     // Non-empty when the record cannot be used (says why); such a record changes nothing.
     std::string problem;
@@ -54,7 +55,7 @@ TestRecord parse_record(std::string_view line);
 // cannot be the start of a mark (at most the mark's length is held back); a record is passed on
 // when its line ends. Memory is bounded by max_record_bytes per stream.
 class RecordReader {
-public:
+  public:
     static constexpr size_t max_record_bytes = 64 * 1024;
 
     using OutputHandler = std::function<void(int stream, std::string_view data)>;
@@ -67,9 +68,9 @@ public:
     // dropped as malformed: the command died while writing it).
     void finish();
 
-private:
+  private:
     struct Stream {
-        std::string held;      // a possible start of the mark, or a record's line so far
+        std::string held; // a possible start of the mark, or a record's line so far
         bool in_record = false;
         bool skipping = false; // an over-long record: drop until its line ends
     };

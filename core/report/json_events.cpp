@@ -36,11 +36,12 @@ void JsonEvents::emit(const std::string &type, double at_secs, const std::string
     std::fflush(m_out);
 }
 
-void JsonEvents::run_started(size_t tests, size_t batches, unsigned max_sandboxes, const std::string &provider)
+void JsonEvents::run_started(size_t tests, size_t batches, unsigned max_sandboxes,
+                             const std::string &provider)
 {
     emit("run-started", 0,
-         fmt::format(",\"format\":{},\"tests\":{},\"batches\":{},\"max_sandboxes\":{}{}", format_version, tests,
-                     batches, max_sandboxes, string_field("provider", provider)));
+         fmt::format(",\"format\":{},\"tests\":{},\"batches\":{},\"max_sandboxes\":{}{}", format_version,
+                     tests, batches, max_sandboxes, string_field("provider", provider)));
 }
 
 void JsonEvents::sandbox_created(unsigned sandbox, double at_secs)
@@ -64,23 +65,26 @@ void JsonEvents::batch_started(const BatchEvent &batch)
     tests += ']';
     emit("batch-started", batch.at_secs,
          fmt::format(",\"batch\":{},\"sandbox\":{},\"attempt\":{},\"hedge\":{},\"worker\":{}{}", batch.number,
-                     batch.sandbox, batch.attempt + 1, batch.hedge ? "true" : "false", batch.worker ? "true" : "false",
-                     tests));
+                     batch.sandbox, batch.attempt + 1, batch.hedge ? "true" : "false",
+                     batch.worker ? "true" : "false", tests));
 }
 
 void JsonEvents::batch_finished(const BatchEvent &batch)
 {
     emit("batch-finished", batch.at_secs,
-         fmt::format(",\"batch\":{},\"sandbox\":{},\"end\":\"{}\",\"exit_code\":{},\"timed_out\":{},\"duration\":{:.3f}{}",
-                     batch.number, batch.sandbox, batch.end, batch.exit_code, batch.timed_out ? "true" : "false",
-                     batch.duration_secs, string_field("log", batch.log_path)));
+         fmt::format(",\"batch\":{},\"sandbox\":{},\"end\":\"{}\",\"exit_code\":{},\"timed_out\":{},"
+                     "\"duration\":{:.3f}{}",
+                     batch.number, batch.sandbox, batch.end, batch.exit_code,
+                     batch.timed_out ? "true" : "false", batch.duration_secs,
+                     string_field("log", batch.log_path)));
 }
 
 void JsonEvents::test_started(const TestStartEvent &event)
 {
     emit("test-started", event.at_secs,
-         fmt::format("{},\"attempt\":{},\"batch\":{},\"sandbox\":{},\"hedge\":{}", string_field("id", event.id),
-                     event.attempt_number, event.batch, event.sandbox, event.hedge ? "true" : "false"));
+         fmt::format("{},\"attempt\":{},\"batch\":{},\"sandbox\":{},\"hedge\":{}",
+                     string_field("id", event.id), event.attempt_number, event.batch, event.sandbox,
+                     event.hedge ? "true" : "false"));
 }
 
 void JsonEvents::test_slow(const TestSlowEvent &event)
@@ -95,11 +99,13 @@ void JsonEvents::test_finished(const TestEvent &event)
 {
     const Attempt &attempt = event.attempt;
     std::string duration = attempt.duration_secs >= 0 ? fmt::format("{:.3f}", attempt.duration_secs) : "null";
-    emit(event.will_retry ? "test-retry" : "test-finished", event.at_secs,
-         fmt::format("{},\"outcome\":\"{}\",\"duration\":{},\"attempt\":{},\"batch\":{},\"sandbox\":{},\"flaky\":{}{}",
-                     string_field("id", event.id), outcome_word(attempt.outcome), duration,
-                     event.attempt_number, event.batch, attempt.sandbox, event.flaky ? "true" : "false",
-                     string_field("message", attempt.message)));
+    emit(
+        event.will_retry ? "test-retry" : "test-finished", event.at_secs,
+        fmt::format(
+            "{},\"outcome\":\"{}\",\"duration\":{},\"attempt\":{},\"batch\":{},\"sandbox\":{},\"flaky\":{}{}",
+            string_field("id", event.id), outcome_word(attempt.outcome), duration, event.attempt_number,
+            event.batch, attempt.sandbox, event.flaky ? "true" : "false",
+            string_field("message", attempt.message)));
 }
 
 void JsonEvents::incident(const std::string &text)
@@ -111,11 +117,12 @@ void JsonEvents::run_finished(const RunOutcome &outcome)
 {
     Counts counts = count(outcome.report);
     emit("run-finished", outcome.report.wall_secs,
-         fmt::format(",\"passed\":{},\"failed\":{},\"flaky\":{},\"skipped\":{},\"not_run\":{},\"interrupted\":{},"
-                     "\"stopped_early\":{},\"exit_code\":{},\"duration\":{:.3f}",
-                     counts.passed, counts.failed, counts.flaky, counts.skipped, counts.not_run,
-                     outcome.interrupted ? "true" : "false", outcome.stopped_early ? "true" : "false",
-                     exit_code_for(outcome), outcome.report.wall_secs));
+         fmt::format(
+             ",\"passed\":{},\"failed\":{},\"flaky\":{},\"skipped\":{},\"not_run\":{},\"interrupted\":{},"
+             "\"stopped_early\":{},\"exit_code\":{},\"duration\":{:.3f}",
+             counts.passed, counts.failed, counts.flaky, counts.skipped, counts.not_run,
+             outcome.interrupted ? "true" : "false", outcome.stopped_early ? "true" : "false",
+             exit_code_for(outcome), outcome.report.wall_secs));
 }
 
 } // namespace offload

@@ -10,10 +10,11 @@
 namespace offload {
 
 class JsonEvents : public RunObserver {
-public:
+  public:
     explicit JsonEvents(std::FILE *out = stdout) : m_out(out) {}
 
-    void run_started(size_t tests, size_t batches, unsigned max_sandboxes, const std::string &provider) override;
+    void run_started(size_t tests, size_t batches, unsigned max_sandboxes,
+                     const std::string &provider) override;
     void sandbox_created(unsigned sandbox, double at_secs) override;
     void sandbox_destroyed(unsigned sandbox, double at_secs) override;
     void batch_started(const BatchEvent &batch) override;
@@ -24,7 +25,7 @@ public:
     void incident(const std::string &text) override;
     void run_finished(const RunOutcome &outcome) override;
 
-private:
+  private:
     void emit(const std::string &type, double at_secs, const std::string &fields);
 
     std::FILE *m_out;

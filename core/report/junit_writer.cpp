@@ -292,7 +292,9 @@ void write_junit(std::ostream &out, const RunReport &report)
 
 Expected<void> write_junit_file(const std::string &path, const RunReport &report)
 {
-    const auto failed = [](const std::string &why) { return failure("cannot write the JUnit report: " + why); };
+    const auto failed = [](const std::string &why) {
+        return failure("cannot write the JUnit report: " + why);
+    };
     Expected<AtomicFile> file = AtomicFile::create(path);
     if (!file)
         return failed(file.error());

@@ -88,19 +88,21 @@ std::string format_summary(const RunOutcome &outcome, const std::filesystem::pat
     if (outcome.stopped_early)
         out += "Stopped early: --max-fail was reached; the tests not run are listed above\n";
     if (outcome.hedges_started > 0)
-        out += fmt::format("Tail hedging: {} straggling batch{} started again on idle sandboxes, {} finished first\n",
-                           outcome.hedges_started, outcome.hedges_started == 1 ? "" : "es", outcome.hedges_won);
+        out += fmt::format(
+            "Tail hedging: {} straggling batch{} started again on idle sandboxes, {} finished first\n",
+            outcome.hedges_started, outcome.hedges_started == 1 ? "" : "es", outcome.hedges_won);
     if (!junit_file.empty())
         out += fmt::format("JUnit report: {}\n", junit_file.string());
 
     Counts counts = count(outcome.report);
-    out += fmt::format("{}{} tests in {:.2f}s on {} sandbox{} ({} batch{}): {} passed{}, {} failed, {} not run, "
-                       "{} skipped\n",
-                       outcome.interrupted ? "INTERRUPTED after " : "", counts.total(), outcome.report.wall_secs,
-                       outcome.sandboxes_created, outcome.sandboxes_created == 1 ? "" : "es", outcome.batches_run,
-                       outcome.batches_run == 1 ? "" : "es", counts.passed,
-                       counts.flaky ? fmt::format(" ({} flaky)", counts.flaky) : "", counts.failed, counts.not_run,
-                       counts.skipped);
+    out +=
+        fmt::format("{}{} tests in {:.2f}s on {} sandbox{} ({} batch{}): {} passed{}, {} failed, {} not run, "
+                    "{} skipped\n",
+                    outcome.interrupted ? "INTERRUPTED after " : "", counts.total(), outcome.report.wall_secs,
+                    outcome.sandboxes_created, outcome.sandboxes_created == 1 ? "" : "es",
+                    outcome.batches_run, outcome.batches_run == 1 ? "" : "es", counts.passed,
+                    counts.flaky ? fmt::format(" ({} flaky)", counts.flaky) : "", counts.failed,
+                    counts.not_run, counts.skipped);
     out += fmt::format("{} passed, {} failed\n", counts.passed, counts.failed + counts.not_run);
     return out;
 }

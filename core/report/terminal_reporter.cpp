@@ -12,9 +12,9 @@ namespace offload {
 
 namespace {
 
-constexpr size_t max_lines_alike = 5;        // failures shown per batch when they are all the same
-constexpr size_t max_not_run_lines = 5;      // "not run" lines per batch
-constexpr double plain_line_interval = 10;   // seconds between progress lines without a terminal
+constexpr size_t max_lines_alike = 5;      // failures shown per batch when they are all the same
+constexpr size_t max_not_run_lines = 5;    // "not run" lines per batch
+constexpr double plain_line_interval = 10; // seconds between progress lines without a terminal
 
 const char *const red = "1;31", *const yellow = "33", *const magenta = "35", *const dim = "2";
 
@@ -95,11 +95,13 @@ void TerminalReporter::write(const std::string &text)
     std::fflush(m_options.out);
 }
 
-void TerminalReporter::run_started(size_t tests, size_t batches, unsigned max_sandboxes, const std::string &provider)
+void TerminalReporter::run_started(size_t tests, size_t batches, unsigned max_sandboxes,
+                                   const std::string &provider)
 {
     if (batches == 0)
-        log::info(fmt::format("running {} tests on up to {} {} sandbox{}, each test handed out as a sandbox needs it",
-                              tests, max_sandboxes, provider, max_sandboxes == 1 ? "" : "es"));
+        log::info(fmt::format(
+            "running {} tests on up to {} {} sandbox{}, each test handed out as a sandbox needs it", tests,
+            max_sandboxes, provider, max_sandboxes == 1 ? "" : "es"));
     else
         log::info(fmt::format("running {} tests in {} batches on up to {} {} sandbox{}", tests, batches,
                               max_sandboxes, provider, max_sandboxes == 1 ? "" : "es"));
@@ -124,8 +126,8 @@ void TerminalReporter::test_finished(const TestEvent &event)
             return;
         }
         std::string label = event.will_retry ? paint(yellow, "TRY-FAIL") : paint(red, "FAIL");
-        write(fmt::format("{} {} [{:.2f}s] ({}){}\n{}{}", label, event.id, std::max(0.0, attempt.duration_secs), where,
-                          event.will_retry ? ", will retry" : "",
+        write(fmt::format("{} {} [{:.2f}s] ({}){}\n{}{}", label, event.id,
+                          std::max(0.0, attempt.duration_secs), where, event.will_retry ? ", will retry" : "",
                           attempt.message.empty() ? "" : "    " + first_line(attempt.message) + "\n",
                           event.will_retry || same ? "" : indented_tail(attempt.output, 15)));
         break;
@@ -147,8 +149,8 @@ void TerminalReporter::test_finished(const TestEvent &event)
 void TerminalReporter::test_slow(const TestSlowEvent &event)
 {
     std::lock_guard lock(m_mutex);
-    write(fmt::format("{} [>{}] {} (sandbox {}, batch {})\n", paint(yellow, "SLOW"), duration(event.threshold_secs),
-                      event.id, event.sandbox, event.batch));
+    write(fmt::format("{} [>{}] {} (sandbox {}, batch {})\n", paint(yellow, "SLOW"),
+                      duration(event.threshold_secs), event.id, event.sandbox, event.batch));
 }
 
 void TerminalReporter::batch_finished(const BatchEvent &event)
@@ -161,8 +163,9 @@ void TerminalReporter::batch_finished(const BatchEvent &event)
         write(fmt::format("{} ... and {} more tests of batch {} failed the same way (see the JUnit report)\n",
                           paint(red, "FAIL"), found->second.hidden_failures, event.number));
     if (found->second.not_run > max_not_run_lines)
-        write(fmt::format("{} ... and {} more tests of batch {} (see the JUnit report)\n", paint(magenta, "NOT RUN"),
-                          found->second.not_run - max_not_run_lines, event.number));
+        write(fmt::format("{} ... and {} more tests of batch {} (see the JUnit report)\n",
+                          paint(magenta, "NOT RUN"), found->second.not_run - max_not_run_lines,
+                          event.number));
     m_batches.erase(found);
 }
 
@@ -175,10 +178,11 @@ void TerminalReporter::incident(const std::string &text)
 
 void TerminalReporter::tick(const RunProgress &progress)
 {
-    std::string line = fmt::format("{}/{} tests done: {} passed, {} failed, {} not run; {} command{} running; {}",
-                                   progress.settled.total(), progress.total, progress.settled.passed,
-                                   progress.settled.failed, progress.settled.not_run, progress.running_batches,
-                                   progress.running_batches == 1 ? "" : "s", duration(progress.elapsed_secs));
+    std::string line =
+        fmt::format("{}/{} tests done: {} passed, {} failed, {} not run; {} command{} running; {}",
+                    progress.settled.total(), progress.total, progress.settled.passed,
+                    progress.settled.failed, progress.settled.not_run, progress.running_batches,
+                    progress.running_batches == 1 ? "" : "s", duration(progress.elapsed_secs));
     if (progress.eta_secs && progress.settled.total() < progress.total)
         line += fmt::format(", about {} left", duration(*progress.eta_secs));
     // The status line also names the longest-running test, the one a person waits for.

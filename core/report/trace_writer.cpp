@@ -29,15 +29,15 @@ void TraceWriter::sandbox_destroyed(unsigned sandbox, double at_secs)
                               [&](const auto &start) { return start.first == sandbox; });
     if (found == m_sandbox_starts.end())
         return;
-    m_spans.push_back({fmt::format("sandbox {}", sandbox), sandbox + 1000000u, found->second, at_secs - found->second,
-                       ""});
+    m_spans.push_back(
+        {fmt::format("sandbox {}", sandbox), sandbox + 1000000u, found->second, at_secs - found->second, ""});
     m_sandbox_starts.erase(found);
 }
 
 void TraceWriter::batch_finished(const BatchEvent &batch)
 {
-    std::string args = fmt::format("\"tests\":{},\"attempt\":{},\"end\":\"{}\",\"exit_code\":{}", batch.test_ids.size(),
-                                   batch.attempt + 1, batch.end, batch.exit_code);
+    std::string args = fmt::format("\"tests\":{},\"attempt\":{},\"end\":\"{}\",\"exit_code\":{}",
+                                   batch.test_ids.size(), batch.attempt + 1, batch.end, batch.exit_code);
     if (batch.test_ids.size() <= 50) {
         args += ",\"ids\":[";
         for (size_t i = 0; i < batch.test_ids.size(); ++i) {
@@ -69,15 +69,16 @@ std::string TraceWriter::render() const
         unsigned track = lifetime ? span.track - 1000000u : span.track;
         int pid = lifetime ? sandboxes_process : batches_process;
         if (tracks.insert(track * 2 + (lifetime ? 1 : 0)).second)
-            out += fmt::format(",\n{{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":{},\"tid\":{},\"args\":{{\"name\":"
-                               "\"sandbox {}\"}}}}",
-                               pid, track, track);
+            out += fmt::format(
+                ",\n{{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":{},\"tid\":{},\"args\":{{\"name\":"
+                "\"sandbox {}\"}}}}",
+                pid, track, track);
         std::string name;
         append_json_string(name, span.name);
-        out += fmt::format(",\n{{\"ph\":\"X\",\"name\":{},\"pid\":{},\"tid\":{},\"ts\":{:.0f},\"dur\":{:.0f},\"args\":"
-                           "{{{}}}}}",
-                           name, pid, track, std::max(0.0, span.start) * 1e6, std::max(0.0, span.duration) * 1e6,
-                           span.args);
+        out += fmt::format(
+            ",\n{{\"ph\":\"X\",\"name\":{},\"pid\":{},\"tid\":{},\"ts\":{:.0f},\"dur\":{:.0f},\"args\":"
+            "{{{}}}}}",
+            name, pid, track, std::max(0.0, span.start) * 1e6, std::max(0.0, span.duration) * 1e6, span.args);
     }
     out += "\n]}\n";
     return out;

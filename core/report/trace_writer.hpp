@@ -12,7 +12,7 @@
 namespace offload {
 
 class TraceWriter : public RunObserver {
-public:
+  public:
     explicit TraceWriter(std::filesystem::path file) : m_file(std::move(file)) {}
 
     void sandbox_created(unsigned sandbox, double at_secs) override;
@@ -24,12 +24,12 @@ public:
     // The trace as text (also for tests).
     std::string render() const;
 
-private:
+  private:
     struct Span {
         std::string name;
         unsigned track;
-        double start, duration;   // seconds
-        std::string args;         // JSON object members, without braces
+        double start, duration; // seconds
+        std::string args;       // JSON object members, without braces
     };
     std::filesystem::path m_file;
     mutable std::mutex m_mutex;

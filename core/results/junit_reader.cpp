@@ -287,7 +287,8 @@ class CaseWalker {
             if (child->type() != rapidxml::node_element)
                 continue;
             const std::string_view name = name_of(*child);
-            if (name == "flakyFailure" || name == "flakyError" || name == "rerunFailure" || name == "rerunError") {
+            if (name == "flakyFailure" || name == "flakyError" || name == "rerunFailure" ||
+                name == "rerunError") {
                 ++result.earlier_failures;
                 std::string text;
                 if (const Attribute *attribute = find_attribute(*child, "message"))
@@ -416,7 +417,7 @@ Expected<size_t> parse_junit(std::string text, const std::function<void(const Ju
 }
 
 Expected<std::optional<size_t>> read_junit(const std::filesystem::path &path,
-                                            const std::function<void(const JunitCase &)> &on_case)
+                                           const std::function<void(const JunitCase &)> &on_case)
 {
     const auto failed = [&](const std::string &what) { return failure(path.string() + ": " + what); };
 

@@ -48,6 +48,6 @@ Expected<size_t> parse_junit(std::string text, const std::function<void(const Ju
 // "out/junit.xml: not well-formed XML at line 3: expected >" (also for a directory, an unreadable file, or
 // one over 1 GiB).
 Expected<std::optional<size_t>> read_junit(const std::filesystem::path &path,
-                                            const std::function<void(const JunitCase &)> &on_case);
+                                           const std::function<void(const JunitCase &)> &on_case);
 
 } // namespace offload

@@ -26,7 +26,10 @@ int severity(Outcome outcome)
     return 4;
 }
 
-Outcome more_severe(Outcome a, Outcome b) { return severity(b) > severity(a) ? b : a; }
+Outcome more_severe(Outcome a, Outcome b)
+{
+    return severity(b) > severity(a) ? b : a;
+}
 
 bool needs_retry(Outcome outcome)
 {

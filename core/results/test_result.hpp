@@ -25,7 +25,7 @@ bool needs_retry(Outcome outcome);
 // A test as discovery found it.
 struct DiscoveredTest {
     std::string id;
-    std::string file;   // empty when unknown
+    std::string file; // empty when unknown
 };
 
 // What a framework says about one test: from a record of the test protocol, or from reading a
@@ -33,7 +33,7 @@ struct DiscoveredTest {
 struct ReportedResult {
     std::string id;
     Outcome outcome = Outcome::Failed;
-    double duration_secs = -1;   // negative: unknown
+    double duration_secs = -1; // negative: unknown
     std::string message;
     std::string output;
 };
@@ -43,7 +43,7 @@ struct BatchRunFacts {
     const std::vector<std::string> *test_ids = nullptr;
     int exit_code = 0;
     bool timed_out = false;
-    std::string result_file;      // local path; empty when the batch wrote none
+    std::string result_file; // local path; empty when the batch wrote none
     std::string output_tail;
     std::string log_path;
     uint64_t duration_ms = 0;
@@ -52,19 +52,19 @@ struct BatchRunFacts {
 // One execution of a test inside one batch.
 struct Attempt {
     Outcome outcome = Outcome::NotRun;
-    double duration_secs = -1;   // negative: unknown
-    std::string message;         // short reason: first line of the failure, "timeout after 30s"...
-    std::string output;          // the test's own output or failure text, bounded in size
-    std::string log_path;        // the whole output of the batch the attempt ran in
-    unsigned sandbox = 0;        // index of the sandbox it ran on
+    double duration_secs = -1; // negative: unknown
+    std::string message;       // short reason: first line of the failure, "timeout after 30s"...
+    std::string output;        // the test's own output or failure text, bounded in size
+    std::string log_path;      // the whole output of the batch the attempt ran in
+    unsigned sandbox = 0;      // index of the sandbox it ran on
 };
 
 // Everything known about one discovered test.
 struct TestReport {
     std::string id;
-    std::string file;               // source file, empty if the framework did not say
-    std::vector<Attempt> attempts;  // in the order they ran
-    std::string not_run_reason;     // why there is no attempt, when there is none
+    std::string file;              // source file, empty if the framework did not say
+    std::vector<Attempt> attempts; // in the order they ran
+    std::string not_run_reason;    // why there is no attempt, when there is none
 
     // The outcome of the last attempt; NotRun without attempts.
     Outcome final_outcome() const;
@@ -73,10 +73,10 @@ struct TestReport {
 };
 
 struct RunReport {
-    std::string name = "offload";       // the report's <testsuites name>
-    std::vector<TestReport> tests;      // in discovery order
+    std::string name = "offload";  // the report's <testsuites name>
+    std::vector<TestReport> tests; // in discovery order
     double wall_secs = 0;
-    std::string started_at;             // ISO 8601, UTC
+    std::string started_at; // ISO 8601, UTC
 };
 
 // Counts for the summary line. A flaky test counts as passed and as flaky.

@@ -10,7 +10,7 @@
 namespace offload {
 
 class BatchOutput {
-public:
+  public:
     static constexpr size_t tail_limit = 64 << 10;
 
     // Opens (creates) the log file. When it cannot be opened, output is only kept in memory and
@@ -28,7 +28,7 @@ public:
     std::string tail() const;
     size_t total_bytes() const { return m_total; }
 
-private:
+  private:
     std::filesystem::path m_log_path;
     std::FILE *m_file = nullptr;
     std::string m_error;

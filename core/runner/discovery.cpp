@@ -45,8 +45,8 @@ std::vector<DiscoveredTest> discover_tests(FrameworkInstance &framework,
     std::vector<DiscoveredTest> tests = framework.parse_discovery(out, err, outcome.exit_code);
     if (tests.empty()) {
         std::string detail = err.empty() ? "" : fmt::format("\nits stderr:\n{}", err.substr(0, 4000));
-        throw Error(fmt::format("discovery found no tests (command: {}, exit code {}){}", command, outcome.exit_code,
-                                detail));
+        throw Error(fmt::format("discovery found no tests (command: {}, exit code {}){}", command,
+                                outcome.exit_code, detail));
     }
     log::info(fmt::format("found {} test{} in {:.2f}s", tests.size(), tests.size() == 1 ? "" : "s",
                           double(outcome.duration.count()) / 1000.0));

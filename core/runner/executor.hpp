@@ -24,75 +24,76 @@ class CancelToken;
 
 // One command for a sandbox. Everything is borrowed for the call.
 struct ExecRequest {
-    std::string command;                   // one shell command line, run in the sandbox's work dir
-    std::vector<std::string> env;          // "NAME=value" entries to add
-    std::chrono::milliseconds timeout{0};  // the command's own limit; 0: none
-    const offload_input *input = nullptr;  // its stdin while it runs (only where feeds_input())
-    const CancelToken *cancel = nullptr;   // stops it; never null
+    std::string command;                  // one shell command line, run in the sandbox's work dir
+    std::vector<std::string> env;         // "NAME=value" entries to add
+    std::chrono::milliseconds timeout{0}; // the command's own limit; 0: none
+    const offload_input *input = nullptr; // its stdin while it runs (only where feeds_input())
+    const CancelToken *cancel = nullptr;  // stops it; never null
     // The command's output as it arrives (stream 1: stdout, 2: stderr), on the calling thread.
     std::function<void(int stream, std::string_view data)> on_output;
 };
 
 struct ExecResult {
     enum class Status {
-        Ran,          // the command ran to its end (see exit_code)
-        Cancelled,    // the cancel token stopped it
-        InfraFailed,  // the sandbox failed: not the tests' fault
-        Failed,       // it could not be run at all (see error)
+        Ran,         // the command ran to its end (see exit_code)
+        Cancelled,   // the cancel token stopped it
+        InfraFailed, // the sandbox failed: not the tests' fault
+        Failed,      // it could not be run at all (see error)
     };
     Status status = Status::Failed;
-    int exit_code = -1;                    // or 128 + signal
-    bool timed_out = false;                // the command's own limit killed it
+    int exit_code = -1;     // or 128 + signal
+    bool timed_out = false; // the command's own limit killed it
     std::chrono::milliseconds duration{0};
-    std::string error;                     // any status but Ran: why
+    std::string error; // any status but Ran: why
 };
 
 // A place where one command runs at a time. Calls on one sandbox never overlap (one worker
 // thread owns it); different sandboxes are used from different threads at once.
 class Sandbox {
-public:
+  public:
     virtual ~Sandbox() = default;
     virtual unsigned index() const = 0;
     // The directory commands run in, as a path inside the sandbox.
     virtual const std::string &work_dir() const = 0;
     virtual ExecResult exec(const ExecRequest &request) = 0;
     // Copies a file out of the sandbox: true when copied, false when it does not exist there.
-    virtual Expected<bool> download(const std::string &sandbox_path, const std::filesystem::path &local_path) = 0;
+    virtual Expected<bool> download(const std::string &sandbox_path,
+                                    const std::filesystem::path &local_path) = 0;
     // Stops what still runs in it and releases it. Idempotent; the destructor destroys too.
     virtual Expected<void> destroy() = 0;
 };
 
 // Hands out sandboxes. create_sandbox() is called from worker threads, concurrently.
 class Executor {
-public:
+  public:
     virtual ~Executor() = default;
-    virtual std::string name() const = 0;      // for messages: "process", "ssh"
+    virtual std::string name() const = 0; // for messages: "process", "ssh"
     // Commands read ExecRequest::input while they run (test workers can pull their tests).
     virtual bool feeds_input() const = 0;
     // Sandboxes are local processes: a duplicate run costs only CPU (tail hedging by default).
     virtual bool cheap_duplicates() const = 0;
 
     struct Creation {
-        std::unique_ptr<Sandbox> sandbox;      // null on failure
-        bool cancelled = false;                // the run is being interrupted
-        std::string error;                     // on failure: why
+        std::unique_ptr<Sandbox> sandbox; // null on failure
+        bool cancelled = false;           // the run is being interrupted
+        std::string error;                // on failure: why
     };
     virtual Creation create_sandbox(unsigned index) = 0;
 };
 
 // How a framework's commands report their tests.
 enum class TestCommandStyle {
-    Batch,             // a batch command; results read when it ends
-    BatchWithRecords,  // a batch command that reports each test with test-protocol records
-    Worker,            // a worker: tests on stdin, each reported with records
+    Batch,            // a batch command; results read when it ends
+    BatchWithRecords, // a batch command that reports each test with test-protocol records
+    Worker,           // a worker: tests on stdin, each reported with records
 };
 
 // Builds the commands of a suite's tests and reads batches' results. Called from worker threads,
 // concurrently: implementations must not change after discovery.
 class TestCommands {
-public:
+  public:
     virtual ~TestCommands() = default;
-    virtual std::string name() const = 0;      // for messages: "pytest"
+    virtual std::string name() const = 0; // for messages: "pytest"
     virtual TestCommandStyle style() const = 0;
     // The most tests one batch may hold; 0: no limit.
     virtual size_t max_batch_size() const = 0;

@@ -15,12 +15,12 @@ namespace offload {
 struct RunOutcome;
 
 struct BatchEvent {
-    size_t number = 0;             // unique within the run
+    size_t number = 0; // unique within the run
     unsigned sandbox = 0;
-    unsigned attempt = 0;          // 0: first run of its tests
+    unsigned attempt = 0; // 0: first run of its tests
     std::vector<std::string> test_ids;
-    bool hedge = false;            // a duplicate of a straggling batch
-    double at_secs = 0;            // since the run started
+    bool hedge = false; // a duplicate of a straggling batch
+    double at_secs = 0; // since the run started
     // batch_finished only:
     double duration_secs = 0;
     int exit_code = 0;
@@ -29,23 +29,23 @@ struct BatchEvent {
     // "sandbox failed", "not started"
     std::string end;
     std::string log_path;
-    bool worker = false;           // a worker (tests on stdin), not a batch
+    bool worker = false; // a worker (tests on stdin), not a batch
 };
 
 struct TestStartEvent {
     std::string id;
     size_t batch = 0;
     unsigned sandbox = 0;
-    unsigned attempt_number = 1;   // 1: its first run
-    bool hedge = false;            // a duplicate of a slow test
+    unsigned attempt_number = 1; // 1: its first run
+    bool hedge = false;          // a duplicate of a slow test
     double at_secs = 0;
 };
 
 struct TestEvent {
     std::string id;
-    Attempt attempt;               // the attempt that just ended
-    unsigned attempt_number = 1;   // 1-based
-    bool flaky = false;            // passed after failing: its final outcome
+    Attempt attempt;             // the attempt that just ended
+    unsigned attempt_number = 1; // 1-based
+    bool flaky = false;          // passed after failing: its final outcome
     size_t batch = 0;
     bool will_retry = false;
     double at_secs = 0;
@@ -57,7 +57,7 @@ struct TestSlowEvent {
     size_t batch = 0;
     unsigned sandbox = 0;
     double running_secs = 0;
-    double threshold_secs = 0;     // the multiple of slow_timeout_secs it passed
+    double threshold_secs = 0; // the multiple of slow_timeout_secs it passed
     double at_secs = 0;
 };
 
@@ -67,20 +67,22 @@ struct RunningTest {
 };
 
 struct RunProgress {
-    Counts settled;                // tests whose final outcome is known
+    Counts settled; // tests whose final outcome is known
     size_t total = 0;
-    size_t running_batches = 0;    // commands (batches and workers) running
+    size_t running_batches = 0;       // commands (batches and workers) running
     std::vector<RunningTest> running; // the tests running now, longest first (a few at most)
     double elapsed_secs = 0;
     std::optional<double> eta_secs; // from the timing history, when there is one
 };
 
 class RunObserver {
-public:
+  public:
     virtual ~RunObserver() = default;
     // batches: planned up front; 0 when workers are handed their tests as they need them.
     virtual void run_started(size_t /*tests*/, size_t /*batches*/, unsigned /*max_sandboxes*/,
-                             const std::string & /*provider*/) {}
+                             const std::string & /*provider*/)
+    {
+    }
     virtual void sandbox_created(unsigned /*sandbox*/, double /*at_secs*/) {}
     virtual void sandbox_destroyed(unsigned /*sandbox*/, double /*at_secs*/) {}
     virtual void batch_started(const BatchEvent & /*batch*/) {}

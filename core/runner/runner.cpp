@@ -203,8 +203,8 @@ std::string Runner::stopped_reason(bool was_running) const
     if (Interrupt::level() > 0 || m_interrupted)
         return was_running ? "the run was interrupted while it ran" : "the run was interrupted before it ran";
     if (m_stopped_early) {
-        std::string why = fmt::format("the run stopped early: {} test{} failed (--max-fail {})", m_settled.failed,
-                                      m_settled.failed == 1 ? "" : "s", m_options.max_fail);
+        std::string why = fmt::format("the run stopped early: {} test{} failed (--max-fail {})",
+                                      m_settled.failed, m_settled.failed == 1 ? "" : "s", m_options.max_fail);
         return was_running ? "stopped while it ran: " + why + ", --kill-running" : why;
     }
     if (!m_last_sandbox_error.empty())
@@ -393,7 +393,8 @@ bool Runner::move_work(unsigned worker)
     for (const std::shared_ptr<Exec> &exec : m_execs) {
         if (exec->stop_after_test && exec->stop_after == StopReason::Moved)
             return true; // one move at a time
-        if (exec->copy_of || exec->worker == worker || exec->stop != StopReason::None || exec->stop_after_test)
+        if (exec->copy_of || exec->worker == worker || exec->stop != StopReason::None ||
+            exec->stop_after_test)
             continue;
         const size_t left = exec->tracker.unstarted();
         if (left >= 2 && (!victim || left > victim->tracker.unstarted()))
@@ -441,9 +442,10 @@ std::optional<Runner::Job> Runner::hedge_job(unsigned worker)
     job.batch.number = m_next_batch_number++;
     job.batch.tests = {*chosen};
     job.copy_of = *chosen;
-    log::debug(fmt::format("{} still runs after its estimate ({:.1f}s): running a copy as batch {}; it counts only "
-                           "if it passes first",
-                           m_outcome.report.tests[*chosen].id, estimate(*chosen), job.batch.number));
+    log::debug(
+        fmt::format("{} still runs after its estimate ({:.1f}s): running a copy as batch {}; it counts only "
+                    "if it passes first",
+                    m_outcome.report.tests[*chosen].id, estimate(*chosen), job.batch.number));
     return job;
 }
 
@@ -522,8 +524,12 @@ void Runner::watch()
                     unsigned &reported = exec->slow_reported[test.test];
                     if (periods > reported) {
                         reported = periods;
-                        TestSlowEvent event{m_outcome.report.tests[test.test].id, exec->number, exec->sandbox, elapsed,
-                                            periods * slow, now};
+                        TestSlowEvent event{m_outcome.report.tests[test.test].id,
+                                            exec->number,
+                                            exec->sandbox,
+                                            elapsed,
+                                            periods * slow,
+                                            now};
                         notes.push_back([this, event] {
                             for (RunObserver *observer : m_observers)
                                 observer->test_slow(event);
@@ -549,7 +555,8 @@ RunProgress Runner::progress()
     progress.elapsed_secs = seconds_since_start();
     for (const std::shared_ptr<Exec> &exec : m_execs)
         for (const ExecTracker::Running &test : exec->tracker.running())
-            progress.running.push_back({m_outcome.report.tests[test.test].id, progress.elapsed_secs - test.started_at});
+            progress.running.push_back(
+                {m_outcome.report.tests[test.test].id, progress.elapsed_secs - test.started_at});
     std::sort(progress.running.begin(), progress.running.end(),
               [](const RunningTest &a, const RunningTest &b) { return a.running_secs > b.running_secs; });
     if (progress.running.size() > 8)

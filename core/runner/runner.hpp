@@ -32,21 +32,21 @@ namespace offload {
 struct TestRecord;
 
 struct RunOptions {
-    unsigned parallel = 1;                       // sandboxes at once
-    std::chrono::milliseconds test_timeout{0};   // the most one test may take; 0: none
-    std::chrono::milliseconds slow_timeout{0};   // report a test running past multiples of this; 0: never
-    unsigned retries = 0;                        // extra attempts for a failed test
-    std::filesystem::path output_dir;            // command logs go to output_dir/logs
-    std::vector<double> estimated_secs;          // per test, for planning; empty: all alike
-    bool estimates_known = false;                // estimated_secs come from a timing history
-    double batch_overhead_secs = 0;              // fixed cost of one batch, for planning
-    std::optional<bool> tail_hedging;            // duplicate stragglers; default: where duplicates are cheap
-    size_t max_fail = 0;                         // stop after this many failed tests; 0: never
-    bool kill_running = false;                   // ...and kill the running tests too
+    unsigned parallel = 1;                     // sandboxes at once
+    std::chrono::milliseconds test_timeout{0}; // the most one test may take; 0: none
+    std::chrono::milliseconds slow_timeout{0}; // report a test running past multiples of this; 0: never
+    unsigned retries = 0;                      // extra attempts for a failed test
+    std::filesystem::path output_dir;          // command logs go to output_dir/logs
+    std::vector<double> estimated_secs;        // per test, for planning; empty: all alike
+    bool estimates_known = false;              // estimated_secs come from a timing history
+    double batch_overhead_secs = 0;            // fixed cost of one batch, for planning
+    std::optional<bool> tail_hedging;          // duplicate stragglers; default: where duplicates are cheap
+    size_t max_fail = 0;                       // stop after this many failed tests; 0: never
+    bool kill_running = false;                 // ...and kill the running tests too
 };
 
 class Runner {
-public:
+  public:
     // The commands and executor must outlive the runner; tests must not be empty.
     Runner(RunOptions options, const TestCommands &commands, Executor &executor,
            const std::vector<DiscoveredTest> &tests);
@@ -61,12 +61,12 @@ public:
     // sandbox has been destroyed. Main thread.
     RunOutcome run();
 
-private:
+  private:
     struct Exec;
     struct TestState;
     struct Job {
-        Batch batch;                     // its tests; for a worker fed live, the first of them
-        std::optional<size_t> copy_of;   // a hedged copy of this test
+        Batch batch;                   // its tests; for a worker fed live, the first of them
+        std::optional<size_t> copy_of; // a hedged copy of this test
     };
     // Observer calls collected under the lock and made after it is released.
     using Notes = std::vector<std::function<void()>>;
@@ -111,31 +111,31 @@ private:
     const TestCommands &m_commands;
     Executor &m_executor;
     TestCommandStyle m_style;
-    bool m_live_input = false;            // workers get their tests while they run
+    bool m_live_input = false; // workers get their tests while they run
     bool m_hedging = false;
     std::chrono::steady_clock::time_point m_start;
     std::vector<RunObserver *> m_observers;
 
-    std::mutex m_mutex;                   // guards everything below
-    std::condition_variable m_changed;    // queue, execs or stop state changed
+    std::mutex m_mutex;                // guards everything below
+    std::condition_variable m_changed; // queue, execs or stop state changed
     RunOutcome m_outcome;
     std::vector<TestState> m_tests;
     TestQueue m_queue;
-    std::vector<std::shared_ptr<Exec>> m_execs;   // commands running now
-    Counts m_settled;                     // tests whose final outcome is known
-    size_t m_waiting = 0;                 // workers waiting for work
-    size_t m_busy_workers = 0;            // workers holding a job (starting or running its command)
-    size_t m_jobs_starting = 0;           // jobs taken whose command is not registered yet (a sandbox
-                                          // is being created for them): they may come back
+    std::vector<std::shared_ptr<Exec>> m_execs; // commands running now
+    Counts m_settled;                           // tests whose final outcome is known
+    size_t m_waiting = 0;                       // workers waiting for work
+    size_t m_busy_workers = 0;                  // workers holding a job (starting or running its command)
+    size_t m_jobs_starting = 0;                 // jobs taken whose command is not registered yet (a sandbox
+                                                // is being created for them): they may come back
     size_t m_next_batch_number = 1;
-    size_t m_planned_batches = 0;        // batches planned up front (not for workers fed live)
+    size_t m_planned_batches = 0; // batches planned up front (not for workers fed live)
     bool m_stopped_early = false;
     bool m_interrupted = false;
     std::string m_last_sandbox_error;
 
     std::atomic<unsigned> m_next_sandbox_index{0};
     std::atomic<unsigned> m_workers_left{0};
-    int m_workers_done_fd = -1;           // an eventfd raised by the last worker to leave
+    int m_workers_done_fd = -1; // an eventfd raised by the last worker to leave
 };
 
 } // namespace offload

@@ -146,8 +146,10 @@ void Runner::feed(Exec &exec, bool asked)
 
 bool Runner::run_job(unsigned worker, Sandbox &sandbox, Job job)
 {
-    const ExecKind kind = job.copy_of && m_style == TestCommandStyle::Batch ? ExecKind::Batch : kind_of(m_style);
-    auto exec = std::make_shared<Exec>(job.batch.number, worker, sandbox.index(), kind, std::vector<size_t>{});
+    const ExecKind kind =
+        job.copy_of && m_style == TestCommandStyle::Batch ? ExecKind::Batch : kind_of(m_style);
+    auto exec =
+        std::make_shared<Exec>(job.batch.number, worker, sandbox.index(), kind, std::vector<size_t>{});
     exec->live_input = kind == ExecKind::Worker && m_live_input;
     exec->pulls = exec->live_input && m_commands.worker_pulls();
     exec->copy_of = job.copy_of;
@@ -194,7 +196,8 @@ bool Runner::run_job(unsigned worker, Sandbox &sandbox, Job job)
         command = exec->live_input ? m_commands.worker_command(nullptr, sandbox.index())
                                    : m_commands.worker_command(&initial_ids, sandbox.index());
         if (command && !exec->live_input)
-            command = command_with_fixed_input(*command, initial_ids, exec->mark.substr(exec->mark.find(':') + 1));
+            command =
+                command_with_fixed_input(*command, initial_ids, exec->mark.substr(exec->mark.find(':') + 1));
     } else {
         command = m_commands.batch_command(initial_ids, remote_result);
     }
@@ -216,9 +219,9 @@ bool Runner::run_job(unsigned worker, Sandbox &sandbox, Job job)
 
     ExecResult result;
     if (command) {
-        log::debug(fmt::format("{} {} ({} tests{}) on sandbox {}: {}", event.worker ? "worker" : "batch", exec->number,
-                               initial_ids.size(), exec->live_input ? " to start with" : "", sandbox.index(),
-                               *command));
+        log::debug(fmt::format("{} {} ({} tests{}) on sandbox {}: {}", event.worker ? "worker" : "batch",
+                               exec->number, initial_ids.size(), exec->live_input ? " to start with" : "",
+                               sandbox.index(), *command));
         RecordReader reader(
             exec->mark,
             [&](int, std::string_view data) {
@@ -235,7 +238,8 @@ bool Runner::run_job(unsigned worker, Sandbox &sandbox, Job job)
                     else
                         on_record(*exec, record, record_notes);
                     if (!record.problem.empty())
-                        output.write(fmt::format("\n[offload] a malformed test-protocol record: {}\n", record.problem));
+                        output.write(fmt::format("\n[offload] a malformed test-protocol record: {}\n",
+                                                 record.problem));
                     else if (record.verb == TestRecord::Verb::Start)
                         output.write(fmt::format("\n[offload] start {}\n", record.id));
                     else if (record.verb == TestRecord::Verb::End)
@@ -291,8 +295,8 @@ bool Runner::run_job(unsigned worker, Sandbox &sandbox, Job job)
                                      downloaded.error()));
         Expected<std::vector<ReportedResult>> results = m_commands.parse_results(facts);
         if (!results) {
-            log::warning(fmt::format("batch {}: the {} framework could not read the results: {}", exec->number,
-                                     m_commands.name(), results.error()));
+            log::warning(fmt::format("batch {}: the {} framework could not read the results: {}",
+                                     exec->number, m_commands.name(), results.error()));
         } else {
             double reported_secs = 0;
             bool all_timed = results->size() == initial_ids.size() && !result.timed_out;
@@ -327,16 +331,17 @@ bool Runner::run_job(unsigned worker, Sandbox &sandbox, Job job)
         std::lock_guard lock(m_mutex);
         ending.at = seconds_since_start();
         if (result.status == ExecResult::Status::Cancelled && exec->stop == StopReason::None)
-            exec->stop = m_interrupted || Interrupt::level() > 0 ? StopReason::Interrupted : StopReason::KillRunning;
+            exec->stop =
+                m_interrupted || Interrupt::level() > 0 ? StopReason::Interrupted : StopReason::KillRunning;
         ending.stop = exec->stop;
         // A command that ended by itself after offload had asked it to stop: the stop decides.
         if (ending.status == ExecEnding::Status::Ran && exec->stop != StopReason::None)
             ending.status = ExecEnding::Status::Cancelled;
         const Conclusion conclusion = exec->tracker.conclude(ending, parsed);
-        const bool crashed = !conclusion.charged.empty() &&
-                             std::any_of(conclusion.charged.begin(), conclusion.charged.end(), [](const TestVerdict &v) {
-                                 return v.message.rfind("crashed", 0) == 0;
-                             });
+        const bool crashed =
+            !conclusion.charged.empty() &&
+            std::any_of(conclusion.charged.begin(), conclusion.charged.end(),
+                        [](const TestVerdict &v) { return v.message.rfind("crashed", 0) == 0; });
         apply(*exec, conclusion, notes);
         if (exec->first_start && !exec->copy_of && kind == ExecKind::Worker)
             m_outcome.batch_overheads.push_back(*exec->first_start - exec->started_at);
@@ -346,9 +351,10 @@ bool Runner::run_job(unsigned worker, Sandbox &sandbox, Job job)
     if (result.status == ExecResult::Status::InfraFailed || result.status == ExecResult::Status::Failed) {
         std::lock_guard lock(m_mutex);
         incident(result.status == ExecResult::Status::InfraFailed
-                     ? fmt::format("sandbox {} failed under batch {}: {}", sandbox.index(), exec->number, result.error)
-                     : fmt::format("batch {} could not be started on sandbox {}: {}", exec->number, sandbox.index(),
-                                   result.error),
+                     ? fmt::format("sandbox {} failed under batch {}: {}", sandbox.index(), exec->number,
+                                   result.error)
+                     : fmt::format("batch {} could not be started on sandbox {}: {}", exec->number,
+                                   sandbox.index(), result.error),
                  notes);
     }
     m_changed.notify_all();
@@ -368,8 +374,8 @@ void Runner::on_record(Exec &exec, const TestRecord &record, Notes &notes)
     if (!record.problem.empty()) {
         if (!exec.problem_reported) {
             exec.problem_reported = true;
-            log::warning(fmt::format("batch {}: a malformed test-protocol record was ignored: {}", exec.number,
-                                     record.problem));
+            log::warning(fmt::format("batch {}: a malformed test-protocol record was ignored: {}",
+                                     exec.number, record.problem));
         }
         return;
     }
@@ -400,17 +406,15 @@ void Runner::on_record(Exec &exec, const TestRecord &record, Notes &notes)
         state.strikes = 0;
         if (!exec.first_start)
             exec.first_start = now;
-        notes.push_back([this, event = TestStartEvent{record.id, exec.number, exec.sandbox,
-                                                      unsigned(m_outcome.report.tests[test].attempts.size() + 1),
-                                                      false, now}] {
+        notes.push_back([this, event = TestStartEvent{
+                                   record.id, exec.number, exec.sandbox,
+                                   unsigned(m_outcome.report.tests[test].attempts.size() + 1), false, now}] {
             for (RunObserver *observer : m_observers)
                 observer->test_started(event);
         });
         feed(exec); // a worker that keeps one ahead gets it now; one that pulls asks for it
         return;
-    case Verb::Output:
-        exec.tracker.add_output(test, record.data);
-        return;
+    case Verb::Output: exec.tracker.add_output(test, record.data); return;
     case Verb::End: {
         if (state.owner != &exec && state.last_exec != exec.number)
             return; // settled elsewhere (a copy won), or moved on
@@ -450,13 +454,13 @@ void Runner::on_copy_record(Exec &copy, const TestRecord &record, Notes &notes)
     } else if (record.verb == TestRecord::Verb::Output) {
         copy.tracker.add_output(*copy.copy_of, record.data);
     } else if (record.verb == TestRecord::Verb::End) {
-        ExecTracker::Ended ended = copy.tracker.end(*copy.copy_of, outcome_of(record.outcome), record.secs,
-                                                    record.message, now);
+        ExecTracker::Ended ended =
+            copy.tracker.end(*copy.copy_of, outcome_of(record.outcome), record.secs, record.message, now);
         if (ended.first && ended.verdict.outcome == Outcome::Passed)
             copy_passed(copy, ended.verdict, notes);
         else if (ended.first)
-            log::debug(fmt::format("the copy of {} ended {}; it does not count, the original goes on", record.id,
-                                   record.outcome));
+            log::debug(fmt::format("the copy of {} ended {}; it does not count, the original goes on",
+                                   record.id, record.outcome));
     }
 }
 
@@ -478,7 +482,8 @@ void Runner::copy_passed(Exec &copy, const TestVerdict &verdict, Notes &notes)
     stop_exec(*original, StopReason::LostRace);
 }
 
-void Runner::settle_attempt(size_t test, const TestVerdict &verdict, const Exec &exec, Notes &notes, bool may_retry)
+void Runner::settle_attempt(size_t test, const TestVerdict &verdict, const Exec &exec, Notes &notes,
+                            bool may_retry)
 {
     Attempt attempt;
     attempt.outcome = verdict.outcome;
@@ -524,8 +529,9 @@ void Runner::decide(size_t test, const Exec &exec, bool may_retry, Notes &notes)
     const Attempt &attempt = report.attempts.back();
     state.hedged = false;
     // Once --max-fail is reached (or Ctrl-C came), failed tests are not tried again.
-    const bool retry = may_retry && needs_retry(attempt.outcome) && report.attempts.size() <= m_options.retries &&
-                       !m_stopped_early && !m_interrupted && Interrupt::level() == 0;
+    const bool retry = may_retry && needs_retry(attempt.outcome) &&
+                       report.attempts.size() <= m_options.retries && !m_stopped_early && !m_interrupted &&
+                       Interrupt::level() == 0;
     if (retry) {
         Batch again;
         again.number = m_live_input ? 0 : m_next_batch_number++;
@@ -561,7 +567,8 @@ void Runner::apply(Exec &exec, const Conclusion &conclusion, Notes &notes)
         TestState &state = m_tests[*exec.copy_of];
         // A copy run as a batch learns its result only now.
         for (const TestVerdict &verdict : conclusion.charged)
-            if (verdict.test == *exec.copy_of && verdict.outcome == Outcome::Passed && conclusion.revised.empty())
+            if (verdict.test == *exec.copy_of && verdict.outcome == Outcome::Passed &&
+                conclusion.revised.empty())
                 copy_passed(exec, verdict, notes);
         if (state.copy.get() == &exec)
             state.copy.reset();
@@ -636,13 +643,15 @@ void Runner::apply(Exec &exec, const Conclusion &conclusion, Notes &notes)
                              conclusion.rerun_alone.size()),
                  notes);
     if (!conclusion.incident.empty())
-        incident(fmt::format("batch {} on sandbox {}: {}", exec.number, exec.sandbox, conclusion.incident), notes);
+        incident(fmt::format("batch {} on sandbox {}: {}", exec.number, exec.sandbox, conclusion.incident),
+                 notes);
     // Nothing of this command may stay responsible for a test.
     for (size_t test : exec.tracker.tests())
         if (m_tests[test].owner == &exec) {
             m_tests[test].owner = nullptr;
             if (!m_tests[test].settled)
-                settle_not_run(test, "its batch ended without a verdict for it (an offload bug: please report it)");
+                settle_not_run(test,
+                               "its batch ended without a verdict for it (an offload bug: please report it)");
         }
 }
 

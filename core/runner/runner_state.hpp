@@ -19,36 +19,36 @@ struct Runner::Exec {
     {
     }
 
-    const size_t number;               // its batch number: logs/batch-NNNN.log
+    const size_t number; // its batch number: logs/batch-NNNN.log
     const unsigned worker;
     const unsigned sandbox;
     ExecTracker tracker;
-    bool live_input = false;           // a worker whose tests are written to `input` as it runs
-    bool pulls = false;                // ...that asks for each test (`next`): none is sent ahead
-    std::vector<size_t> held;          // its tests not written yet: each goes out at a `next`
-    std::optional<size_t> copy_of;     // a hedged copy of this test: counts only if it passes
+    bool live_input = false;       // a worker whose tests are written to `input` as it runs
+    bool pulls = false;            // ...that asks for each test (`next`): none is sent ahead
+    std::vector<size_t> held;      // its tests not written yet: each goes out at a `next`
+    std::optional<size_t> copy_of; // a hedged copy of this test: counts only if it passes
     InputFeed input;
     CancelToken cancel;
-    std::string mark;                  // OFFLOAD_EVENT_MARK of this command
+    std::string mark; // OFFLOAD_EVENT_MARK of this command
     std::string log_path;
     double started_at = 0;
-    std::optional<double> first_start; // when its first test started
-    StopReason stop = StopReason::None;       // why offload stopped it, once it did
-    bool stop_after_test = false;             // stop it when its running test ends
-    StopReason stop_after = StopReason::None; // ...for this reason
-    std::unordered_map<std::string, size_t> ids;   // the tests it was given, by id
+    std::optional<double> first_start;                  // when its first test started
+    StopReason stop = StopReason::None;                 // why offload stopped it, once it did
+    bool stop_after_test = false;                       // stop it when its running test ends
+    StopReason stop_after = StopReason::None;           // ...for this reason
+    std::unordered_map<std::string, size_t> ids;        // the tests it was given, by id
     std::unordered_map<size_t, unsigned> slow_reported; // test -> multiples of slow_timeout reported
-    bool problem_reported = false;     // a malformed record was reported already
+    bool problem_reported = false;                      // a malformed record was reported already
 };
 
 // Everything the runner knows of one test besides its report.
 struct Runner::TestState {
-    Exec *owner = nullptr;             // the command responsible for its current attempt
-    std::shared_ptr<Exec> copy;        // a hedged copy running now
-    bool hedged = false;               // a copy was started for the current attempt
-    bool settled = false;              // its final outcome is known
-    size_t last_exec = 0;              // the command its last attempt came from
-    unsigned strikes = 0;              // commands in a row that ended abnormally before it ran
+    Exec *owner = nullptr;      // the command responsible for its current attempt
+    std::shared_ptr<Exec> copy; // a hedged copy running now
+    bool hedged = false;        // a copy was started for the current attempt
+    bool settled = false;       // its final outcome is known
+    size_t last_exec = 0;       // the command its last attempt came from
+    unsigned strikes = 0;       // commands in a row that ended abnormally before it ran
 };
 
 } // namespace offload

@@ -32,8 +32,9 @@ std::vector<std::regex> compile(const std::vector<std::string> &patterns, const 
         try {
             compiled.emplace_back(pattern, std::regex::ECMAScript | std::regex::optimize);
         } catch (const std::regex_error &e) {
-            throw Error(fmt::format("{} \"{}\" is not a valid regular expression: {}", option, pattern, e.what()),
-                        exit_usage);
+            throw Error(
+                fmt::format("{} \"{}\" is not a valid regular expression: {}", option, pattern, e.what()),
+                exit_usage);
         }
     }
     return compiled;
@@ -73,9 +74,10 @@ std::vector<std::string> failed_in_report(const std::filesystem::path &junit_fil
     if (!read)
         throw Error(fmt::format("--rerun-failed cannot read the last run's report: {}", read.error()));
     if (!*read)
-        throw Error(fmt::format("--rerun-failed reads the last run's report, but there is none at {} (run `offload "
-                                "run` first, with [report] junit = true)",
-                                junit_file.string()));
+        throw Error(
+            fmt::format("--rerun-failed reads the last run's report, but there is none at {} (run `offload "
+                        "run` first, with [report] junit = true)",
+                        junit_file.string()));
     return failed;
 }
 
@@ -112,14 +114,14 @@ std::vector<DiscoveredTest> select_tests(std::vector<DiscoveredTest> tests, cons
     return tests;
 }
 
-std::vector<DiscoveredTest> partition_tests(const std::vector<DiscoveredTest> &tests, const Partition &partition,
-                                            const History &history)
+std::vector<DiscoveredTest> partition_tests(const std::vector<DiscoveredTest> &tests,
+                                            const Partition &partition, const History &history)
 {
     const unsigned share = partition.index - 1;
     std::vector<bool> mine(tests.size(), false);
-    bool any_history = !partition.by_hash && std::any_of(tests.begin(), tests.end(), [&](const DiscoveredTest &t) {
-        return history.find(t.id) != nullptr;
-    });
+    bool any_history = !partition.by_hash &&
+                       std::any_of(tests.begin(), tests.end(),
+                                   [&](const DiscoveredTest &t) { return history.find(t.id) != nullptr; });
     if (!any_history) {
         for (size_t i = 0; i < tests.size(); ++i)
             mine[i] = fnv1a(tests[i].id) % partition.count == share;

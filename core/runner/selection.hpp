@@ -14,19 +14,22 @@ namespace offload {
 
 // --partition K/N: this machine's share.
 struct Partition {
-    unsigned index = 1;      // K, 1-based
-    unsigned count = 1;      // N
-    bool by_hash = false;    // hash:K/N, ignoring the timing history
+    unsigned index = 1;   // K, 1-based
+    unsigned count = 1;   // N
+    bool by_hash = false; // hash:K/N, ignoring the timing history
 };
 
 struct Selection {
-    std::vector<std::string> ids;        // exactly these (positional arguments)
-    std::vector<std::string> filters;    // --filter: a test must match one of them
-    std::vector<std::string> excludes;   // --exclude: a test must match none
+    std::vector<std::string> ids;      // exactly these (positional arguments)
+    std::vector<std::string> filters;  // --filter: a test must match one of them
+    std::vector<std::string> excludes; // --exclude: a test must match none
     bool rerun_failed = false;
     std::optional<Partition> partition;
 
-    bool empty() const { return ids.empty() && filters.empty() && excludes.empty() && !rerun_failed && !partition; }
+    bool empty() const
+    {
+        return ids.empty() && filters.empty() && excludes.empty() && !rerun_failed && !partition;
+    }
 };
 
 // The ids that the last run's JUnit report shows as failed, errored or not run. Throws
@@ -43,7 +46,7 @@ std::vector<DiscoveredTest> select_tests(std::vector<DiscoveredTest> tests, cons
 // tests (and not by_hash), longest-first onto the share with the least work, so shares take about
 // equally long; else by a hash of the id. Deterministic for the same tests and the same history:
 // every machine must see the same history file (restore it from a CI cache) or use hash:K/N.
-std::vector<DiscoveredTest> partition_tests(const std::vector<DiscoveredTest> &tests, const Partition &partition,
-                                            const History &history);
+std::vector<DiscoveredTest> partition_tests(const std::vector<DiscoveredTest> &tests,
+                                            const Partition &partition, const History &history);
 
 } // namespace offload

@@ -15,8 +15,9 @@ namespace {
 // pays the start again. A wrong estimate is left to tail hedging. Stops early only when a bin is
 // full (max_batch_size); returns how many tests of `order` it used, and takes their work off
 // `remaining`.
-size_t pack_all(const std::vector<double> &estimated_secs, const std::vector<size_t> &order, unsigned parallel,
-                size_t max_batch_size, double &remaining, std::vector<std::vector<size_t>> &batches)
+size_t pack_all(const std::vector<double> &estimated_secs, const std::vector<size_t> &order,
+                unsigned parallel, size_t max_batch_size, double &remaining,
+                std::vector<std::vector<size_t>> &batches)
 {
     std::vector<std::vector<size_t>> bins(parallel);
     std::vector<double> load(parallel, 0.0);
@@ -42,7 +43,8 @@ size_t pack_all(const std::vector<double> &estimated_secs, const std::vector<siz
 } // namespace
 
 std::vector<std::vector<size_t>> plan_batches(const std::vector<double> &estimated_secs, unsigned parallel,
-                                              size_t max_batch_size, double batch_overhead_secs, bool from_history)
+                                              size_t max_batch_size, double batch_overhead_secs,
+                                              bool from_history)
 {
     std::vector<size_t> order(estimated_secs.size());
     std::iota(order.begin(), order.end(), size_t{0});
@@ -55,8 +57,8 @@ std::vector<std::vector<size_t>> plan_batches(const std::vector<double> &estimat
     const double share = 1.0 / (2.0 * double(std::max(1u, parallel)));
     // Enough work per batch to pay for its fixed cost four times over, but never so much that
     // fewer batches than sandboxes are left: a small suite still spreads over every sandbox.
-    const double minimum = std::min(4.0 * std::max(0.0, batch_overhead_secs),
-                                    remaining / double(std::max(1u, parallel)));
+    const double minimum =
+        std::min(4.0 * std::max(0.0, batch_overhead_secs), remaining / double(std::max(1u, parallel)));
 
     std::vector<std::vector<size_t>> batches;
     size_t next = 0;

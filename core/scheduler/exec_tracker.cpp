@@ -22,10 +22,19 @@ void append_bounded(std::string &text, std::string_view data, size_t limit)
         text.erase(0, text.size() - limit);
 }
 
-bool is_pass(Outcome outcome) { return outcome == Outcome::Passed; }
-bool is_failure(Outcome outcome) { return outcome == Outcome::Failed || outcome == Outcome::Error; }
+bool is_pass(Outcome outcome)
+{
+    return outcome == Outcome::Passed;
+}
+bool is_failure(Outcome outcome)
+{
+    return outcome == Outcome::Failed || outcome == Outcome::Error;
+}
 
-std::string kind_word(ExecKind kind) { return kind == ExecKind::Worker ? "worker" : "batch"; }
+std::string kind_word(ExecKind kind)
+{
+    return kind == ExecKind::Worker ? "worker" : "batch";
+}
 
 } // namespace
 
@@ -51,7 +60,9 @@ void ExecTracker::give(size_t test)
     if (m_index.count(test))
         return;
     m_order.push_back(test);
-    m_index.emplace(test, Test{test});
+    Test entry;
+    entry.test = test;
+    m_index.emplace(test, std::move(entry));
 }
 
 ExecTracker::Test *ExecTracker::find(size_t test)
@@ -105,8 +116,8 @@ void ExecTracker::add_stream_output(std::string_view data)
             append_bounded(entry.streamed, data, max_output_bytes);
 }
 
-ExecTracker::Ended ExecTracker::end(size_t test, Outcome outcome, std::optional<double> secs, std::string message,
-                                    double at)
+ExecTracker::Ended ExecTracker::end(size_t test, Outcome outcome, std::optional<double> secs,
+                                    std::string message, double at)
 {
     Ended ended;
     Test *entry = find(test);
@@ -151,7 +162,10 @@ std::vector<ExecTracker::Running> ExecTracker::running() const
     return tests;
 }
 
-double ExecTracker::last_activity(double since) const { return std::max(since, m_last_activity); }
+double ExecTracker::last_activity(double since) const
+{
+    return std::max(since, m_last_activity);
+}
 
 std::string ExecTracker::output_of(const Test &test, std::string_view tail) const
 {
@@ -160,7 +174,8 @@ std::string ExecTracker::output_of(const Test &test, std::string_view tail) cons
     std::string_view reported = test.reported;
     std::string_view streamed = test.streamed.empty() ? tail : std::string_view(test.streamed);
     if (reported.size() + streamed.size() > max_output_bytes) {
-        const size_t for_reported = std::min(reported.size(), std::max(max_output_bytes / 2, max_output_bytes - streamed.size()));
+        const size_t for_reported =
+            std::min(reported.size(), std::max(max_output_bytes / 2, max_output_bytes - streamed.size()));
         reported.remove_prefix(reported.size() - for_reported);
         const size_t for_streamed = max_output_bytes - for_reported - 1;
         if (streamed.size() > for_streamed)
@@ -193,14 +208,15 @@ Conclusion ExecTracker::conclude(const ExecEnding &ending,
     }
     const bool never_ran = ending.status == Status::NotStarted || ending.status == Status::InfraFailed;
     auto rerun = [&](const Test &entry, bool strike, std::string reason) {
-        conclusion.rerun.push_back({entry.test, entry.state == State::Running, strike, std::move(reason), never_ran,
-                                    strike ? ending.output_tail : std::string()});
+        conclusion.rerun.push_back({entry.test, entry.state == State::Running, strike, std::move(reason),
+                                    never_ran, strike ? ending.output_tail : std::string()});
     };
     // A crash's output: what the test printed, else the end of the command's output (where a
     // crash is explained). A timeout's: only what the test printed.
-    auto charge = [&](const Test &entry, Outcome outcome, std::string message, double secs, bool with_tail = true) {
-        conclusion.charged.push_back(
-            {entry.test, outcome, secs, std::move(message), output_of(entry, with_tail ? ending.output_tail : "")});
+    auto charge = [&](const Test &entry, Outcome outcome, std::string message, double secs,
+                      bool with_tail = true) {
+        conclusion.charged.push_back({entry.test, outcome, secs, std::move(message),
+                                      output_of(entry, with_tail ? ending.output_tail : "")});
     };
 
     switch (ending.status) {
@@ -234,14 +250,14 @@ Conclusion ExecTracker::conclude(const ExecEnding &ending,
         for (const Test *entry : unstarted) {
             if (ending.stop == StopReason::Stalled)
                 rerun(*entry, true,
-                      fmt::format("its {} started no test within {:g} s and was killed", what, ending.test_timeout_secs));
+                      fmt::format("its {} started no test within {:g} s and was killed", what,
+                                  ending.test_timeout_secs));
             else
                 rerun(*entry, false, {});
         }
         return conclusion;
 
-    case Status::Ran:
-        break;
+    case Status::Ran: break;
     }
 
     const std::string exit_text = describe_exit(ending.exit_code);
@@ -256,14 +272,14 @@ Conclusion ExecTracker::conclude(const ExecEnding &ending,
                   normal ? "its worker ended without running it"
                          : fmt::format("its worker ended ({}) before running it", exit_text));
         if (!normal && running.empty() && unstarted.empty())
-            conclusion.incident = fmt::format("a worker ended ({}) after reporting all its tests{}", exit_text,
-                                              m_done ? "" : " but without `done`");
+            conclusion.incident = fmt::format("a worker ended ({}) after reporting all its tests{}",
+                                              exit_text, m_done ? "" : " but without `done`");
         return conclusion;
     }
 
     // Batches: the records, then what the framework read, combined; then the exit status.
     std::unordered_map<size_t, Outcome> final_outcome;
-    bool explained = false;   // something in the batch accounts for a non-zero exit
+    bool explained = false; // something in the batch accounts for a non-zero exit
     for (size_t test : m_order) {
         const Test &entry = *find(test);
         auto found = parsed_by_test.find(test);
@@ -272,9 +288,9 @@ Conclusion ExecTracker::conclude(const ExecEnding &ending,
             Outcome outcome = entry.outcome;
             if (result && severity(result->outcome) > severity(outcome)) {
                 outcome = result->outcome;
-                conclusion.revised.push_back({test, outcome, entry.secs,
-                                              result->message.empty() ? entry.message : result->message,
-                                              result->output.empty() ? output_of(entry, {}) : result->output});
+                conclusion.revised.push_back(
+                    {test, outcome, entry.secs, result->message.empty() ? entry.message : result->message,
+                     result->output.empty() ? output_of(entry, {}) : result->output});
             }
             final_outcome[test] = outcome;
         } else if (result) {
@@ -314,9 +330,9 @@ Conclusion ExecTracker::conclude(const ExecEnding &ending,
             explained = true;
     if (ending.exit_code != 0 && !ending.timed_out && !explained) {
         // Every test passed or was skipped, yet the batch failed: its results cannot be trusted.
-        const std::string message = fmt::format(
-            "the batch exited with {} although its tests reported passing; offload cannot vouch for the result",
-            exit_text);
+        const std::string message = fmt::format("the batch exited with {} although its tests reported "
+                                                "passing; offload cannot vouch for the result",
+                                                exit_text);
         auto retract = [&](std::vector<TestVerdict> &verdicts, size_t test) {
             for (TestVerdict &verdict : verdicts)
                 if (verdict.test == test) {

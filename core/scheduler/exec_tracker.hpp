@@ -44,19 +44,19 @@ enum class StopReason {
 // How a command ended.
 struct ExecEnding {
     enum class Status {
-        Ran,          // it exited on its own (see exit_code)
-        Cancelled,    // offload stopped it (see stop)
-        InfraFailed,  // its sandbox failed under it
-        NotStarted,   // it could not be started, or no command could be built (see failure)
+        Ran,         // it exited on its own (see exit_code)
+        Cancelled,   // offload stopped it (see stop)
+        InfraFailed, // its sandbox failed under it
+        NotStarted,  // it could not be started, or no command could be built (see failure)
     };
     Status status = Status::Ran;
     int exit_code = 0;
-    bool timed_out = false;         // it ran into its own time limit (batches without records)
+    bool timed_out = false; // it ran into its own time limit (batches without records)
     StopReason stop = StopReason::None;
-    std::string failure;            // InfraFailed, NotStarted: why
-    std::string output_tail;        // the end of its output, for crash messages
-    double test_timeout_secs = 0;   // for messages
-    double at = 0;                  // when it ended
+    std::string failure;          // InfraFailed, NotStarted: why
+    std::string output_tail;      // the end of its output, for crash messages
+    double test_timeout_secs = 0; // for messages
+    double at = 0;                // when it ended
 };
 
 // What the tracker concludes for one test.
@@ -80,19 +80,19 @@ struct Rerun {
     // The command never ran (its sandbox failed, it could not be started): a test out of strikes
     // is reported not run, not as an error of its own.
     bool never_ran = false;
-    std::string output;   // with a strike: the end of the command's output (where it says why)
+    std::string output; // with a strike: the end of the command's output (where it says why)
 };
 
 struct Conclusion {
     std::vector<TestVerdict> charged; // new attempts: crashes, timeouts, results read at the end
     std::vector<TestVerdict> revised; // results given live that change (a worse result came)
     std::vector<Rerun> rerun;
-    std::vector<size_t> rerun_alone;  // a batch without records timed out: each again on its own
-    std::string incident;             // something the user should hear about the command itself
+    std::vector<size_t> rerun_alone; // a batch without records timed out: each again on its own
+    std::string incident;            // something the user should hear about the command itself
 };
 
 class ExecTracker {
-public:
+  public:
     // `tests`: what the command is given up front (a batch's, or a worker's fixed input).
     ExecTracker(ExecKind kind, std::vector<size_t> tests);
 
@@ -102,8 +102,8 @@ public:
     void give(size_t test);
     bool given(size_t test) const { return m_index.count(test) > 0; }
     const std::vector<size_t> &tests() const { return m_order; }
-    size_t unstarted() const;                       // given, not started
-    std::vector<size_t> unstarted_tests() const;    // in the order given
+    size_t unstarted() const;                    // given, not started
+    std::vector<size_t> unstarted_tests() const; // in the order given
 
     // --- Records, in the order they arrived. Each returns false when it changes nothing: the test
     // was not given to this command, or the record repeats one already taken.
@@ -113,9 +113,9 @@ public:
     // The command's own output while tests run: each running test keeps the last part of it.
     void add_stream_output(std::string_view data);
     struct Ended {
-        bool first = false;      // the test's first end: a new result
-        bool changed = false;    // a later end made its result worse
-        TestVerdict verdict;     // its result now
+        bool first = false;   // the test's first end: a new result
+        bool changed = false; // a later end made its result worse
+        TestVerdict verdict;  // its result now
     };
     Ended end(size_t test, Outcome outcome, std::optional<double> secs, std::string message, double at);
     void done() { m_done = true; }
@@ -135,12 +135,13 @@ public:
 
     // What the end of the command means for every test it was given. `parsed`: for batches, what
     // the framework read from the batch's results (unknown tests already removed).
-    Conclusion conclude(const ExecEnding &ending, const std::vector<std::pair<size_t, ReportedResult>> &parsed) const;
+    Conclusion conclude(const ExecEnding &ending,
+                        const std::vector<std::pair<size_t, ReportedResult>> &parsed) const;
 
     // The most of a test's output kept in memory (its end); the whole output stays in the log.
     static constexpr size_t max_output_bytes = 64 << 10;
 
-private:
+  private:
     enum class State { Given, Running, Ended };
     struct Test {
         size_t test;
@@ -150,8 +151,8 @@ private:
         Outcome outcome = Outcome::Passed;
         double secs = -1;
         std::string message;
-        std::string reported;   // from output records
-        std::string streamed;   // the command's output while it ran (its end)
+        std::string reported; // from output records
+        std::string streamed; // the command's output while it ran (its end)
     };
     Test *find(size_t test);
     const Test *find(size_t test) const;

@@ -12,11 +12,11 @@ namespace offload {
 
 // A test that runs now (an original, not a copy), as hedging sees it.
 struct RunningTestTiming {
-    size_t test;             // the test's index
-    unsigned worker;         // who runs it
+    size_t test;     // the test's index
+    unsigned worker; // who runs it
     double elapsed_secs;
-    double estimated_secs;   // from the timing history
-    bool hedged;             // a copy was started already
+    double estimated_secs; // from the timing history
+    bool hedged;           // a copy was started already
 };
 
 // Hedge only a test that runs longer than this factor times its estimate (a loaded machine slows

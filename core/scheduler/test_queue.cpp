@@ -75,7 +75,8 @@ bool TestQueue::has_work_for(unsigned worker) const
 
 std::vector<Batch> TestQueue::take_all()
 {
-    std::vector<Batch> all(std::make_move_iterator(m_batches.begin()), std::make_move_iterator(m_batches.end()));
+    std::vector<Batch> all(std::make_move_iterator(m_batches.begin()),
+                           std::make_move_iterator(m_batches.end()));
     m_batches.clear();
     return all;
 }

@@ -11,13 +11,13 @@
 namespace offload {
 
 struct Batch {
-    size_t number = 0;              // unique within the run, 1-based, for logs
-    std::vector<size_t> tests;      // indices into the run's test list
-    int avoid_worker = -1;          // prefers another worker than this one (a retry, a crash's rerun)
+    size_t number = 0;         // unique within the run, 1-based, for logs
+    std::vector<size_t> tests; // indices into the run's test list
+    int avoid_worker = -1;     // prefers another worker than this one (a retry, a crash's rerun)
 };
 
 class TestQueue {
-public:
+  public:
     void push_back(Batch batch);
     // Ahead of everything: tests that were already started elsewhere and must go on first.
     void push_front(Batch batch);
@@ -36,10 +36,10 @@ public:
 
     std::vector<Batch> take_all();
 
-private:
+  private:
     std::deque<Batch>::iterator find(unsigned worker, bool avoided_too);
 
-    std::deque<Batch> m_batches;    // never holds an empty batch
+    std::deque<Batch> m_batches; // never holds an empty batch
 };
 
 } // namespace offload

@@ -10,10 +10,12 @@
 namespace offload {
 
 // T, or a message that says what went wrong and, where it can, what to do.
-template <typename T>
-using Expected = tl::expected<T, std::string>;
+template <typename T> using Expected = tl::expected<T, std::string>;
 
 // The failure side of an Expected: `return failure("cannot read " + path);`
-inline tl::unexpected<std::string> failure(std::string why) { return tl::unexpected<std::string>(std::move(why)); }
+inline tl::unexpected<std::string> failure(std::string why)
+{
+    return tl::unexpected<std::string>(std::move(why));
+}
 
 } // namespace offload

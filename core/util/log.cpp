@@ -12,9 +12,15 @@ std::atomic<Level> g_min_level{Level::Info};
 std::mutex g_mutex;
 } // namespace
 
-void set_min_level(Level level) { g_min_level = level; }
+void set_min_level(Level level)
+{
+    g_min_level = level;
+}
 
-bool enabled(Level level) { return level >= g_min_level.load(); }
+bool enabled(Level level)
+{
+    return level >= g_min_level.load();
+}
 
 void write(Level level, std::string_view message)
 {

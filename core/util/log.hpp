@@ -13,10 +13,22 @@ bool enabled(Level level);
 
 // Writes "offload: warning: <message>" (or error:/nothing for info, debug:) as one line.
 void write(Level level, std::string_view message);
-inline void debug(std::string_view message) { write(Level::Debug, message); }
-inline void info(std::string_view message) { write(Level::Info, message); }
-inline void warning(std::string_view message) { write(Level::Warning, message); }
-inline void error(std::string_view message) { write(Level::Error, message); }
+inline void debug(std::string_view message)
+{
+    write(Level::Debug, message);
+}
+inline void info(std::string_view message)
+{
+    write(Level::Info, message);
+}
+inline void warning(std::string_view message)
+{
+    write(Level::Warning, message);
+}
+inline void error(std::string_view message)
+{
+    write(Level::Error, message);
+}
 
 // Writes one line to stderr as is, without the "offload: " prefix (for located diagnostics).
 void print_error_line(std::string_view line);

@@ -8,10 +8,10 @@
 namespace offload {
 
 // Returns bytes as valid UTF-8 that XML 1.0 accepts: every byte of an invalid UTF-8 sequence becomes the text
-// "\xNN" (backslash, x, two uppercase hex digits: the policy of util/utf8.hpp); control characters other than TAB, LF and CR (C0, DEL) and
-// the non-characters U+FFFE/U+FFFF become "\xNN" too (for U+FFFE/FFFF use "\uFFFE"/"\uFFFF"), so nothing is
-// lost silently and the file stays valid. Valid multi-byte UTF-8 (including emoji, CJK) passes unchanged.
-// CR LF stays as is. One pass, no allocation beyond the result.
+// "\xNN" (backslash, x, two uppercase hex digits: the policy of util/utf8.hpp); control characters other than
+// TAB, LF and CR (C0, DEL) and the non-characters U+FFFE/U+FFFF become "\xNN" too (for U+FFFE/FFFF use
+// "\uFFFE"/"\uFFFF"), so nothing is lost silently and the file stays valid. Valid multi-byte UTF-8 (including
+// emoji, CJK) passes unchanged. CR LF stays as is. One pass, no allocation beyond the result.
 std::string sanitize_text(std::string_view bytes);
 
 // Appends bytes sanitized as sanitize_text() does, without a temporary string.

@@ -21,7 +21,7 @@ struct offload_provider_instance {
     const offload_host *host = nullptr;
     std::string bwrap = "bwrap";
     bool network = false;
-    std::vector<std::string> writable;    // extra host directories the tests may write
+    std::vector<std::string> writable; // extra host directories the tests may write
     fs::path run_dir;
     fs::path project_dir;
 };
@@ -60,13 +60,14 @@ void destroy(offload_provider_instance *instance)
 
 void config_template(const offload_text_sink *toml)
 {
-    offload::sdk::append_text(toml, "# Each batch runs in a bubblewrap sandbox: system read-only, project writable.\n"
-                                    "# Give the batches network access:\n"
-                                    "network = false\n"
-                                    "# More host directories the tests may write:\n"
-                                    "# writable = [\"/var/cache/myapp\"]\n"
-                                    "# The bwrap binary:\n"
-                                    "# bwrap = \"/usr/bin/bwrap\"\n");
+    offload::sdk::append_text(
+        toml, "# Each batch runs in a bubblewrap sandbox: system read-only, project writable.\n"
+              "# Give the batches network access:\n"
+              "network = false\n"
+              "# More host directories the tests may write:\n"
+              "# writable = [\"/var/cache/myapp\"]\n"
+              "# The bwrap binary:\n"
+              "# bwrap = \"/usr/bin/bwrap\"\n");
 }
 
 offload_status prepare(offload_provider_instance *instance, const offload_prepare_request *request,
@@ -86,7 +87,8 @@ offload_status prepare(offload_provider_instance *instance, const offload_prepar
 }
 
 offload_status create_sandbox(offload_provider_instance *instance, const offload_sandbox_request *request,
-                              offload_sandbox **out, const offload_text_sink *work_dir, const offload_text_sink *error)
+                              offload_sandbox **out, const offload_text_sink *work_dir,
+                              const offload_text_sink *error)
 {
     return guarded(error, [&]() -> offload_status {
         fs::path dir = instance->run_dir / ("sandbox-" + std::to_string(request->index));
@@ -97,16 +99,16 @@ offload_status create_sandbox(offload_provider_instance *instance, const offload
     });
 }
 
-offload_status exec(offload_sandbox *sandbox, const offload_exec_request *request, offload_exec_result *result,
-                    const offload_text_sink *error)
+offload_status exec(offload_sandbox *sandbox, const offload_exec_request *request,
+                    offload_exec_result *result, const offload_text_sink *error)
 {
     return guarded(error, [&]() -> offload_status {
         const offload_provider_instance &provider = *sandbox->provider;
         const std::string project = provider.project_dir.string();
         const std::string dir = sandbox->dir.string();
         std::vector<std::string> args = {
-            provider.bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
-            "--bind", project, project, "--bind", dir, dir,
+            provider.bwrap, "--ro-bind", "/",      "/",     "--dev", "/dev",   "--proc", "/proc",
+            "--tmpfs",      "/tmp",      "--bind", project, project, "--bind", dir,      dir,
         };
         for (const std::string &path : provider.writable)
             args.insert(args.end(), {"--bind", path, path});

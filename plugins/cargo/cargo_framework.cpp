@@ -13,9 +13,9 @@
 // (embedded in the plugin) builds the test targets once, then runs each test it is sent in a
 // process of its own and reports it with the records of docs/test-protocol.md.
 #include "cargo_listing.hpp"
+#include "cargo_worker_script.hpp"
 #include "common/command.hpp"
 #include "common/text.hpp"
-#include "cargo_worker_script.hpp"
 #include "libtest_output.hpp"
 #include "test_ids.hpp"
 
@@ -35,14 +35,14 @@ using namespace offload::common;
 
 struct offload_framework_instance {
     const offload_host *host;
-    std::string cargo;                     // shell words, as the user wrote them
-    std::string package;                   // -p for every call; empty: cargo's default
-    bool workspace = false;                // discover every package of the workspace
+    std::string cargo;      // shell words, as the user wrote them
+    std::string package;    // -p for every call; empty: cargo's default
+    bool workspace = false; // discover every package of the workspace
     std::vector<std::string> features;
-    std::vector<std::string> bins;         // discovery only lists these binaries' tests
+    std::vector<std::string> bins; // discovery only lists these binaries' tests
     bool include_ignored = false;
-    bool per_test_process = true;          // each test in a process of its own (a worker); else cargo test batches
-    std::vector<std::string> extra_args;   // more cargo options for every call
+    bool per_test_process = true; // each test in a process of its own (a worker); else cargo test batches
+    std::vector<std::string> extra_args; // more cargo options for every call
 };
 
 namespace {
@@ -51,7 +51,7 @@ namespace {
 // what to do instead.
 struct Forbidden {
     std::string_view option;
-    bool prefix;              // also forbids "--option=value" and the like
+    bool prefix; // also forbids "--option=value" and the like
     std::string_view instead;
 };
 constexpr Forbidden forbidden_args[] = {
@@ -96,8 +96,8 @@ std::vector<std::string> common_args(const offload_framework_instance &instance)
     return args;
 }
 
-offload_status create(const offload_host *host, const offload_config *config, offload_framework_instance **out,
-                      const offload_text_sink *error)
+offload_status create(const offload_host *host, const offload_config *config,
+                      offload_framework_instance **out, const offload_text_sink *error)
 {
     return guarded(error, [&]() -> offload_status {
         auto instance = std::make_unique<offload_framework_instance>();
@@ -109,7 +109,8 @@ offload_status create(const offload_host *host, const offload_config *config, of
         instance->package = settings.string("package").value_or("");
         instance->workspace = settings.boolean("workspace").value_or(false);
         if (instance->workspace && !instance->package.empty())
-            settings.fail("workspace", "cannot be combined with package: test one package, or the whole workspace");
+            settings.fail("workspace",
+                          "cannot be combined with package: test one package, or the whole workspace");
         instance->features = settings.string_list("features").value_or(std::vector<std::string>{});
         instance->bins = settings.string_list("bin").value_or(std::vector<std::string>{});
         instance->include_ignored = settings.boolean("include_ignored").value_or(false);
@@ -117,11 +118,13 @@ offload_status create(const offload_host *host, const offload_config *config, of
         instance->extra_args = settings.string_list("extra_args").value_or(std::vector<std::string>{});
         for (const std::string &arg : instance->extra_args) {
             for (const Forbidden &forbidden : forbidden_args) {
-                bool match = arg == forbidden.option ||
-                             (forbidden.prefix && arg.compare(0, forbidden.option.size(), forbidden.option) == 0 &&
-                              (forbidden.option.substr(0, 2) != "--" || arg[forbidden.option.size()] == '='));
+                bool match =
+                    arg == forbidden.option ||
+                    (forbidden.prefix && arg.compare(0, forbidden.option.size(), forbidden.option) == 0 &&
+                     (forbidden.option.substr(0, 2) != "--" || arg[forbidden.option.size()] == '='));
                 if (match)
-                    settings.fail("extra_args", "\"" + arg + "\" cannot be used here: " + std::string(forbidden.instead));
+                    settings.fail("extra_args",
+                                  "\"" + arg + "\" cannot be used here: " + std::string(forbidden.instead));
             }
         }
         *out = instance.release();
@@ -129,36 +132,43 @@ offload_status create(const offload_host *host, const offload_config *config, of
     });
 }
 
-void destroy(offload_framework_instance *instance) { delete instance; }
+void destroy(offload_framework_instance *instance)
+{
+    delete instance;
+}
 
 void config_template(const offload_text_sink *toml)
 {
-    append_text(toml,
-                "# Runs `cargo test` in the project directory: unit tests of the library and binaries,\n"
-                "# integration tests (tests/*.rs) and doc tests. Test ids name the target, then libtest's name:\n"
-                "#   lib::tests::adds   bin(cli)::tests::parses   test(api)::creates_user\n"
-                "#   doc::src/lib.rs - add (line 5)\n"
-                "# and start with \"PACKAGE/\" when the tests come from several packages of a workspace.\n"
-                "# The cargo command, as shell words (e.g. \"cargo +1.70.0\"):\n"
-                "# cargo = \"cargo\"\n"
-                "# One package of a workspace (cargo -p), or every package:\n"
-                "# package = \"my-crate\"\n"
-                "# workspace = true\n"
-                "# Features to enable (cargo --features):\n"
-                "# features = [\"serde\"]\n"
-                "# Only the unit tests of these binaries (cargo --bin):\n"
-                "# bin = [\"cli\"]\n"
-                "# Run #[ignore] tests too (cargo test -- --include-ignored); otherwise they are skipped:\n"
-                "# include_ignored = true\n"
-                "# Each test runs in a process of its own (as cargo-nextest does): a crash or abort() fails that\n"
-                "# test alone, and its exit status decides its outcome. false runs `cargo test` batches instead\n"
-                "# (for suites whose tests rely on sharing one process):\n"
-                "# per_test_process = false\n"
-                "# More cargo options for every cargo call (not target selection):\n"
-                "# extra_args = [\"--release\", \"--locked\"]\n");
+    append_text(
+        toml,
+        "# Runs `cargo test` in the project directory: unit tests of the library and binaries,\n"
+        "# integration tests (tests/*.rs) and doc tests. Test ids name the target, then libtest's name:\n"
+        "#   lib::tests::adds   bin(cli)::tests::parses   test(api)::creates_user\n"
+        "#   doc::src/lib.rs - add (line 5)\n"
+        "# and start with \"PACKAGE/\" when the tests come from several packages of a workspace.\n"
+        "# The cargo command, as shell words (e.g. \"cargo +1.70.0\"):\n"
+        "# cargo = \"cargo\"\n"
+        "# One package of a workspace (cargo -p), or every package:\n"
+        "# package = \"my-crate\"\n"
+        "# workspace = true\n"
+        "# Features to enable (cargo --features):\n"
+        "# features = [\"serde\"]\n"
+        "# Only the unit tests of these binaries (cargo --bin):\n"
+        "# bin = [\"cli\"]\n"
+        "# Run #[ignore] tests too (cargo test -- --include-ignored); otherwise they are skipped:\n"
+        "# include_ignored = true\n"
+        "# Each test runs in a process of its own (as cargo-nextest does): a crash or abort() fails that\n"
+        "# test alone, and its exit status decides its outcome. false runs `cargo test` batches instead\n"
+        "# (for suites whose tests rely on sharing one process):\n"
+        "# per_test_process = false\n"
+        "# More cargo options for every cargo call (not target selection):\n"
+        "# extra_args = [\"--release\", \"--locked\"]\n");
 }
 
-size_t max_batch_size(const offload_framework_instance *) { return 0; }
+size_t max_batch_size(const offload_framework_instance *)
+{
+    return 0;
+}
 
 offload_status discover_command(const offload_framework_instance *instance, const offload_text_sink *command,
                                 const offload_text_sink *error)
@@ -179,8 +189,9 @@ offload_status discover_command(const offload_framework_instance *instance, cons
     });
 }
 
-offload_status parse_discovery(const offload_framework_instance *instance, const offload_discovery_output *output,
-                               const offload_test_sink *tests, const offload_text_sink *error)
+offload_status parse_discovery(const offload_framework_instance *instance,
+                               const offload_discovery_output *output, const offload_test_sink *tests,
+                               const offload_text_sink *error)
 {
     return guarded(error, [&]() -> offload_status {
         std::string_view out(output->stdout_text, output->stdout_length);
@@ -195,16 +206,18 @@ offload_status parse_discovery(const offload_framework_instance *instance, const
             for_each_line(err, [&](std::string_view line) { tail.add(line); });
             offload_text_printf(error, "`%s test` failed with exit code %d while listing the tests%s:\n%s",
                                 instance->cargo.c_str(), output->exit_code,
-                                output->exit_code == 127 ? " (is cargo installed? see [discovery] cargo)" : "",
+                                output->exit_code == 127 ? " (is cargo installed? see [discovery] cargo)"
+                                                         : "",
                                 tail.text().c_str());
             return OFFLOAD_ERROR;
         }
         Listing listing = read_listing(out);
         if (!listing.unplaced.empty()) {
-            offload_text_printf(error,
-                                "cargo ran test binaries that its JSON messages did not describe, so their tests "
-                                "cannot be named (is `%s` a cargo that prints compiler-artifact messages?):\n  %s",
-                                instance->cargo.c_str(), join(listing.unplaced, "\n  ").c_str());
+            offload_text_printf(
+                error,
+                "cargo ran test binaries that its JSON messages did not describe, so their tests "
+                "cannot be named (is `%s` a cargo that prints compiler-artifact messages?):\n  %s",
+                instance->cargo.c_str(), join(listing.unplaced, "\n  ").c_str());
             return OFFLOAD_ERROR;
         }
         for (const ListedTest &listed : listing.tests) {
@@ -223,7 +236,8 @@ offload_status batch_command(const offload_framework_instance *instance, const o
     return guarded(error, [&]() -> offload_status {
         Grouping grouping = group_by_target(batch->test_ids, batch->test_count);
         if (!grouping.malformed.empty()) {
-            offload_text_printf(error, "not a cargo test id (expected TARGET::NAME, e.g. lib::tests::adds): %s",
+            offload_text_printf(error,
+                                "not a cargo test id (expected TARGET::NAME, e.g. lib::tests::adds): %s",
                                 batch->test_ids[grouping.malformed.front()]);
             return OFFLOAD_ERROR;
         }
@@ -252,7 +266,8 @@ offload_status batch_command(const offload_framework_instance *instance, const o
             if (instance->include_ignored)
                 args.emplace_back("--include-ignored");
             const std::string marker(group_marker);
-            text += "echo " + shell_quote(host, marker + std::to_string(g) + " begin " + group.target.spec()) + "\n";
+            text += "echo " +
+                    shell_quote(host, marker + std::to_string(g) + " begin " + group.target.spec()) + "\n";
             text += instance->cargo + join_quoted(host, args) + " 2>&1\n";
             text += "offload_code=$?\n";
             text += "echo \"" + marker + std::to_string(g) + " exit $offload_code\"\n";
@@ -281,11 +296,13 @@ offload_status parse_results(const offload_framework_instance *, const offload_b
                 reader.line(line);
             }
         } else {
-            for_each_line({run->output_tail, run->output_tail_length}, [&](std::string_view line) { reader.line(line); });
+            for_each_line({run->output_tail, run->output_tail_length},
+                          [&](std::string_view line) { reader.line(line); });
         }
         for (const GroupResult &found : reader.results()) {
-            offload_test_result result{sizeof(offload_test_result), run->test_ids[found.id], found.outcome,
-                                       found.duration_secs,         found.message.c_str(),   found.output.c_str()};
+            offload_test_result result{
+                sizeof(offload_test_result), run->test_ids[found.id], found.outcome,
+                found.duration_secs,         found.message.c_str(),   found.output.c_str()};
             results->report(results->context, &result);
         }
         return OFFLOAD_OK;

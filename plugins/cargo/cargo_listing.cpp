@@ -1,7 +1,7 @@
 #include "cargo_listing.hpp"
 
-#include "json.hpp"
 #include "common/text.hpp"
+#include "json.hpp"
 
 #include <algorithm>
 #include <map>
@@ -15,8 +15,8 @@ namespace {
 
 // What a compiler-artifact message says about one test executable.
 struct Executable {
-    Target target;     // with its package
-    std::string file;  // the target's root source file, relative to the package
+    Target target;    // with its package
+    std::string file; // the target's root source file, relative to the package
 };
 
 std::string base_name(std::string_view path)
@@ -42,7 +42,7 @@ std::string relative_to_package(const std::string &path, const std::string &mani
 }
 
 class ListingReader {
-public:
+  public:
     void line(std::string_view raw)
     {
         if (!raw.empty() && raw.front() == '{') {
@@ -74,7 +74,7 @@ public:
         return std::move(m_listing);
     }
 
-private:
+  private:
     void message(std::string_view raw)
     {
         std::optional<Json> json = Json::parse(raw);
@@ -162,9 +162,9 @@ private:
     }
 
     Listing m_listing;
-    std::map<std::string, Executable> m_executables;   // executable file name -> what it tests
-    std::map<std::string, std::string> m_libraries;    // crate name -> package
-    std::optional<Executable> m_current;               // whose listing the lines are
+    std::map<std::string, Executable> m_executables; // executable file name -> what it tests
+    std::map<std::string, std::string> m_libraries;  // crate name -> package
+    std::optional<Executable> m_current;             // whose listing the lines are
 };
 
 } // namespace

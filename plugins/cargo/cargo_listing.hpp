@@ -21,13 +21,13 @@
 namespace offload::cargo {
 
 struct ListedTest {
-    Target target;      // with its package only when the tests come from several packages
-    std::string name;   // libtest's name
-    std::string file;   // the source file, relative to the package; empty when unknown
+    Target target;    // with its package only when the tests come from several packages
+    std::string name; // libtest's name
+    std::string file; // the source file, relative to the package; empty when unknown
 };
 
 struct Listing {
-    std::vector<ListedTest> tests;   // in listing order
+    std::vector<ListedTest> tests; // in listing order
     // Test binaries the listing ran but no JSON message explained; their tests are missing.
     std::vector<std::string> unplaced;
 };

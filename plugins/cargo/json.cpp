@@ -9,21 +9,18 @@ const Json null_value;
 }
 
 class JsonParser {
-public:
+  public:
     explicit JsonParser(std::string_view text) : m_text(text) {}
 
-    bool document(Json &out)
-    {
-        return value(out, 0) && (skip_space(), m_at == m_text.size());
-    }
+    bool document(Json &out) { return value(out, 0) && (skip_space(), m_at == m_text.size()); }
 
-private:
+  private:
     static constexpr int max_depth = 64;
 
     void skip_space()
     {
-        while (m_at < m_text.size() && (m_text[m_at] == ' ' || m_text[m_at] == '\t' || m_text[m_at] == '\n' ||
-                                         m_text[m_at] == '\r'))
+        while (m_at < m_text.size() &&
+               (m_text[m_at] == ' ' || m_text[m_at] == '\t' || m_text[m_at] == '\n' || m_text[m_at] == '\r'))
             ++m_at;
     }
     bool literal(std::string_view word)
@@ -58,7 +55,8 @@ private:
         if (literal("null"))
             return true;
         size_t start = m_at;
-        while (m_at < m_text.size() && std::string_view("+-.eE0123456789").find(m_text[m_at]) != std::string_view::npos)
+        while (m_at < m_text.size() &&
+               std::string_view("+-.eE0123456789").find(m_text[m_at]) != std::string_view::npos)
             ++m_at;
         if (m_at == start)
             return false;

@@ -11,7 +11,7 @@
 namespace offload::cargo {
 
 class Json {
-public:
+  public:
     enum class Type { Null, Boolean, Number, String, Array, Object };
 
     // Parses one JSON document (surrounding whitespace allowed). nullopt when text is not valid
@@ -29,13 +29,13 @@ public:
     // The index-th element of an array; a Null value when absent or not an array.
     const Json &operator[](size_t index) const;
 
-private:
+  private:
     friend class JsonParser;
     Type m_type = Type::Null;
     bool m_boolean = false;
-    std::string m_text;                                    // strings; numbers as written
-    std::vector<Json> m_elements;                          // arrays
-    std::vector<std::pair<std::string, Json>> m_members;   // objects, in document order
+    std::string m_text;                                  // strings; numbers as written
+    std::vector<Json> m_elements;                        // arrays
+    std::vector<std::pair<std::string, Json>> m_members; // objects, in document order
 };
 
 } // namespace offload::cargo

@@ -72,8 +72,8 @@ std::string failure_message(const std::string &output)
                 std::string_view part = j == i ? rest : trim(lines[j]);
                 size_t end = part.rfind("', ");
                 if (end != std::string_view::npos && part.find(':', end) != std::string_view::npos)
-                    return message + std::string(part.substr(0, end)) + " (at " + std::string(part.substr(end + 3)) +
-                           ")";
+                    return message + std::string(part.substr(0, end)) + " (at " +
+                           std::string(part.substr(end + 3)) + ")";
                 message += std::string(part) + " ";
             }
             return std::string(rest);
@@ -104,9 +104,9 @@ int severity(offload_outcome outcome)
 
 struct TestState {
     std::optional<offload_outcome> outcome;
-    std::string message;          // the ignore reason
-    std::string output;           // the "---- name stdout ----" section
-    size_t output_dropped = 0;    // bytes dropped from its front
+    std::string message;       // the ignore reason
+    std::string output;        // the "---- name stdout ----" section
+    size_t output_dropped = 0; // bytes dropped from its front
 };
 
 // How many tests libtest's lines and its summaries say passed, failed and were ignored.
@@ -121,13 +121,13 @@ struct Counts {
 };
 
 struct GroupState {
-    std::optional<int> exit_code;              // set by the group's closing marker
-    bool ran = false;                          // libtest printed "running N tests"
-    int summaries = 0;                         // "test result:" lines (doc tests print two)
-    Counts summarized;                         // what they add up to
+    std::optional<int> exit_code; // set by the group's closing marker
+    bool ran = false;             // libtest printed "running N tests"
+    int summaries = 0;            // "test result:" lines (doc tests print two)
+    Counts summarized;            // what they add up to
     double finished_secs = -1;
-    std::string first_error;                   // the first "error..." line: a compiler's message
-    std::string died;                          // cargo's note that the test binary died
+    std::string first_error; // the first "error..." line: a compiler's message
+    std::string died;        // cargo's note that the test binary died
     LastLines tail{60};
     std::vector<TestState> tests;
     std::unordered_map<std::string, size_t> by_name;
@@ -191,7 +191,8 @@ std::string doc_test_filter(std::string_view name)
     size_t line = name.rfind(" (line ");
     if (dash != std::string_view::npos && line != std::string_view::npos && line >= dash + 2) {
         // In "src/lib.rs - (line 3)" the " - " and the " (line " share a space.
-        std::string_view item = line > dash + 3 ? trim(name.substr(dash + 3, line - dash - 3)) : std::string_view();
+        std::string_view item =
+            line > dash + 3 ? trim(name.substr(dash + 3, line - dash - 3)) : std::string_view();
         std::vector<std::string_view> item_words = words(item);
         if (!item_words.empty()) {
             std::string_view longest;
@@ -215,10 +216,10 @@ struct BatchReader::State {
     std::vector<GroupState> groups;
     std::vector<const Group *> definitions;
     GroupState *current = nullptr;
-    bool in_section = false;          // in a "---- name stdout ----" section
-    TestState *section = nullptr;     // whose section it is, if that test is in the batch
-    std::string pending;              // "test x ... " printed, its result still to come
-    bool in_failure_list = false;     // after "failures:", where libtest names the failed tests
+    bool in_section = false;      // in a "---- name stdout ----" section
+    TestState *section = nullptr; // whose section it is, if that test is in the batch
+    std::string pending;          // "test x ... " printed, its result still to come
+    bool in_failure_list = false; // after "failures:", where libtest names the failed tests
 
     static void append_output(TestState &test, std::string_view line)
     {
@@ -236,10 +237,11 @@ struct BatchReader::State {
         section = nullptr;
         pending.clear();
         in_failure_list = false;
-        std::vector<std::string_view> parts = words(text);   // N begin SPEC | N exit CODE
+        std::vector<std::string_view> parts = words(text); // N begin SPEC | N exit CODE
         size_t index = 0;
-        if (parts.size() < 2 || std::from_chars(parts[0].data(), parts[0].data() + parts[0].size(), index).ec !=
-                                    std::errc() || index >= groups.size())
+        if (parts.size() < 2 ||
+            std::from_chars(parts[0].data(), parts[0].data() + parts[0].size(), index).ec != std::errc() ||
+            index >= groups.size())
             return;
         if (parts[1] == "begin") {
             current = &groups[index];
@@ -308,7 +310,8 @@ struct BatchReader::State {
 
     static bool section_header(std::string_view line)
     {
-        return line.size() > 17 && line.substr(0, 5) == "---- " && line.substr(line.size() - 12) == " stdout ----";
+        return line.size() > 17 && line.substr(0, 5) == "---- " &&
+               line.substr(line.size() - 12) == " stdout ----";
     }
 
     void group_line(std::string_view line)
@@ -438,8 +441,9 @@ std::vector<GroupResult> BatchReader::results() const
                                  (group.first_error.empty() ? "" : ": " + group.first_error);
                 result.output = group.tail.text();
             } else if (failed && !group.died.empty()) {
-                result.message = "the test binary died (" + group.died +
-                                 ") before this test reported a result: this test or one running beside it crashed";
+                result.message =
+                    "the test binary died (" + group.died +
+                    ") before this test reported a result: this test or one running beside it crashed";
                 result.output = group.tail.text();
             } else {
                 continue;

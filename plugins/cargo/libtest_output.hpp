@@ -35,13 +35,13 @@ inline constexpr std::string_view group_marker = "@offload-cargo group ";
 // The tests of one batch that one cargo invocation runs: those of one target.
 struct Group {
     Target target;
-    std::vector<std::string> names;   // libtest names, in batch order
-    std::vector<size_t> ids;          // for each name, its index in the batch's ids
+    std::vector<std::string> names; // libtest names, in batch order
+    std::vector<size_t> ids;        // for each name, its index in the batch's ids
 };
 
 struct Grouping {
-    std::vector<Group> groups;        // in the order of each target's first test in the batch
-    std::vector<size_t> malformed;    // indices of ids that are not cargo framework ids
+    std::vector<Group> groups;     // in the order of each target's first test in the batch
+    std::vector<size_t> malformed; // indices of ids that are not cargo framework ids
 };
 
 Grouping group_by_target(const char *const *ids, size_t count);
@@ -53,9 +53,9 @@ Grouping group_by_target(const char *const *ids, size_t count);
 std::string doc_test_filter(std::string_view name);
 
 struct GroupResult {
-    size_t id;                  // index in the batch's ids
+    size_t id; // index in the batch's ids
     offload_outcome outcome;
-    double duration_secs;       // negative when unknown
+    double duration_secs; // negative when unknown
     std::string message;
     std::string output;
 };
@@ -63,7 +63,7 @@ struct GroupResult {
 // Reads a batch's output line by line (any amount: only a bounded part of each failed test's
 // output is kept), then says what it learned about each test.
 class BatchReader {
-public:
+  public:
     explicit BatchReader(const Grouping &grouping);
     ~BatchReader();
     BatchReader(const BatchReader &) = delete;
@@ -78,7 +78,7 @@ public:
     // look like libtest's); otherwise it is an error that says why.
     std::vector<GroupResult> results() const;
 
-private:
+  private:
     struct State;
     std::unique_ptr<State> m_state;
 };

@@ -9,8 +9,8 @@ namespace {
 
 struct KindName {
     TargetKind kind;
-    std::string_view word;      // in ids
-    std::string_view option;    // cargo's option selecting it
+    std::string_view word;   // in ids
+    std::string_view option; // cargo's option selecting it
 };
 
 constexpr std::array<KindName, 6> kinds = {{
@@ -30,7 +30,10 @@ const KindName &describe(TargetKind kind)
     return kinds[0];
 }
 
-bool has_name(TargetKind kind) { return kind != TargetKind::Lib && kind != TargetKind::Doc; }
+bool has_name(TargetKind kind)
+{
+    return kind != TargetKind::Lib && kind != TargetKind::Doc;
+}
 
 // Cargo package and target names: letters, digits, '-' and '_' (cargo itself allows a little more
 // in target names, but never ':', '/', '(' or ')', which is all the id format needs).

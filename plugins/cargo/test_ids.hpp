@@ -20,8 +20,8 @@ enum class TargetKind { Lib, Doc, Bin, Test, Example, Bench };
 
 struct Target {
     TargetKind kind = TargetKind::Lib;
-    std::string name;      // empty for Lib and Doc
-    std::string package;   // empty when the id carries no package prefix
+    std::string name;    // empty for Lib and Doc
+    std::string package; // empty when the id carries no package prefix
 
     // `lib`, `bin(cli)`, `core/test(api)`... the part of an id before "::".
     std::string spec() const;
@@ -33,7 +33,7 @@ struct Target {
 
 struct TestId {
     Target target;
-    std::string name;   // libtest's name of the test
+    std::string name; // libtest's name of the test
 };
 
 std::string format_id(const Target &target, std::string_view name);

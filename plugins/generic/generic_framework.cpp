@@ -12,8 +12,8 @@
 #include <offload/plugin.hpp>
 
 #include <algorithm>
-#include <memory>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -25,13 +25,13 @@ using namespace offload::common;
 struct offload_framework_instance {
     const offload_host *host;
     std::string discover_command;
-    std::string run_command;         // empty when there is only a worker_command
-    std::string worker_command;      // empty: no worker
-    bool events = false;             // run_command reports each test with test-protocol records
-    std::string result_file;        // where the command writes JUnit itself; empty: at {result_file}
-    bool uses_result_file = false;  // the command writes JUnit (at {result_file} or result_file)
-    size_t batch_size = 0;          // 0: no limit
-    int skip_exit_code = -1;        // exit code meaning "skipped" (77 for automake and meson); -1: none
+    std::string run_command;       // empty when there is only a worker_command
+    std::string worker_command;    // empty: no worker
+    bool events = false;           // run_command reports each test with test-protocol records
+    std::string result_file;       // where the command writes JUnit itself; empty: at {result_file}
+    bool uses_result_file = false; // the command writes JUnit (at {result_file} or result_file)
+    size_t batch_size = 0;         // 0: no limit
+    int skip_exit_code = -1;       // exit code meaning "skipped" (77 for automake and meson); -1: none
 };
 
 namespace {
@@ -39,8 +39,8 @@ namespace {
 constexpr std::string_view tests_placeholder = "{tests}";
 constexpr std::string_view result_placeholder = "{result_file}";
 
-offload_status create(const offload_host *host, const offload_config *config, offload_framework_instance **out,
-                      const offload_text_sink *error)
+offload_status create(const offload_host *host, const offload_config *config,
+                      offload_framework_instance **out, const offload_text_sink *error)
 {
     return guarded(error, [&]() -> offload_status {
         auto instance = std::make_unique<offload_framework_instance>();
@@ -53,11 +53,13 @@ offload_status create(const offload_host *host, const offload_config *config, of
         if (!discover || discover->empty())
             settings.fail("discover_command", "is required: a command that prints one test id per line");
         if (settings.has("worker_command") && instance->worker_command.empty())
-            settings.fail("worker_command", "must not be empty: a command that reads `run id=...` lines on stdin "
-                                            "(see docs/test-protocol.md)");
+            settings.fail("worker_command",
+                          "must not be empty: a command that reads `run id=...` lines on stdin "
+                          "(see docs/test-protocol.md)");
         if ((!run || run->empty()) && instance->worker_command.empty())
-            settings.fail("run_command", "is required: a command that runs the tests named by {tests} (or give a "
-                                         "worker_command that reads them on stdin)");
+            settings.fail("run_command",
+                          "is required: a command that runs the tests named by {tests} (or give a "
+                          "worker_command that reads them on stdin)");
         if (run && !run->empty() && run->find(tests_placeholder) == std::string::npos)
             settings.fail("run_command", "must contain {tests}, where offload puts the batch's test ids");
         instance->discover_command = *discover;
@@ -83,32 +85,38 @@ offload_status create(const offload_host *host, const offload_config *config, of
     });
 }
 
-void destroy(offload_framework_instance *instance) { delete instance; }
+void destroy(offload_framework_instance *instance)
+{
+    delete instance;
+}
 
 void config_template(const offload_text_sink *toml)
 {
-    append_text(toml,
-                "# Prints one test id per line; runs in the project directory.\n"
-                "discover_command = \"find tests -name 'test_*.sh' | sort\"\n"
-                "# Runs one batch. {tests} becomes the batch's test ids, each quoted for sh (ids never run as\n"
-                "# shell code). Add {result_file} where the command should write JUnit XML: then a batch may\n"
-                "# hold many tests and each gets its own result. Without it the exit code decides, and a\n"
-                "# batch holds one test.\n"
-                "run_command = \"sh {tests}\"\n"
-                "# If the tool writes JUnit to a fixed path of its own (relative to where it runs):\n"
-                "# result_file = \"reports/junit.xml\"\n"
-                "# The most tests in one batch (default: no limit with a result file, else 1).\n"
-                "# batch_size = 50\n"
-                "# Without a result file: the exit code that means \"skipped\" (automake and meson use 77).\n"
-                "# skip_exit_code = 77\n"
-                "# The command reports each test as it starts and ends (docs/test-protocol.md): offload then\n"
-                "# enforces per-test timeouts and keeps the results of a batch that crashed.\n"
-                "# events = true\n"
-                "# Or a worker that reads `run id=...` lines on stdin, one test at a time (same protocol):\n"
-                "# worker_command = \"./run-tests-worker\"\n");
+    append_text(
+        toml, "# Prints one test id per line; runs in the project directory.\n"
+              "discover_command = \"find tests -name 'test_*.sh' | sort\"\n"
+              "# Runs one batch. {tests} becomes the batch's test ids, each quoted for sh (ids never run as\n"
+              "# shell code). Add {result_file} where the command should write JUnit XML: then a batch may\n"
+              "# hold many tests and each gets its own result. Without it the exit code decides, and a\n"
+              "# batch holds one test.\n"
+              "run_command = \"sh {tests}\"\n"
+              "# If the tool writes JUnit to a fixed path of its own (relative to where it runs):\n"
+              "# result_file = \"reports/junit.xml\"\n"
+              "# The most tests in one batch (default: no limit with a result file, else 1).\n"
+              "# batch_size = 50\n"
+              "# Without a result file: the exit code that means \"skipped\" (automake and meson use 77).\n"
+              "# skip_exit_code = 77\n"
+              "# The command reports each test as it starts and ends (docs/test-protocol.md): offload then\n"
+              "# enforces per-test timeouts and keeps the results of a batch that crashed.\n"
+              "# events = true\n"
+              "# Or a worker that reads `run id=...` lines on stdin, one test at a time (same protocol):\n"
+              "# worker_command = \"./run-tests-worker\"\n");
 }
 
-size_t max_batch_size(const offload_framework_instance *instance) { return instance->batch_size; }
+size_t max_batch_size(const offload_framework_instance *instance)
+{
+    return instance->batch_size;
+}
 
 offload_status discover_command(const offload_framework_instance *instance, const offload_text_sink *command,
                                 const offload_text_sink *)
@@ -117,8 +125,9 @@ offload_status discover_command(const offload_framework_instance *instance, cons
     return OFFLOAD_OK;
 }
 
-offload_status parse_discovery(const offload_framework_instance *instance, const offload_discovery_output *output,
-                               const offload_test_sink *tests, const offload_text_sink *error)
+offload_status parse_discovery(const offload_framework_instance *instance,
+                               const offload_discovery_output *output, const offload_test_sink *tests,
+                               const offload_text_sink *error)
 {
     return guarded(error, [&]() -> offload_status {
         std::string_view out(output->stdout_text, output->stdout_length);
@@ -146,7 +155,8 @@ offload_status batch_command(const offload_framework_instance *instance, const o
 {
     return guarded(error, [&]() -> offload_status {
         if (instance->run_command.empty()) {
-            append_text(error, "[discovery] has a worker_command and no run_command: its tests run in workers");
+            append_text(error,
+                        "[discovery] has a worker_command and no run_command: its tests run in workers");
             return OFFLOAD_ERROR;
         }
         std::string ids;
@@ -166,8 +176,8 @@ offload_status batch_command(const offload_framework_instance *instance, const o
         const std::string own_result = shell_quote(instance->host, instance->result_file);
         std::string run = replace_all(instance->run_command, result_placeholder, own_result);
         run = replace_all(std::move(run), tests_placeholder, ids);
-        append_text(command, "rm -f " + own_result + "\n" + run + "\noffload_status=$?\ncp " + own_result + " " +
-                                 host_result + " 2>/dev/null\nexit $offload_status");
+        append_text(command, "rm -f " + own_result + "\n" + run + "\noffload_status=$?\ncp " + own_result +
+                                 " " + host_result + " 2>/dev/null\nexit $offload_status");
         return OFFLOAD_OK;
     });
 }
@@ -192,8 +202,8 @@ std::vector<std::string> candidate_ids(const offload_junit_case &c)
 
 struct ResultContext {
     const offload_result_sink *results;
-    std::unordered_map<std::string, bool> pending;   // batch ids -> reported yet
-    size_t unmatched = 0;                             // JUnit cases that named no id of the batch
+    std::unordered_map<std::string, bool> pending; // batch ids -> reported yet
+    size_t unmatched = 0;                          // JUnit cases that named no id of the batch
     std::string first_unmatched;
 };
 
@@ -230,12 +240,16 @@ offload_status parse_results(const offload_framework_instance *instance, const o
         if (instance->uses_result_file) {
             if (!run->result_file) {
                 if (run->timed_out)
-                    return OFFLOAD_OK;   // the host runs the tests again one by one
+                    return OFFLOAD_OK; // the host runs the tests again one by one
                 std::string message = "the run command wrote no JUnit result file (exit code " +
                                       std::to_string(run->exit_code) + ")";
                 for (size_t i = 0; i < run->test_count; ++i) {
-                    offload_test_result result{sizeof(offload_test_result), run->test_ids[i], OFFLOAD_OUTCOME_ERROR,
-                                               -1, message.c_str(), tail.c_str()};
+                    offload_test_result result{sizeof(offload_test_result),
+                                               run->test_ids[i],
+                                               OFFLOAD_OUTCOME_ERROR,
+                                               -1,
+                                               message.c_str(),
+                                               tail.c_str()};
                     results->report(results->context, &result);
                 }
                 return OFFLOAD_OK;
@@ -244,21 +258,25 @@ offload_status parse_results(const offload_framework_instance *instance, const o
             for (size_t i = 0; i < run->test_count; ++i)
                 context.pending.emplace(run->test_ids[i], false);
             offload_junit_sink sink{sizeof(offload_junit_sink), &context, report_case};
-            offload_status status = instance->host->read_junit(instance->host, run->result_file, &sink, error);
+            offload_status status =
+                instance->host->read_junit(instance->host, run->result_file, &sink, error);
             bool missing = std::any_of(context.pending.begin(), context.pending.end(),
                                        [](const auto &entry) { return !entry.second; });
             // Tests without a result beside results nobody asked for: likely a naming mismatch.
             if (missing && context.unmatched > 0)
                 log(instance->host, OFFLOAD_LOG_WARNING,
-                    "the result file " + std::string(run->result_file) + " has " + std::to_string(context.unmatched) +
-                        " test case(s) that match no test id of the batch (e.g. \"" + context.first_unmatched +
-                        "\"); the ids are matched by name, classname.name, classname::name, classname/name or "
+                    "the result file " + std::string(run->result_file) + " has " +
+                        std::to_string(context.unmatched) +
+                        " test case(s) that match no test id of the batch (e.g. \"" +
+                        context.first_unmatched +
+                        "\"); the ids are matched by name, classname.name, classname::name, classname/name "
+                        "or "
                         "file::name");
             return status;
         }
         if (run->timed_out)
             return OFFLOAD_OK;
-        offload_outcome outcome = run->exit_code == 0                            ? OFFLOAD_OUTCOME_PASSED
+        offload_outcome outcome = run->exit_code == 0                          ? OFFLOAD_OUTCOME_PASSED
                                   : run->exit_code == instance->skip_exit_code ? OFFLOAD_OUTCOME_SKIPPED
                                                                                : OFFLOAD_OUTCOME_FAILED;
         std::string message = outcome == OFFLOAD_OUTCOME_PASSED ? ""
@@ -267,8 +285,12 @@ offload_status parse_results(const offload_framework_instance *instance, const o
                                   : "exit code " + std::to_string(run->exit_code);
         double duration = double(run->duration_ms) / 1000.0 / double(std::max<size_t>(1, run->test_count));
         for (size_t i = 0; i < run->test_count; ++i) {
-            offload_test_result result{sizeof(offload_test_result), run->test_ids[i], outcome, duration,
-                                       message.c_str(), outcome == OFFLOAD_OUTCOME_PASSED ? nullptr : tail.c_str()};
+            offload_test_result result{sizeof(offload_test_result),
+                                       run->test_ids[i],
+                                       outcome,
+                                       duration,
+                                       message.c_str(),
+                                       outcome == OFFLOAD_OUTCOME_PASSED ? nullptr : tail.c_str()};
             results->report(results->context, &result);
         }
         return OFFLOAD_OK;
@@ -293,7 +315,6 @@ offload_status worker_command(const offload_framework_instance *instance, const 
     append_text(command, instance->worker_command);
     return OFFLOAD_OK;
 }
-
 
 const offload_framework_v1 framework_interface = {
     .struct_size = sizeof(offload_framework_v1),

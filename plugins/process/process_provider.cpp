@@ -12,9 +12,9 @@
 #include <system_error>
 #include <vector>
 
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
-#include <csignal>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -23,11 +23,11 @@ using namespace offload::sdk;
 struct offload_provider_instance {
     const offload_host *host;
     std::string shell = "sh";
-    std::string working_dir;          // relative to the project; "sandbox" for the sandbox's dir
+    std::string working_dir; // relative to the project; "sandbox" for the sandbox's dir
     uint64_t kill_grace_ms = 5000;
-    std::vector<std::string> env;     // NAME=value
-    fs::path scratch_root;            // where run directories are created
-    fs::path run_dir;                 // this run's directory, made by prepare()
+    std::vector<std::string> env; // NAME=value
+    fs::path scratch_root;        // where run directories are created
+    fs::path run_dir;             // this run's directory, made by prepare()
     fs::path project_dir;
     const offload_host_process_v2 *process_v2 = nullptr; // NULL on a host older than SDK 1.2
 };
@@ -133,8 +133,8 @@ offload_status prepare(offload_provider_instance *instance, const offload_prepar
         instance->run_dir = pattern;
         // mkdtemp makes it 0700. Tests that hand a path under their TMPDIR to another user (a
         // daemon they start, a test account) need to traverse it; its name stays unguessable.
-        fs::permissions(instance->run_dir, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec,
-                        code);
+        fs::permissions(instance->run_dir,
+                        fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec, code);
         if (instance->working_dir != "sandbox") {
             fs::path dir = fs::path(instance->working_dir).is_absolute()
                                ? fs::path(instance->working_dir)
@@ -147,7 +147,8 @@ offload_status prepare(offload_provider_instance *instance, const offload_prepar
         }
         // A shell that cannot run would fail every batch on every sandbox: say so once, now.
         if (!shell_exists(instance->shell)) {
-            offload_text_printf(error, "[provider] shell: \"%s\" is not an executable file, nor found in PATH",
+            offload_text_printf(error,
+                                "[provider] shell: \"%s\" is not an executable file, nor found in PATH",
                                 instance->shell.c_str());
             return OFFLOAD_ERROR;
         }
@@ -156,7 +157,8 @@ offload_status prepare(offload_provider_instance *instance, const offload_prepar
 }
 
 offload_status create_sandbox(offload_provider_instance *instance, const offload_sandbox_request *request,
-                              offload_sandbox **out, const offload_text_sink *work_dir, const offload_text_sink *error)
+                              offload_sandbox **out, const offload_text_sink *work_dir,
+                              const offload_text_sink *error)
 {
     return guarded(error, [&]() -> offload_status {
         if (instance->run_dir.empty()) {
@@ -178,15 +180,15 @@ offload_status create_sandbox(offload_provider_instance *instance, const offload
 // What both exec versions share: the command, how it runs, and what its end means.
 struct Command {
     std::vector<std::string> env;
-    std::string command_file;   // a long command goes through a file
+    std::string command_file; // a long command goes through a file
     std::string dir;
     std::vector<const char *> env_list;
     std::vector<const char *> argv;
 };
 
 // Builds the shell invocation of a command in the sandbox. Returns OFFLOAD_OK or an infra error.
-offload_status prepare_command(const offload_sandbox &sandbox, const char *command, const char *const *request_env,
-                               Command &out, const offload_text_sink *error)
+offload_status prepare_command(const offload_sandbox &sandbox, const char *command,
+                               const char *const *request_env, Command &out, const offload_text_sink *error)
 {
     const offload_provider_instance &provider = *sandbox.provider;
     std::error_code code;
@@ -223,15 +225,16 @@ offload_status judge(offload_status status, const offload_process_result &outcom
                      const offload_text_sink *error)
 {
     if (status == OFFLOAD_OK && outcome.term_signal == SIGKILL && !outcome.timed_out && !cancelled) {
-        offload_text_printf(error, "the batch's shell was killed by SIGKILL from outside offload (the kernel's "
-                                   "out-of-memory killer?)");
+        offload_text_printf(error,
+                            "the batch's shell was killed by SIGKILL from outside offload (the kernel's "
+                            "out-of-memory killer?)");
         return OFFLOAD_INFRA_ERROR;
     }
     return status;
 }
 
-offload_status exec(offload_sandbox *sandbox, const offload_exec_request *request, offload_exec_result *result,
-                    const offload_text_sink *error)
+offload_status exec(offload_sandbox *sandbox, const offload_exec_request *request,
+                    offload_exec_result *result, const offload_text_sink *error)
 {
     return guarded(error, [&]() -> offload_status {
         const offload_provider_instance &provider = *sandbox->provider;
@@ -253,14 +256,15 @@ offload_status exec(offload_sandbox *sandbox, const offload_exec_request *reques
         result->exit_code = outcome.exit_code;
         result->timed_out = outcome.timed_out;
         result->duration_ms = outcome.duration_ms;
-        return judge(status, outcome, provider.host->cancel_level(provider.host) != OFFLOAD_CANCEL_NONE, error);
+        return judge(status, outcome, provider.host->cancel_level(provider.host) != OFFLOAD_CANCEL_NONE,
+                     error);
     });
 }
 
 // offload.provider.exec/2: the same, with the command's stdin fed while it runs and an explicit
 // cancellation handle.
-offload_status exec_v2(offload_sandbox *sandbox, const offload_exec_request_v2 *request, offload_exec_result *result,
-                       const offload_text_sink *error)
+offload_status exec_v2(offload_sandbox *sandbox, const offload_exec_request_v2 *request,
+                       offload_exec_result *result, const offload_text_sink *error)
 {
     return guarded(error, [&]() -> offload_status {
         const offload_provider_instance &provider = *sandbox->provider;
@@ -309,7 +313,8 @@ offload_status download(offload_sandbox *sandbox, const char *sandbox_path, cons
         fs::create_directories(fs::path(local_path).parent_path(), code);
         fs::copy_file(sandbox_path, local_path, fs::copy_options::overwrite_existing, code);
         if (code) {
-            offload_text_printf(error, "cannot copy %s to %s: %s", sandbox_path, local_path, code.message().c_str());
+            offload_text_printf(error, "cannot copy %s to %s: %s", sandbox_path, local_path,
+                                code.message().c_str());
             return OFFLOAD_ERROR;
         }
         return OFFLOAD_OK;

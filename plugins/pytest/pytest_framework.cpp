@@ -196,12 +196,9 @@ std::vector<std::string> run_words(const offload_framework_instance &instance, s
 {
     // The cache would be shared by commands running in the same project directory; a module that
     // fails to import must not keep the other tests from running.
-    std::vector<std::string> words = {instance.python,
-                                      "-c",
-                                      std::string(program),
-                                      "-p",
-                                      "no:cacheprovider",
-                                      "--continue-on-collection-errors"};
+    std::vector<std::string> words = {instance.python,      "-c",
+                                      std::string(program), "-p",
+                                      "no:cacheprovider",   "--continue-on-collection-errors"};
     words.insert(words.end(), instance.extra_args.begin(), instance.extra_args.end());
     if (!instance.markers.empty())
         words.insert(words.end(), {"-m", instance.markers});
@@ -331,7 +328,6 @@ offload_status worker_command(const offload_framework_instance *instance,
         return OFFLOAD_OK;
     });
 }
-
 
 const offload_framework_v1 framework_interface = {
     .struct_size = sizeof(offload_framework_v1),

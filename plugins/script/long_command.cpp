@@ -37,7 +37,9 @@ std::string bootstrap_for(const std::string &end_line)
            "trap 'rm -f \"$f\"' EXIT; trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM\n"
            "ok=\n"
            "while IFS= read -r l; do\n"
-           "    if [ \"$l\" = " + end_line + " ]; then ok=1; break; fi\n"
+           "    if [ \"$l\" = " +
+           end_line +
+           " ]; then ok=1; break; fi\n"
            "    printf '%s\\n' \"$l\"\n"
            "done > \"$f\"\n"
            "[ -n \"$ok\" ] || { echo 'offload: the command did not arrive whole on stdin' >&2; exit 126; }\n"
@@ -46,7 +48,8 @@ std::string bootstrap_for(const std::string &end_line)
 
 [[noreturn]] void fail(const char *what)
 {
-    throw std::runtime_error(std::string("cannot pass a long command on stdin: ") + what + ": " + std::strerror(errno));
+    throw std::runtime_error(std::string("cannot pass a long command on stdin: ") + what + ": " +
+                             std::strerror(errno));
 }
 
 } // namespace

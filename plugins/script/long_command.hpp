@@ -19,7 +19,7 @@ constexpr size_t long_command_bytes = 64 << 10;
 // points back at it). Thread: one at a time; read() of input() may come from another thread than
 // the constructor's.
 class LongCommand {
-public:
+  public:
     // command: the whole shell command line. rest: the command's own stdin (borrowed; NULL: none).
     // Throws std::runtime_error when the descriptors cannot be made.
     LongCommand(const std::string &command, const offload_input *rest);
@@ -32,14 +32,14 @@ public:
     // The verb's stdin: the command's lines and an unguessable end line, then `rest` to its end.
     const offload_input *input() const { return &m_view; }
 
-private:
+  private:
     static int64_t read(const offload_input *input, char *buffer, size_t capacity);
 
     std::string m_bootstrap;
-    std::string m_text;           // the command and its end line, as the bootstrap reads them
-    size_t m_sent = 0;            // bytes of m_text handed out
+    std::string m_text; // the command and its end line, as the bootstrap reads them
+    size_t m_sent = 0;  // bytes of m_text handed out
     const offload_input *m_rest;
-    int m_pending_fd = -1;        // an eventfd, readable while m_text is not all handed out
-    int m_ready_fd = -1;          // epoll over m_pending_fd and rest's ready_fd
+    int m_pending_fd = -1; // an eventfd, readable while m_text is not all handed out
+    int m_ready_fd = -1;   // epoll over m_pending_fd and rest's ready_fd
     offload_input m_view{};
 };

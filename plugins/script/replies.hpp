@@ -8,7 +8,7 @@
 
 struct Reply {
     std::string word;
-    std::string value;   // the rest of the line, without the separating blanks; may be empty
+    std::string value; // the rest of the line, without the separating blanks; may be empty
 };
 
 // Splits stdout into replies. Blank lines are skipped; trailing CR and blanks are dropped; a line

@@ -31,12 +31,13 @@ constexpr uint64_t stop_timeout_cap_ms = 30000;
 
 // Keys the bridge itself reads; every other key of [provider] is the script's.
 const std::set<std::string> bridge_keys = {
-    "type", "script", "call_timeout_secs", "prepare_timeout_secs", "kill_grace_secs", "work_dir", "exec_stdin",
-    "prepare_command", "create_command", "exec_command", "stop_command", "upload_command", "download_command",
-    "destroy_command", "finish_command",
+    "type",         "script",         "call_timeout_secs", "prepare_timeout_secs", "kill_grace_secs",
+    "work_dir",     "exec_stdin",     "prepare_command",   "create_command",       "exec_command",
+    "stop_command", "upload_command", "download_command",  "destroy_command",      "finish_command",
 };
 
-const char *const inline_verbs[] = {"prepare", "create", "exec", "stop", "upload", "download", "destroy", "finish"};
+const char *const inline_verbs[] = {"prepare", "create",   "exec",    "stop",
+                                    "upload",  "download", "destroy", "finish"};
 
 // OFFLOAD_CONFIG_<KEY>: upper case, anything but A-Z and 0-9 becomes '_'.
 std::string env_name(const std::string &key)
@@ -106,8 +107,8 @@ std::vector<std::string> config_environment(const offload_host *host, const offl
                 auto value = scalar_text(settings, path + "." + Config::quote_key(entry));
                 if (!value)
                     settings.fail(key, "must hold strings, numbers or booleans to reach the provider script");
-                env.push_back(env_name(key) + "_" + env_name(entry).substr(std::strlen("OFFLOAD_CONFIG_")) + "=" +
-                              *value);
+                env.push_back(env_name(key) + "_" + env_name(entry).substr(std::strlen("OFFLOAD_CONFIG_")) +
+                              "=" + *value);
             }
         }
     }
@@ -146,15 +147,15 @@ uint64_t seconds_key(const Config &config, const char *key, double fallback)
 struct offload_provider_instance {
     const offload_host *host = nullptr;
     std::unique_ptr<VerbRunner> runner;
-    std::set<std::string> capabilities;     // optional verbs the backend implements, and `stdin`
+    std::set<std::string> capabilities;                  // optional verbs the backend implements, and `stdin`
     const offload_host_process_v2 *process_v2 = nullptr; // NULL on a host older than SDK 1.2
     uint64_t call_timeout_ms = 300000;
     uint64_t prepare_timeout_ms = 3600000;
-    std::string work_dir_template;          // work_dir key, with {sandbox_id}
-    std::string prepared;                   // prepare's reply
-    uint32_t capacity = 0;                  // prepare's `capacity` reply; 0: no limit
+    std::string work_dir_template; // work_dir key, with {sandbox_id}
+    std::string prepared;          // prepare's reply
+    uint32_t capacity = 0;         // prepare's `capacity` reply; 0: no limit
     std::string project_dir;
-    bool inline_commands = false;           // commands from offload.toml rather than a script
+    bool inline_commands = false; // commands from offload.toml rather than a script
 
     // Environment every call gets besides the base: the project and what prepare said.
     std::vector<std::string> call_env() const
@@ -217,14 +218,16 @@ void describe_script(offload_provider_instance &instance, const Config &settings
 {
     std::string error;
     offload_status status = OFFLOAD_OK;
-    auto replies = instance.call({"describe", {}, {}, 0, nullptr}, instance.call_timeout_ms, StringSink(error), status);
+    auto replies =
+        instance.call({"describe", {}, {}, 0, nullptr}, instance.call_timeout_ms, StringSink(error), status);
     if (!replies)
         throw std::runtime_error(error);
     auto protocol = find_reply(*replies, "protocol");
     if (!protocol)
-        throw std::runtime_error(instance.runner->origin() +
-                                 ": its `describe` reply has no `protocol` line; is it an offload provider script? "
-                                 "(see docs/script-protocol.md)");
+        throw std::runtime_error(
+            instance.runner->origin() +
+            ": its `describe` reply has no `protocol` line; is it an offload provider script? "
+            "(see docs/script-protocol.md)");
     if (*protocol != protocol_version)
         throw std::runtime_error(instance.runner->origin() + " speaks protocol " + *protocol +
                                  ", but this offload's script bridge speaks protocol " + protocol_version);
@@ -242,8 +245,9 @@ void describe_script(offload_provider_instance &instance, const Config &settings
     if (declares_keys)
         for (const std::string &key : script_keys)
             if (!known.count(key))
-                settings.report(key, "unknown key (" + instance.runner->origin() + " does not read it; it is ignored)",
-                                OFFLOAD_LOG_WARNING);
+                settings.report(
+                    key, "unknown key (" + instance.runner->origin() + " does not read it; it is ignored)",
+                    OFFLOAD_LOG_WARNING);
 }
 
 offload_status create(const offload_host *host, const offload_config *config, offload_provider_instance **out,
@@ -277,21 +281,25 @@ offload_status create(const offload_host *host, const offload_config *config, of
 
         if (script) {
             if (!commands.empty())
-                settings.fail(commands.begin()->first + "_command",
-                              "inline commands and a provider script exclude each other; use one or the other");
+                settings.fail(
+                    commands.begin()->first + "_command",
+                    "inline commands and a provider script exclude each other; use one or the other");
             if (exec_stdin)
-                settings.fail("exec_stdin", "is for inline commands; a provider script says whether it forwards "
-                                            "stdin itself (the `stdin` capability of its describe reply)");
+                settings.fail("exec_stdin",
+                              "is for inline commands; a provider script says whether it forwards "
+                              "stdin itself (the `stdin` capability of its describe reply)");
             instance->runner = make_script_runner(host, *script, env, kill_grace_ms);
             describe_script(*instance, settings, script_keys);
         } else {
             for (const char *required : {"create", "exec", "destroy"})
                 if (!commands.count(required))
-                    settings.fail(std::string(required) + "_command",
-                                  "is required: type = \"script\" runs the provider through inline commands "
-                                  "(create_command, exec_command, destroy_command), or through `script = PATH`");
+                    settings.fail(
+                        std::string(required) + "_command",
+                        "is required: type = \"script\" runs the provider through inline commands "
+                        "(create_command, exec_command, destroy_command), or through `script = PATH`");
             if (commands["exec"].find("{command}") == std::string::npos)
-                settings.fail("exec_command", "must contain {command}, where offload puts the batch's command");
+                settings.fail("exec_command",
+                              "must contain {command}, where offload puts the batch's command");
             for (const auto &[verb, command] : commands)
                 if (verb != "create" && verb != "exec" && verb != "destroy")
                     instance->capabilities.insert(verb);
@@ -317,13 +325,17 @@ void destroy(offload_provider_instance *instance)
     if (instance && instance->capabilities.count("finish")) {
         std::string error;
         offload_status status = OFFLOAD_OK;
-        if (!instance->call({"finish", {}, {}, 0, nullptr}, instance->call_timeout_ms, StringSink(error), status))
+        if (!instance->call({"finish", {}, {}, 0, nullptr}, instance->call_timeout_ms, StringSink(error),
+                            status))
             log(instance->host, OFFLOAD_LOG_WARNING, error);
     }
     delete instance;
 }
 
-uint32_t sandbox_capacity(const offload_provider_instance *instance) { return instance->capacity; }
+uint32_t sandbox_capacity(const offload_provider_instance *instance)
+{
+    return instance->capacity;
+}
 
 void config_template(const offload_text_sink *toml)
 {
@@ -350,7 +362,8 @@ offload_status prepare(offload_provider_instance *instance, const offload_prepar
         if (!instance->capabilities.count("prepare"))
             return OFFLOAD_OK;
         offload_status status = OFFLOAD_OK;
-        VerbCall call{"prepare", {}, {"OFFLOAD_MAX_SANDBOXES=" + std::to_string(request->max_sandboxes)}, 0, nullptr};
+        VerbCall call{
+            "prepare", {}, {"OFFLOAD_MAX_SANDBOXES=" + std::to_string(request->max_sandboxes)}, 0, nullptr};
         auto replies = instance->call(call, instance->prepare_timeout_ms, error, status);
         if (!replies)
             return status;
@@ -359,7 +372,8 @@ offload_status prepare(offload_provider_instance *instance, const offload_prepar
             char *end = nullptr;
             unsigned long value = std::strtoul(capacity->c_str(), &end, 10);
             if (capacity->empty() || *end || value == 0 || value > 100000) {
-                offload_text_printf(error, "%s: `prepare` replied `capacity %s`; expected a number from 1 to 100000",
+                offload_text_printf(error,
+                                    "%s: `prepare` replied `capacity %s`; expected a number from 1 to 100000",
                                     instance->runner->origin().c_str(), capacity->c_str());
                 return OFFLOAD_ERROR;
             }
@@ -370,7 +384,8 @@ offload_status prepare(offload_provider_instance *instance, const offload_prepar
 }
 
 offload_status create_sandbox(offload_provider_instance *instance, const offload_sandbox_request *request,
-                              offload_sandbox **out, const offload_text_sink *work_dir, const offload_text_sink *error)
+                              offload_sandbox **out, const offload_text_sink *work_dir,
+                              const offload_text_sink *error)
 {
     return guarded(error, [&]() -> offload_status {
         offload_status status = OFFLOAD_OK;
@@ -415,7 +430,8 @@ void stop_remote(const offload_sandbox &sandbox, const offload_cancel *cancel)
     VerbCall call{"stop", {sandbox.id}, {}, 0, nullptr};
     call.cancel = cancel;
     call.cleanup = true;
-    if (!instance.call(call, std::min(instance.call_timeout_ms, stop_timeout_cap_ms), StringSink(error), status))
+    if (!instance.call(call, std::min(instance.call_timeout_ms, stop_timeout_cap_ms), StringSink(error),
+                       status))
         log(instance.host, OFFLOAD_LOG_WARNING, error);
 }
 
@@ -428,7 +444,8 @@ struct StatusFile {
         std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/offload-status-XXXXXX";
         int fd = mkstemp(pattern.data());
         if (fd < 0)
-            throw std::runtime_error("cannot create a status file in " + pattern + ": " + std::strerror(errno));
+            throw std::runtime_error("cannot create a status file in " + pattern + ": " +
+                                     std::strerror(errno));
         close(fd);
         path = pattern;
     }
@@ -463,8 +480,8 @@ offload_status run_exec(offload_sandbox &sandbox, const ExecCall &exec, offload_
         size_t equals = entry.find('=');
         if (equals == std::string::npos || equals == 0)
             continue;
-        command += "export " + entry.substr(0, equals) + "=" + shell_quote(instance.host, entry.substr(equals + 1)) +
-                   "; ";
+        command += "export " + entry.substr(0, equals) + "=" +
+                   shell_quote(instance.host, entry.substr(equals + 1)) + "; ";
     }
     command += exec.command;
 
@@ -477,15 +494,16 @@ offload_status run_exec(offload_sandbox &sandbox, const ExecCall &exec, offload_
     std::optional<LongCommand> long_command;
     if (instance.runner->longest_argument(call) > long_command_bytes) {
         if (!exec.cancel || !instance.capabilities.count("stdin")) {
-            offload_text_printf(error,
-                                "%s: the command is %zu bytes long, more than a program takes in one argument "
-                                "(Linux: 128 KiB); offload passes long commands on stdin, but %s. Make batches "
-                                "smaller (the framework's batch_size), or give the provider the `stdin` "
-                                "capability (docs/script-protocol.md)",
-                                instance.runner->origin().c_str(), command.size(),
-                                !exec.cancel ? "this offload cannot feed the script's stdin"
-                                : instance.inline_commands ? "exec_command does not pass stdin on (exec_stdin)"
-                                                           : "the script does not forward it (no `stdin` capability)");
+            offload_text_printf(
+                error,
+                "%s: the command is %zu bytes long, more than a program takes in one argument "
+                "(Linux: 128 KiB); offload passes long commands on stdin, but %s. Make batches "
+                "smaller (the framework's batch_size), or give the provider the `stdin` "
+                "capability (docs/script-protocol.md)",
+                instance.runner->origin().c_str(), command.size(),
+                !exec.cancel               ? "this offload cannot feed the script's stdin"
+                : instance.inline_commands ? "exec_command does not pass stdin on (exec_stdin)"
+                                           : "the script does not forward it (no `stdin` capability)");
             return OFFLOAD_ERROR;
         }
         long_command.emplace(command, exec.input);
@@ -514,8 +532,8 @@ offload_status run_exec(offload_sandbox &sandbox, const ExecCall &exec, offload_
     return OFFLOAD_OK;
 }
 
-offload_status exec(offload_sandbox *sandbox, const offload_exec_request *request, offload_exec_result *result,
-                    const offload_text_sink *error)
+offload_status exec(offload_sandbox *sandbox, const offload_exec_request *request,
+                    offload_exec_result *result, const offload_text_sink *error)
 {
     return guarded(error, [&]() -> offload_status {
         ExecCall call{request->command, request->env, request->timeout_ms, request->output, nullptr, nullptr};
@@ -525,12 +543,14 @@ offload_status exec(offload_sandbox *sandbox, const offload_exec_request *reques
 
 // offload.provider.exec/2: the same under the request's cancellation handle, with the command's
 // stdin fed to the exec verb when the backend forwards it (capability `stdin`).
-offload_status exec_v2(offload_sandbox *sandbox, const offload_exec_request_v2 *request, offload_exec_result *result,
-                       const offload_text_sink *error)
+offload_status exec_v2(offload_sandbox *sandbox, const offload_exec_request_v2 *request,
+                       offload_exec_result *result, const offload_text_sink *error)
 {
     return guarded(error, [&]() -> offload_status {
-        const offload_input *input = sandbox->provider->capabilities.count("stdin") ? request->input : nullptr;
-        ExecCall call{request->command, request->env, request->timeout_ms, request->output, input, request->cancel};
+        const offload_input *input =
+            sandbox->provider->capabilities.count("stdin") ? request->input : nullptr;
+        ExecCall call{request->command, request->env, request->timeout_ms,
+                      request->output,  input,        request->cancel};
         return run_exec(*sandbox, call, *result, error);
     });
 }
@@ -549,8 +569,9 @@ offload_status download(offload_sandbox *sandbox, const char *sandbox_path, cons
         fs::create_directories(fs::path(local_path).parent_path(), code);
         if (!instance.capabilities.count("download")) {
             // No download verb: the sandbox's workdir is on a filesystem offload sees too.
-            fs::path source = fs::path(sandbox_path).is_absolute() ? fs::path(sandbox_path)
-                                                                   : fs::path(instance.project_dir) / sandbox_path;
+            fs::path source = fs::path(sandbox_path).is_absolute()
+                                  ? fs::path(sandbox_path)
+                                  : fs::path(instance.project_dir) / sandbox_path;
             if (!fs::exists(source, code))
                 return OFFLOAD_NOT_FOUND;
             fs::copy_file(source, local_path, fs::copy_options::overwrite_existing, code);
@@ -583,7 +604,8 @@ offload_status destroy_sandbox(offload_sandbox *sandbox, const offload_text_sink
     return guarded(error, [&]() -> offload_status {
         offload_status status = OFFLOAD_OK;
         VerbCall call{"destroy", {owned->id}, {}, 0, nullptr};
-        return owned->provider->call(call, owned->provider->call_timeout_ms, error, status) ? OFFLOAD_OK : status;
+        return owned->provider->call(call, owned->provider->call_timeout_ms, error, status) ? OFFLOAD_OK
+                                                                                            : status;
     });
 }
 
@@ -609,7 +631,8 @@ const offload_provider_exec_v2 exec_interface = {
 constexpr offload::sdk::PluginInfo plugin_info{
     .id = "script",
     .version = OFFLOAD_PLUGIN_VERSION,
-    .description = "the script bridge: sandboxes through provider scripts (offload-provider-NAME) or inline commands",
+    .description =
+        "the script bridge: sandboxes through provider scripts (offload-provider-NAME) or inline commands",
 };
 
 } // namespace

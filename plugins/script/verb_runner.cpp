@@ -7,7 +7,7 @@
 
 namespace {
 
-constexpr size_t max_reply_bytes = 1 << 20;   // replies are a few lines; more is garbage
+constexpr size_t max_reply_bytes = 1 << 20; // replies are a few lines; more is garbage
 constexpr size_t stderr_tail_bytes = 4 << 10;
 
 struct Capture {
@@ -56,7 +56,7 @@ VerbOutcome run_argv(const offload_host *host, const offload_host_process_v2 *pr
     auto fill = [&](auto &request) {
         request.struct_size = sizeof request;
         request.argv = args.data();
-        request.working_dir = nullptr;   // the project directory
+        request.working_dir = nullptr; // the project directory
         request.env = env.data();
         request.timeout_ms = call.timeout_ms;
         request.kill_grace_ms = kill_grace_ms;
@@ -93,11 +93,11 @@ VerbOutcome run_argv(const offload_host *host, const offload_host_process_v2 *pr
 }
 
 class ScriptRunner : public VerbRunner {
-public:
+  public:
     ScriptRunner(const offload_host *host, std::string script, std::shared_ptr<const CallEnvironment> env,
                  uint64_t kill_grace_ms)
-        : m_host(host), m_process_v2(host_process_v2(host)), m_script(std::move(script)), m_env(std::move(env)),
-          m_kill_grace_ms(kill_grace_ms)
+        : m_host(host), m_process_v2(host_process_v2(host)), m_script(std::move(script)),
+          m_env(std::move(env)), m_kill_grace_ms(kill_grace_ms)
     {
     }
     bool has(const std::string &) const override { return true; }
@@ -116,7 +116,7 @@ public:
     }
     std::string origin() const override { return "script " + m_script; }
 
-private:
+  private:
     const offload_host *m_host;
     const offload_host_process_v2 *m_process_v2;
     std::string m_script;
@@ -135,11 +135,11 @@ std::string replace_all(std::string text, const std::string &from, const std::st
 }
 
 class InlineRunner : public VerbRunner {
-public:
+  public:
     InlineRunner(const offload_host *host, std::map<std::string, std::string> commands,
                  std::shared_ptr<const CallEnvironment> env, uint64_t kill_grace_ms)
-        : m_host(host), m_process_v2(host_process_v2(host)), m_commands(std::move(commands)), m_env(std::move(env)),
-          m_kill_grace_ms(kill_grace_ms)
+        : m_host(host), m_process_v2(host_process_v2(host)), m_commands(std::move(commands)),
+          m_env(std::move(env)), m_kill_grace_ms(kill_grace_ms)
     {
     }
     bool has(const std::string &verb) const override { return m_commands.count(verb) > 0; }
@@ -153,10 +153,13 @@ public:
         }
         return run_argv(m_host, m_process_v2, {"sh", "-c", *command}, *m_env, call, m_kill_grace_ms);
     }
-    size_t longest_argument(const VerbCall &call) const override { return command_line(call).value_or("").size(); }
+    size_t longest_argument(const VerbCall &call) const override
+    {
+        return command_line(call).value_or("").size();
+    }
     std::string origin() const override { return "the inline commands of [provider]"; }
 
-private:
+  private:
     // The verb's command template with its placeholders filled in; nullopt when there is none.
     std::optional<std::string> command_line(const VerbCall &call) const
     {
@@ -203,13 +206,16 @@ const offload_host_process_v2 *host_process_v2(const offload_host *host)
 }
 
 std::unique_ptr<VerbRunner> make_script_runner(const offload_host *host, std::string script,
-                                               std::shared_ptr<const CallEnvironment> env, uint64_t kill_grace_ms)
+                                               std::shared_ptr<const CallEnvironment> env,
+                                               uint64_t kill_grace_ms)
 {
     return std::make_unique<ScriptRunner>(host, std::move(script), std::move(env), kill_grace_ms);
 }
 
-std::unique_ptr<VerbRunner> make_inline_runner(const offload_host *host, std::map<std::string, std::string> commands,
-                                               std::shared_ptr<const CallEnvironment> env, uint64_t kill_grace_ms)
+std::unique_ptr<VerbRunner> make_inline_runner(const offload_host *host,
+                                               std::map<std::string, std::string> commands,
+                                               std::shared_ptr<const CallEnvironment> env,
+                                               uint64_t kill_grace_ms)
 {
     return std::make_unique<InlineRunner>(host, std::move(commands), std::move(env), kill_grace_ms);
 }

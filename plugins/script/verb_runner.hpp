@@ -16,31 +16,31 @@
 
 // One verb to run. Arguments are data: the runner passes them as argv entries or shell-quoted.
 struct VerbCall {
-    std::string verb;                        // "create", "exec", ...
-    std::vector<std::string> args;           // as the protocol orders them
-    std::vector<std::string> env;            // extra "NAME=value" for this call
+    std::string verb;              // "create", "exec", ...
+    std::vector<std::string> args; // as the protocol orders them
+    std::vector<std::string> env;  // extra "NAME=value" for this call
     uint64_t timeout_ms = 0;
-    const offload_output_sink *stream = nullptr;  // exec: the test's output; else NULL (captured)
+    const offload_output_sink *stream = nullptr; // exec: the test's output; else NULL (captured)
     // offload.host.process/2 only (borrowed for the call): with a handle the call runs through
     // process/2 and stops when the handle's level rises; without, through host->run_process,
     // which finds the cancellation through the calling thread.
     const offload_cancel *cancel = nullptr;
-    const offload_input *input = nullptr;    // the call's stdin (needs cancel); NULL: /dev/null
-    bool cleanup = false;                    // OFFLOAD_PROCESS_CLEANUP: runs after the handle's stop
+    const offload_input *input = nullptr; // the call's stdin (needs cancel); NULL: /dev/null
+    bool cleanup = false;                 // OFFLOAD_PROCESS_CLEANUP: runs after the handle's stop
 };
 
 struct VerbOutcome {
-    offload_status status = OFFLOAD_ERROR;   // OK: it ran (see exit_code); CANCELLED; ERROR: could not start
+    offload_status status = OFFLOAD_ERROR; // OK: it ran (see exit_code); CANCELLED; ERROR: could not start
     int exit_code = -1;
     bool timed_out = false;
     uint64_t duration_ms = 0;
-    std::string out;                         // stdout, when not streamed (bounded)
-    std::string err_tail;                    // the last part of stderr, when not streamed
-    std::string start_error;                 // for ERROR
+    std::string out;         // stdout, when not streamed (bounded)
+    std::string err_tail;    // the last part of stderr, when not streamed
+    std::string start_error; // for ERROR
 };
 
 class VerbRunner {
-public:
+  public:
     virtual ~VerbRunner() = default;
     // Whether the verb can be run at all (an inline command may be missing).
     virtual bool has(const std::string &verb) const = 0;
@@ -55,7 +55,7 @@ public:
 
 // The environment every call gets: the protocol version, the project, the provider's keys.
 struct CallEnvironment {
-    std::vector<std::string> base;           // "NAME=value"
+    std::vector<std::string> base; // "NAME=value"
 };
 
 // The host's offload.host.process/2, or NULL on a host older than SDK 1.2.
@@ -66,6 +66,7 @@ std::unique_ptr<VerbRunner> make_script_runner(const offload_host *host, std::st
                                                uint64_t kill_grace_ms);
 
 // commands: verb -> command template ("create" -> create_command...).
-std::unique_ptr<VerbRunner> make_inline_runner(const offload_host *host, std::map<std::string, std::string> commands,
+std::unique_ptr<VerbRunner> make_inline_runner(const offload_host *host,
+                                               std::map<std::string, std::string> commands,
                                                std::shared_ptr<const CallEnvironment> env,
                                                uint64_t kill_grace_ms);

@@ -16,7 +16,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     try {
         auto settings = offload::settings_from_text(text, "/fuzz/offload.toml", "offload.toml", diagnostics);
         offload_config provider(*settings->provider_table, "provider", "offload.toml", diagnostics);
-        for (const char *key : {"", "shell", "env", "env.PATH", "hosts[0]", "hosts[99]", "a.\"b.c\"", "x[0][1]"}) {
+        for (const char *key :
+             {"", "shell", "env", "env.PATH", "hosts[0]", "hosts[99]", "a.\"b.c\"", "x[0][1]"}) {
             std::string value;
             offload::sdk::StringSink sink(value);
             int64_t integer = 0;

@@ -11,10 +11,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     std::string text(reinterpret_cast<const char *>(data), size);
     offload::parse_junit(text, [](const offload::JunitCase &test) {
-        for (const std::string *field : {&test.suite, &test.classname, &test.name, &test.file, &test.message,
-                                         &test.details})
+        for (const std::string *field :
+             {&test.suite, &test.classname, &test.name, &test.file, &test.message, &test.details})
             if (offload::sanitize_text(*field) != *field)
-                std::abort();   // the reader promised sanitized text
+                std::abort(); // the reader promised sanitized text
         if (test.details.size() > offload::details_max_bytes + 128)
             std::abort();
     });

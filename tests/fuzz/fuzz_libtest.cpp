@@ -11,8 +11,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     std::string_view text(reinterpret_cast<const char *>(data), size);
     offload::cargo::read_listing(text);
 
-    static const char *const ids[] = {"lib::tests::adds", "lib::tests::slow", "test(api)::creates",
-                                      "bin(cli)::tests::parses", "doc::src/lib.rs - add (line 5)", "not an id"};
+    static const char *const ids[] = {"lib::tests::adds",
+                                      "lib::tests::slow",
+                                      "test(api)::creates",
+                                      "bin(cli)::tests::parses",
+                                      "doc::src/lib.rs - add (line 5)",
+                                      "not an id"};
     offload::cargo::Grouping grouping = offload::cargo::group_by_target(ids, sizeof ids / sizeof *ids);
     offload::cargo::BatchReader reader(grouping);
     size_t start = 0;

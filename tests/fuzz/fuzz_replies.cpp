@@ -12,7 +12,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (const Reply &reply : replies) {
         if (reply.word.empty() || reply.word.find('\n') != std::string::npos ||
             reply.value.find('\n') != std::string::npos)
-            std::abort();   // one reply per line, never empty
+            std::abort(); // one reply per line, never empty
         split_words(reply.value);
     }
     find_reply(replies, "sandbox");

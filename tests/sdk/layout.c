@@ -21,28 +21,30 @@
 #define LAYOUT_SIZE_NOW(s10, s11, s12) (s12)
 #endif
 
-#define LAYOUT_STRUCT_SIZE(type, size) \
-    LAYOUT_CHECK(sizeof(type) == (size), "sizeof(" #type ") changed") \
-    LAYOUT_CHECK(offsetof(type, struct_size) == 0 && sizeof(((type *)0)->struct_size) == 4, \
+#define LAYOUT_STRUCT_SIZE(type, size)                                                                       \
+    LAYOUT_CHECK(sizeof(type) == (size), "sizeof(" #type ") changed")                                        \
+    LAYOUT_CHECK(offsetof(type, struct_size) == 0 && sizeof(((type *)0)->struct_size) == 4,                  \
                  #type " must start with uint32_t struct_size")
-#define LAYOUT_FIELD(type, field, offset) \
-    LAYOUT_CHECK(offsetof(type, field) == (offset), #type "." #field " moved: it must stay at offset " #offset)
-#define LAYOUT_APPENDED(type, field, offset, before) \
-    LAYOUT_FIELD(type, field, offset) \
-    LAYOUT_CHECK((offset) >= (before), #type "." #field " was appended inside the tail padding of the version before")
+#define LAYOUT_FIELD(type, field, offset)                                                                    \
+    LAYOUT_CHECK(offsetof(type, field) == (offset),                                                          \
+                 #type "." #field " moved: it must stay at offset " #offset)
+#define LAYOUT_APPENDED(type, field, offset, before)                                                         \
+    LAYOUT_FIELD(type, field, offset)                                                                        \
+    LAYOUT_CHECK((offset) >= (before),                                                                       \
+                 #type "." #field " was appended inside the tail padding of the version before")
 
 /* Only the current headers have sizes.h; the minimum is the first version's size, up to its
  * tail padding. */
 #if OFFLOAD_ABI_MINOR >= 2
-#define LAYOUT_MINIMUM(type, minimum, first_size) \
-    LAYOUT_CHECK(OFFLOAD_MIN_SIZE(type) == (minimum), "OFFLOAD_MIN_SIZE(" #type ") changed") \
-    LAYOUT_CHECK((minimum) <= (first_size) && (first_size) - (minimum) < 8, \
+#define LAYOUT_MINIMUM(type, minimum, first_size)                                                            \
+    LAYOUT_CHECK(OFFLOAD_MIN_SIZE(type) == (minimum), "OFFLOAD_MIN_SIZE(" #type ") changed")                 \
+    LAYOUT_CHECK((minimum) <= (first_size) && (first_size) - (minimum) < 8,                                  \
                  "OFFLOAD_MIN_SIZE(" #type ") is not the size of its first version")
 #else
 #define LAYOUT_MINIMUM(type, minimum, first_size)
 #endif
 
-#define LAYOUT_STRUCT_1_0(type, minimum, s10, s11, s12) \
+#define LAYOUT_STRUCT_1_0(type, minimum, s10, s11, s12)                                                      \
     LAYOUT_STRUCT_SIZE(type, LAYOUT_SIZE_NOW(s10, s11, s12)) LAYOUT_MINIMUM(type, minimum, s10)
 #define LAYOUT_FIELD_1_0(type, field, offset) LAYOUT_FIELD(type, field, offset)
 #if OFFLOAD_ABI_MINOR >= 1
@@ -62,4 +64,7 @@
 
 #include "layout.h"
 
-int main(void) { return 0; }
+int main(void)
+{
+    return 0;
+}

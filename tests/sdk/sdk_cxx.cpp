@@ -8,7 +8,10 @@
 
 namespace {
 
-uint32_t capabilities(const offload_framework_instance *) { return OFFLOAD_LIVE_EVENTS; }
+uint32_t capabilities(const offload_framework_instance *)
+{
+    return OFFLOAD_LIVE_EVENTS;
+}
 
 const offload_framework_v1 framework_table = {
     .struct_size = sizeof(offload_framework_v1),
@@ -33,7 +36,8 @@ constexpr offload::sdk::PluginInfo plugin_info{
     .description = "the glue of plugin.hpp",
 };
 
-const offload_host_process_v2 process_table = {.struct_size = sizeof(offload_host_process_v2), .run_process = nullptr};
+const offload_host_process_v2 process_table = {.struct_size = sizeof(offload_host_process_v2),
+                                               .run_process = nullptr};
 
 const void *get_extension(const offload_host *, const char *id)
 {
@@ -43,14 +47,16 @@ const void *get_extension(const offload_host *, const char *id)
 // What the glue gives: 0 when every check passes.
 int check_glue(const offload_plugin_descriptor &descriptor)
 {
-    if (descriptor.struct_size != sizeof(offload_plugin_descriptor) || descriptor.abi_major != OFFLOAD_ABI_MAJOR ||
-        descriptor.abi_minor != OFFLOAD_ABI_MINOR || std::strcmp(descriptor.id, "sdk-test") != 0 ||
-        descriptor.init != nullptr || descriptor.deinit != nullptr)
+    if (descriptor.struct_size != sizeof(offload_plugin_descriptor) ||
+        descriptor.abi_major != OFFLOAD_ABI_MAJOR || descriptor.abi_minor != OFFLOAD_ABI_MINOR ||
+        std::strcmp(descriptor.id, "sdk-test") != 0 || descriptor.init != nullptr ||
+        descriptor.deinit != nullptr)
         return 10;
     if (descriptor.get_interface(OFFLOAD_FRAMEWORK_INTERFACE_V1) != &framework_table ||
         descriptor.get_interface(OFFLOAD_FRAMEWORK_LIVE_V1) != &live_table ||
         descriptor.get_interface(OFFLOAD_PROVIDER_INTERFACE_V1) != nullptr ||
-        descriptor.get_interface("offload.framework.live/2") != nullptr || descriptor.get_interface(nullptr) != nullptr)
+        descriptor.get_interface("offload.framework.live/2") != nullptr ||
+        descriptor.get_interface(nullptr) != nullptr)
         return 11;
 
     // A host of ABI 1.0 ends before project_dir and get_extension: the helpers never read past

@@ -9,7 +9,10 @@ using offload::plan_batches;
 
 namespace {
 
-std::vector<double> equal(size_t count) { return std::vector<double>(count, 1.0); }
+std::vector<double> equal(size_t count)
+{
+    return std::vector<double>(count, 1.0);
+}
 
 // Every test exactly once.
 void check_cover(const std::vector<std::vector<size_t>> &batches, size_t count)
@@ -50,9 +53,9 @@ TEST_CASE("every test lands in exactly one batch")
 TEST_CASE("without history, consecutive tests stay together and batches shrink toward the tail")
 {
     auto batches = plan_batches(equal(1000), 4, 0, 0);
-    CHECK(batches.front().size() == 125);   // 1000 / (2 * 4)
+    CHECK(batches.front().size() == 125); // 1000 / (2 * 4)
     CHECK(batches.front().front() == 0);
-    CHECK(batches.front().back() == 124);   // in discovery order
+    CHECK(batches.front().back() == 124); // in discovery order
     CHECK(batches.back().size() == 1);
     for (size_t i = 1; i < batches.size(); ++i)
         CHECK(batches[i].size() <= batches[i - 1].size());
@@ -65,7 +68,7 @@ TEST_CASE("with history, the longest tests go first and the short ones fill the 
     std::vector<double> secs = {0.1, 8.0, 0.2, 5.0, 0.1, 0.3, 6.0, 0.1};
     auto batches = plan_batches(secs, 2, 0, 0);
     check_cover(batches, secs.size());
-    CHECK(batches[0] == std::vector<size_t>{1});   // 8 s alone: larger than a share
+    CHECK(batches[0] == std::vector<size_t>{1}); // 8 s alone: larger than a share
     CHECK(batches[1] == std::vector<size_t>{6});
     CHECK(secs_of(batches.back(), secs) <= 0.3 + 1e-9);
     for (size_t i = 1; i < batches.size(); ++i)
@@ -75,7 +78,7 @@ TEST_CASE("with history, the longest tests go first and the short ones fill the 
 TEST_CASE("batch overhead keeps batches from getting too small to pay for themselves")
 {
     auto without = plan_batches(equal(200), 4, 0, 0);
-    auto with = plan_batches(equal(200), 4, 0, 5.0);   // 5 s per batch: at least 20 tests of 1 s each
+    auto with = plan_batches(equal(200), 4, 0, 5.0); // 5 s per batch: at least 20 tests of 1 s each
     check_cover(with, 200);
     CHECK(with.size() < without.size());
     for (size_t i = 0; i + 1 < with.size(); ++i)
@@ -116,7 +119,7 @@ TEST_CASE("with history, most of the work is packed into one balanced batch per 
     }
     CHECK(batches.size() == 8);
     CHECK(body == doctest::Approx(total));
-    CHECK(heaviest <= total / 8 + 1e-9 + 8.0);   // no bin beyond the ideal plus its longest test
+    CHECK(heaviest <= total / 8 + 1e-9 + 8.0); // no bin beyond the ideal plus its longest test
     CHECK(heaviest - lightest <= 8.0);
     auto plain = plan_batches(secs, 8, 0, 0.3, false);
     CHECK(batches.size() < plain.size());

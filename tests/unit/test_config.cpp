@@ -16,8 +16,8 @@ struct TempConfig {
     fs::path file;
     explicit TempConfig(const std::string &text)
     {
-        dir = fs::temp_directory_path() / ("offload-test-config-" + std::to_string(::getpid()) + "-" +
-                                           std::to_string(counter++));
+        dir = fs::temp_directory_path() /
+              ("offload-test-config-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
         fs::create_directories(dir);
         file = dir / "offload.toml";
         std::ofstream(file) << text;
@@ -85,15 +85,16 @@ junit_file = "/abs/j.xml"
 
 TEST_CASE("wrong types and ranges are errors with file:line:column and the key")
 {
-    TempConfig config(std::string("[offload]\nmax_parallel = \"4\"\nretry_count = -1\ntest_timeout_secs = 0\n") +
-                      minimal);
+    TempConfig config(
+        std::string("[offload]\nmax_parallel = \"4\"\nretry_count = -1\ntest_timeout_secs = 0\n") + minimal);
     offload::Diagnostics diagnostics;
     CHECK_THROWS_AS(offload::load_settings(config.file, diagnostics), offload::Error);
     auto messages = diagnostics.messages();
     CHECK(diagnostics.error_count() == 3);
     std::string file = config.file.string();
-    CHECK(any_contains(messages, file + ":2:16: error: [offload] max_parallel must be an integer from 1 to 4096, "
-                                        "not a string"));
+    CHECK(any_contains(messages,
+                       file + ":2:16: error: [offload] max_parallel must be an integer from 1 to 4096, "
+                              "not a string"));
     CHECK(any_contains(messages, file + ":3:15: error: [offload] retry_count must be from 0 to 100, not -1"));
     CHECK(any_contains(messages, ":4:21: error: [offload] test_timeout_secs must be a number of seconds"));
 }
@@ -115,7 +116,8 @@ TEST_CASE("a missing provider or type is an error that says what to add")
     TempConfig config("[discovery]\ntype = \"generic\"\n");
     offload::Diagnostics diagnostics;
     CHECK_THROWS_AS(offload::load_settings(config.file, diagnostics), offload::Error);
-    CHECK(any_contains(diagnostics.messages(), "section [provider] is missing; add e.g. `type = \"process\"`"));
+    CHECK(
+        any_contains(diagnostics.messages(), "section [provider] is missing; add e.g. `type = \"process\"`"));
 
     TempConfig no_type("[provider]\nshell = \"sh\"\n[discovery]\ntype = \"generic\"\n");
     offload::Diagnostics more;

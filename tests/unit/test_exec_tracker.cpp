@@ -31,13 +31,15 @@ ExecEnding stopped(StopReason why)
 
 const TestVerdict *verdict_for(const std::vector<TestVerdict> &verdicts, size_t test)
 {
-    auto it = std::find_if(verdicts.begin(), verdicts.end(), [&](const TestVerdict &v) { return v.test == test; });
+    auto it =
+        std::find_if(verdicts.begin(), verdicts.end(), [&](const TestVerdict &v) { return v.test == test; });
     return it == verdicts.end() ? nullptr : &*it;
 }
 
 const Rerun *rerun_of(const Conclusion &conclusion, size_t test)
 {
-    auto it = std::find_if(conclusion.rerun.begin(), conclusion.rerun.end(), [&](const Rerun &r) { return r.test == test; });
+    auto it = std::find_if(conclusion.rerun.begin(), conclusion.rerun.end(),
+                           [&](const Rerun &r) { return r.test == test; });
     return it == conclusion.rerun.end() ? nullptr : &*it;
 }
 
@@ -52,7 +54,8 @@ ReportedResult result(Outcome outcome, std::string message = {})
 
 } // namespace
 
-TEST_CASE("a worker that crashes: finished tests keep their results, the running one is charged, the rest run again")
+TEST_CASE("a worker that crashes: finished tests keep their results, the running one is charged, the rest "
+          "run again")
 {
     ExecTracker tracker(ExecKind::Worker, {0, 1, 2, 3});
     CHECK(tracker.start(0, 1.0));
@@ -66,7 +69,8 @@ TEST_CASE("a worker that crashes: finished tests keep their results, the running
     REQUIRE(c.charged.size() == 1);
     CHECK(c.charged[0].test == 1);
     CHECK(c.charged[0].outcome == Outcome::Failed);
-    CHECK(c.charged[0].message == "crashed: the worker running it ended (killed by signal 11 (SIGSEGV)) before the test did");
+    CHECK(c.charged[0].message ==
+          "crashed: the worker running it ended (killed by signal 11 (SIGSEGV)) before the test did");
     CHECK(c.charged[0].output == "about to crash\n");
     CHECK(c.charged[0].duration_secs == doctest::Approx(0.7));
     REQUIRE(c.rerun.size() == 2);
@@ -127,8 +131,8 @@ TEST_CASE("a test timeout charges the test that hung and nothing else")
 
 TEST_CASE("what offload stops itself is never charged")
 {
-    for (StopReason why : {StopReason::LostRace, StopReason::Moved, StopReason::StoppedEarly, StopReason::KillRunning,
-                           StopReason::Interrupted}) {
+    for (StopReason why : {StopReason::LostRace, StopReason::Moved, StopReason::StoppedEarly,
+                           StopReason::KillRunning, StopReason::Interrupted}) {
         ExecTracker tracker(ExecKind::Worker, {0, 1});
         tracker.start(0, 0);
         Conclusion c = tracker.conclude(stopped(why), {});
@@ -253,7 +257,8 @@ TEST_CASE("a batch with records whose every test passed but which exits 1: the l
     CHECK(c.revised[1].outcome == Outcome::Error);
 }
 
-TEST_CASE("a batch without records that timed out: its unfinished tests run again alone; one alone is charged")
+TEST_CASE(
+    "a batch without records that timed out: its unfinished tests run again alone; one alone is charged")
 {
     ExecEnding timeout = ran(143);
     timeout.timed_out = true;

@@ -8,9 +8,9 @@ using offload::RunningTestTiming;
 TEST_CASE("the test furthest past its estimate is duplicated")
 {
     std::vector<RunningTestTiming> running = {
-        {1, 0, 3.5, 2.0, false},    // 1.5 s past
-        {2, 1, 9.0, 2.0, false},    // 7 s past
-        {3, 2, 5.0, 10.0, false},   // within its estimate
+        {1, 0, 3.5, 2.0, false},  // 1.5 s past
+        {2, 1, 9.0, 2.0, false},  // 7 s past
+        {3, 2, 5.0, 10.0, false}, // within its estimate
     };
     CHECK(choose_straggler(running, 3) == 2u);
 }

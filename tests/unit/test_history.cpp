@@ -14,8 +14,8 @@ using offload::History;
 namespace {
 
 struct TempDir {
-    fs::path path = fs::temp_directory_path() / ("offload-history-" + std::to_string(getpid()) + "-" +
-                                                 std::to_string(counter++));
+    fs::path path = fs::temp_directory_path() /
+                    ("offload-history-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
     TempDir() { fs::create_directories(path); }
     ~TempDir() { fs::remove_all(path); }
     static inline int counter = 0;
@@ -50,13 +50,13 @@ TEST_CASE("durations and overheads survive a save, ids of any bytes included")
     run.record_batch_overhead(0.3);
     run.record_batch_overhead(0.1);
     run.record_batch_overhead(0.2);
-    run.record_batch_overhead(4.0);   // measured while the machine was busy
+    run.record_batch_overhead(4.0); // measured while the machine was busy
     History loaded = saved_and_loaded(run, dir.path / "history");
     REQUIRE(loaded.find("plain"));
     CHECK(loaded.find("plain")->mean_secs == doctest::Approx(1.5));
     REQUIRE(loaded.find("tab\there\nnewline\\back"));
     CHECK(loaded.find("ünï ✓ [param]")->mean_secs == doctest::Approx(3));
-    CHECK(*loaded.batch_overhead_secs() == doctest::Approx(0.2));   // the lower quartile
+    CHECK(*loaded.batch_overhead_secs() == doctest::Approx(0.2)); // the lower quartile
     CHECK(loaded.runs() == 1);
 }
 
@@ -109,8 +109,8 @@ TEST_CASE("a corrupt file is reported and replaced, never trusted")
     TempDir dir;
     fs::path file = dir.path / "history";
     for (const char *text : {"garbage\n", "offload-history 1\nt\tnot-a-number\t1\t1\tid\n",
-                             "offload-history 1\nt\t-1\t1\t1\tid\n", "offload-history 1\nt\t1\t1\t1\tbad\\q\n",
-                             "offload-history 99\n", ""}) {
+                             "offload-history 1\nt\t-1\t1\t1\tid\n",
+                             "offload-history 1\nt\t1\t1\t1\tbad\\q\n", "offload-history 99\n", ""}) {
         CAPTURE(text);
         std::ofstream(file) << text;
         const offload::Expected<History> history = History::load(file);
@@ -130,14 +130,16 @@ TEST_CASE("estimates: own history, else the file's median, else everyone's, else
                                  "t\t1.000000\t1\t1\tb.py::one\n");
     REQUIRE(parsed);
     History history = *parsed;
-    std::vector<offload::TestReport> tests = {
-        {"a.py::one", "a.py", {}, {}}, {"a.py::two", "a.py", {}, {}}, {"a.py::new", "a.py", {}, {}},
-        {"c.py::new", "c.py", {}, {}}, {"b.py::one", "b.py", {}, {}}};
+    std::vector<offload::TestReport> tests = {{"a.py::one", "a.py", {}, {}},
+                                              {"a.py::two", "a.py", {}, {}},
+                                              {"a.py::new", "a.py", {}, {}},
+                                              {"c.py::new", "c.py", {}, {}},
+                                              {"b.py::one", "b.py", {}, {}}};
     auto estimates = offload::estimate_durations(tests, history);
     CHECK(estimates[0] == doctest::Approx(4));
     CHECK(estimates[1] == doctest::Approx(6));
-    CHECK(estimates[2] == doctest::Approx(6));   // median of a.py's {4, 6}: the upper middle
-    CHECK(estimates[3] == doctest::Approx(4));   // median of {4, 6, 1}
+    CHECK(estimates[2] == doctest::Approx(6)); // median of a.py's {4, 6}: the upper middle
+    CHECK(estimates[3] == doctest::Approx(4)); // median of {4, 6, 1}
     CHECK(estimates[4] == doctest::Approx(1));
     CHECK(offload::estimate_durations(tests, History(), 1.0) == std::vector<double>(5, 1.0));
 }

@@ -18,7 +18,10 @@ struct demo_extension {
     int (*answer)(const offload_host *host);
 };
 
-int forty_two(const offload_host *) { return 42; }
+int forty_two(const offload_host *)
+{
+    return 42;
+}
 
 const demo_extension demo{sizeof(demo_extension), forty_two};
 const demo_extension other{sizeof(demo_extension), nullptr};
@@ -40,13 +43,14 @@ TEST_CASE("a registry answers the table registered under an id, and NULL for any
 TEST_CASE("registering a malformed id, a NULL table or an id twice is refused")
 {
     HostExtensions extensions;
-    for (const char *id : {"", "offload.test.demo", "offload.test.demo/", "offload.test.demo/0", "offload.test.demo/v2",
-                           "/1", "Offload.test/1", "offload..test/1", "offload.test.demo/1/2", "offload test/1"})
+    for (const char *id :
+         {"", "offload.test.demo", "offload.test.demo/", "offload.test.demo/0", "offload.test.demo/v2", "/1",
+          "Offload.test/1", "offload..test/1", "offload.test.demo/1/2", "offload test/1"})
         CHECK_THROWS_AS(extensions.add(id, &demo), std::invalid_argument);
     CHECK_THROWS_AS(extensions.add("offload.test.demo/1", nullptr), std::invalid_argument);
     extensions.add("offload.test.demo/1", &demo);
-    CHECK_THROWS_WITH_AS(extensions.add("offload.test.demo/1", &other), "host extension offload.test.demo/1 is registered twice",
-                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(extensions.add("offload.test.demo/1", &other),
+                         "host extension offload.test.demo/1 is registered twice", std::invalid_argument);
     CHECK(extensions.find("offload.test.demo/1") == &demo);
 }
 
@@ -60,7 +64,8 @@ TEST_CASE("every plugin's offload_host answers the process-wide registry through
 
     CHECK(host->get_extension(host, "offload.test.registered-later/1") == nullptr);
     register_host_extension("offload.test.registered-later/1", &demo);
-    const auto *found = static_cast<const demo_extension *>(host->get_extension(host, "offload.test.registered-later/1"));
+    const auto *found =
+        static_cast<const demo_extension *>(host->get_extension(host, "offload.test.registered-later/1"));
     REQUIRE(found == &demo);
     CHECK(found->answer(host) == 42);
 

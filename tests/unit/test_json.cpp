@@ -22,9 +22,10 @@ TEST_CASE("JSON strings escape what JSON requires")
 TEST_CASE("valid UTF-8 passes, each invalid byte becomes the text \\xNN (util/utf8.hpp's policy)")
 {
     CHECK(json("ünï ✓ 🚀") == "\"ünï ✓ 🚀\"");
-    CHECK(json("a\xff" "b") == "\"a\\\\xFFb\"");
-    CHECK(json("\xc0\x80") == "\"\\\\xC0\\\\x80\"");                  // overlong
-    CHECK(json("\xed\xa0\x80") == "\"\\\\xED\\\\xA0\\\\x80\"");      // surrogate
-    CHECK(json("\xe2\x9c") == "\"\\\\xE2\\\\x9C\"");                  // truncated
-    CHECK(json("\xe2\x9c\x93\xe2") == "\"\xe2\x9c\x93\\\\xE2\"");          // a check mark, then a cut one
+    CHECK(json("a\xff"
+               "b") == "\"a\\\\xFFb\"");
+    CHECK(json("\xc0\x80") == "\"\\\\xC0\\\\x80\"");              // overlong
+    CHECK(json("\xed\xa0\x80") == "\"\\\\xED\\\\xA0\\\\x80\"");   // surrogate
+    CHECK(json("\xe2\x9c") == "\"\\\\xE2\\\\x9C\"");              // truncated
+    CHECK(json("\xe2\x9c\x93\xe2") == "\"\xe2\x9c\x93\\\\xE2\""); // a check mark, then a cut one
 }

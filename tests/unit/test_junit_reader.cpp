@@ -195,10 +195,11 @@ TEST_CASE("Surefire report: flakyFailure leaves the test passed, rerunFailure do
     CHECK(failed.outcome == Outcome::Failed);
     CHECK(failed.message == "boom");
     CHECK(failed.earlier_failures == 1);
-    CHECK(failed.details.rfind("java.lang.IllegalStateException: boom\n"
-                               "\tat com.example.FlakyTest.alwaysFails(FlakyTest.java:20)\n\nlog <line> & more\n\n"
-                               "earlier attempt: boom again",
-                               0) == 0);
+    CHECK(failed.details.rfind(
+              "java.lang.IllegalStateException: boom\n"
+              "\tat com.example.FlakyTest.alwaysFails(FlakyTest.java:20)\n\nlog <line> & more\n\n"
+              "earlier attempt: boom again",
+              0) == 0);
     CHECK(failed.details.find("trace of the rerun") != std::string::npos);
 }
 

@@ -270,7 +270,8 @@ std::vector<std::string> names_in(const std::filesystem::path &dir)
 }
 } // namespace
 
-TEST_CASE("write_junit_file creates parent directories, replaces the file and leaves no temporary file behind")
+TEST_CASE(
+    "write_junit_file creates parent directories, replaces the file and leaves no temporary file behind")
 {
     const TempDir dir;
     const std::filesystem::path path = dir.path / "a" / "b" / "junit.xml";

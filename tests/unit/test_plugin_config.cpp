@@ -1,7 +1,7 @@
 #include "plugin_host/plugin_config.hpp"
 
-#include <offload/plugin.hpp>
 #include <doctest/doctest.h>
+#include <offload/plugin.hpp>
 
 namespace {
 
@@ -44,7 +44,7 @@ TEST_CASE("typed getters return values, NOT_FOUND for absent keys")
     double grace = 0;
     CHECK(f.config.get_float("grace", &grace) == OFFLOAD_OK);
     CHECK(grace == 1.5);
-    CHECK(f.config.get_float("port", &grace) == OFFLOAD_OK);   // integers are numbers too
+    CHECK(f.config.get_float("port", &grace) == OFFLOAD_OK); // integers are numbers too
     CHECK(grace == 2222);
     int32_t verbose = 0;
     CHECK(f.config.get_boolean("verbose", &verbose) == OFFLOAD_OK);
@@ -65,11 +65,12 @@ TEST_CASE("table entries by index, including keys with dots")
     REQUIRE(size == 2);
     std::string second;
     offload::sdk::StringSink sink(second);
-    CHECK(f.config.get_key("env", 0, sink) == OFFLOAD_OK);   // sorted by name
+    CHECK(f.config.get_key("env", 0, sink) == OFFLOAD_OK); // sorted by name
     CHECK(second == "A.B");
     std::string value;
     offload::sdk::StringSink value_sink(value);
-    CHECK(f.config.get_string(("env." + offload::sdk::Config::quote_key(second)).c_str(), value_sink) == OFFLOAD_OK);
+    CHECK(f.config.get_string(("env." + offload::sdk::Config::quote_key(second)).c_str(), value_sink) ==
+          OFFLOAD_OK);
     CHECK(value == "dotted");
 }
 
@@ -79,7 +80,7 @@ TEST_CASE("the empty key is the plugin's whole table")
     CHECK(f.config.type("") == OFFLOAD_VALUE_TABLE);
     size_t size = 0;
     REQUIRE(f.config.get_size("", &size) == OFFLOAD_OK);
-    CHECK(size == 8);   // type, hosts, port, grace, verbose, name, env, unused
+    CHECK(size == 8); // type, hosts, port, grace, verbose, name, env, unused
     std::string first;
     offload::sdk::StringSink sink(first);
     CHECK(f.config.get_key("", 0, sink) == OFFLOAD_OK);
@@ -93,7 +94,8 @@ TEST_CASE("a wrong type is reported by the host with the location and key")
     offload::sdk::StringSink sink(text);
     CHECK(f.config.get_string("name", sink) == OFFLOAD_WRONG_TYPE);
     CHECK(f.diagnostics.error_count() == 1);
-    CHECK(any_contains(f.diagnostics.messages(), "offload.toml:7:8: error: [provider] name must be a string, not an integer"));
+    CHECK(any_contains(f.diagnostics.messages(),
+                       "offload.toml:7:8: error: [provider] name must be a string, not an integer"));
 }
 
 TEST_CASE("keys nobody read are warned about, type never")
@@ -105,7 +107,9 @@ TEST_CASE("keys nobody read are warned about, type never")
     f.config.get_size("hosts", &size);
     f.config.warn_unread_keys("the ssh provider");
     auto messages = f.diagnostics.messages();
-    CHECK(any_contains(messages, "offload.toml:9:1: warning: unknown key [provider] unused (the ssh provider does not read it"));
+    CHECK(any_contains(
+        messages,
+        "offload.toml:9:1: warning: unknown key [provider] unused (the ssh provider does not read it"));
     CHECK(any_contains(messages, "[provider] grace"));
     CHECK_FALSE(any_contains(messages, "[provider] port "));
     CHECK_FALSE(any_contains(messages, "[provider] hosts "));
@@ -116,7 +120,8 @@ TEST_CASE("report() gives the plugin's own messages a location")
 {
     Fixture f;
     f.config.report("port", OFFLOAD_LOG_ERROR, "must be below 1024 for this provider");
-    CHECK(any_contains(f.diagnostics.messages(), "offload.toml:4:8: error: [provider] port: must be below 1024"));
+    CHECK(any_contains(f.diagnostics.messages(),
+                       "offload.toml:4:8: error: [provider] port: must be below 1024"));
     CHECK(f.diagnostics.error_count() == 1);
 }
 
@@ -140,5 +145,5 @@ TEST_CASE("injected keys are read like the file's, override it, and are not enum
     CHECK(port == "override");
     size_t size = 0;
     CHECK(f.config.get_size("", &size) == OFFLOAD_OK);
-    CHECK(size == 8);   // type, hosts, port, grace, verbose, name, env, unused
+    CHECK(size == 8); // type, hosts, port, grace, verbose, name, env, unused
 }

@@ -29,7 +29,8 @@ struct PluginDir {
     fs::path path;
     explicit PluginDir(std::initializer_list<const char *> files, const std::string &name)
     {
-        path = fs::temp_directory_path() / ("offload-plugin-library-" + std::to_string(getpid()) + "-" + name);
+        path =
+            fs::temp_directory_path() / ("offload-plugin-library-" + std::to_string(getpid()) + "-" + name);
         fs::create_directories(path);
         for (const char *file : files)
             fs::copy_file(fixtures / file, path / file, fs::copy_options::overwrite_existing);
@@ -60,9 +61,10 @@ TEST_CASE("bad plugins are refused with a reason naming the problem")
           std::string::npos);
     CHECK(refusal("fixture_missing_entry.so") ==
           "not an offload plugin: it does not export offload_plugin_entry_v1");
-    CHECK(refusal("fixture_undefined_symbol.so").find("undefined symbol: offload_fixture_function_that_does_not_exist") !=
-          std::string::npos);
-    CHECK(refusal("fixture_failing_init.so") == "init failed: the license server fixture.example is unreachable");
+    CHECK(refusal("fixture_undefined_symbol.so")
+              .find("undefined symbol: offload_fixture_function_that_does_not_exist") != std::string::npos);
+    CHECK(refusal("fixture_failing_init.so") ==
+          "init failed: the license server fixture.example is unreachable");
     CHECK(refusal("no_such_file.so").find("cannot be loaded") != std::string::npos);
 }
 
@@ -77,7 +79,7 @@ TEST_CASE("a plugin's 1.2 extensions are found beside the interfaces they extend
     REQUIRE(plugin.framework_live != nullptr);
     CHECK(plugin.provider_exec->capabilities(nullptr) == OFFLOAD_EXEC_INPUT);
     CHECK(plugin.framework_live->capabilities(nullptr) == OFFLOAD_LIVE_EVENTS);
-    CHECK(!plugin.framework_live->worker_command);   // optional
+    CHECK(!plugin.framework_live->worker_command); // optional
 
     // A plugin built before the extensions answers NULL for their ids.
     auto good = load_plugin(fixtures / "fixture_good.so", "test", environment);
@@ -89,7 +91,8 @@ TEST_CASE("a plugin's 1.2 extensions are found beside the interfaces they extend
 TEST_CASE("plugins built against the 1.0 and 1.1 headers load, with their smaller tables")
 {
     HostEnvironment environment{fs::current_path()};
-    for (auto [file, minor, has_capacity] : {std::tuple{"fixture_sdk10.so", 0u, false}, {"fixture_sdk11.so", 1u, true}}) {
+    for (auto [file, minor, has_capacity] :
+         {std::tuple{"fixture_sdk10.so", 0u, false}, {"fixture_sdk11.so", 1u, true}}) {
         CAPTURE(file);
         auto loaded = load_plugin(fixtures / file, "test", environment);
         REQUIRE(std::holds_alternative<Plugin>(loaded));
@@ -105,13 +108,16 @@ TEST_CASE("plugins built against the 1.0 and 1.1 headers load, with their smalle
 
 TEST_CASE("a malformed extension refuses the plugin with a reason")
 {
-    CHECK(refusal("fixture_extensions_exec_too_small.so") ==
-          "its offload.provider.exec/2 interface is 16 bytes, smaller than the 24 bytes of its first version");
-    CHECK(refusal("fixture_extensions_exec_without_exec.so") == "its offload.provider.exec/2 interface has no exec function");
+    CHECK(
+        refusal("fixture_extensions_exec_too_small.so") ==
+        "its offload.provider.exec/2 interface is 16 bytes, smaller than the 24 bytes of its first version");
+    CHECK(refusal("fixture_extensions_exec_without_exec.so") ==
+          "its offload.provider.exec/2 interface has no exec function");
     CHECK(refusal("fixture_extensions_live_without_capabilities.so") ==
           "its offload.framework.live/1 interface has no capabilities function");
     CHECK(refusal("fixture_extensions_exec_without_provider.so") ==
-          "it provides offload.provider.exec/2, an extension of offload.provider.v1, but not offload.provider.v1 itself");
+          "it provides offload.provider.exec/2, an extension of offload.provider.v1, but not "
+          "offload.provider.v1 itself");
 }
 
 TEST_CASE("the registry finds the first plugin with an id and reports the shadowed ones")
@@ -123,7 +129,7 @@ TEST_CASE("the registry finds the first plugin with an id and reports the shadow
     const Plugin *found = registry.find(PluginKind::Framework, "fixture-good");
     REQUIRE(found);
     CHECK(found->path == first.path / "fixture_good.so");
-    CHECK(registry.find(PluginKind::Provider, "fixture-good") == nullptr);   // not a provider
+    CHECK(registry.find(PluginKind::Provider, "fixture-good") == nullptr); // not a provider
     registry.load_all();
     CHECK(registry.plugins().size() == 1);
     REQUIRE(registry.refused().size() == 2);

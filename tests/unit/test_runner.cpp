@@ -25,7 +25,17 @@ namespace {
 struct Behaviour {
     // SlowFailFastPass: the first run fails after 3 s, the next passes at once (a copy wins);
     // SlowPassFastFail: the first run passes after 1.5 s, the next fails at once (a copy loses).
-    enum Kind { Pass, Fail, Skip, Crash, ExitWithoutEnd, Hang, FailThenPass, SlowFailFastPass, SlowPassFastFail } kind = Pass;
+    enum Kind {
+        Pass,
+        Fail,
+        Skip,
+        Crash,
+        ExitWithoutEnd,
+        Hang,
+        FailThenPass,
+        SlowFailFastPass,
+        SlowPassFastFail
+    } kind = Pass;
     std::chrono::milliseconds duration{5};
 };
 
@@ -33,12 +43,12 @@ struct Behaviour {
 struct Script {
     std::map<std::string, Behaviour> tests;
     std::mutex mutex;
-    std::map<std::string, int> runs;   // starts per test
+    std::map<std::string, int> runs; // starts per test
     std::atomic<int> infra_failures_left{0};
     std::atomic<int> create_failures_left{0};
     std::atomic<int> execs{0};
-    bool asks = false;         // the fake worker writes `next` before it reads a test
-    bool reads_ahead = false;  // ...it waits for the test after one (or the end) before starting it
+    bool asks = false;        // the fake worker writes `next` before it reads a test
+    bool reads_ahead = false; // ...it waits for the test after one (or the end) before starting it
 
     Behaviour behaviour(const std::string &id)
     {
@@ -74,7 +84,7 @@ std::string env_value(const ExecRequest &request, const std::string &name)
 }
 
 class FakeSandbox final : public Sandbox {
-public:
+  public:
     FakeSandbox(Script &script, unsigned index) : m_script(script), m_index(index) {}
     unsigned index() const override { return m_index; }
     const std::string &work_dir() const override { return m_dir; }
@@ -101,14 +111,16 @@ public:
         const std::string fixed = "run id=";
         for (size_t at = 0; (at = request.command.find(fixed, at)) != std::string::npos;) {
             size_t end = request.command.find('\n', at);
-            given.push_back(percent_decode(request.command.substr(at + fixed.size(), end - at - fixed.size())));
+            given.push_back(
+                percent_decode(request.command.substr(at + fixed.size(), end - at - fixed.size())));
             at = end;
         }
         size_t next = 0;
         bool input_ended = request.input == nullptr;
         bool asked = false;
         for (;;) {
-            const bool enough = next < given.size() && (!m_script.reads_ahead || next + 1 < given.size() || input_ended);
+            const bool enough =
+                next < given.size() && (!m_script.reads_ahead || next + 1 < given.size() || input_ended);
             if (!enough) {
                 if (input_ended)
                     break;
@@ -146,9 +158,7 @@ public:
             request.on_output(1, "output of " + id + "\n");
             std::string outcome = "passed";
             switch (behaviour.kind) {
-            case Behaviour::Crash:
-                result.exit_code = 139;
-                return result;
+            case Behaviour::Crash: result.exit_code = 139; return result;
             case Behaviour::ExitWithoutEnd: return result;
             case Behaviour::Hang:
                 wait(request, 60s);
@@ -176,14 +186,14 @@ public:
         return result;
     }
 
-private:
+  private:
     Script &m_script;
     unsigned m_index;
     std::string m_dir = "/fake";
 };
 
 class FakeExecutor final : public Executor {
-public:
+  public:
     FakeExecutor(Script &script, bool feeds_input) : m_script(script), m_feeds_input(feeds_input) {}
     std::string name() const override { return "fake"; }
     bool feeds_input() const override { return m_feeds_input; }
@@ -198,18 +208,19 @@ public:
         return creation;
     }
 
-private:
+  private:
     Script &m_script;
     bool m_feeds_input;
 };
 
 class FakeCommands final : public TestCommands {
-public:
+  public:
     explicit FakeCommands(TestCommandStyle style) : m_style(style) {}
     std::string name() const override { return "fake"; }
     TestCommandStyle style() const override { return m_style; }
     size_t max_batch_size() const override { return 0; }
-    Expected<std::string> batch_command(const std::vector<std::string> &ids, const std::string &) const override
+    Expected<std::string> batch_command(const std::vector<std::string> &ids,
+                                        const std::string &) const override
     {
         std::string command = "batch\n";
         for (const std::string &id : ids)
@@ -225,7 +236,7 @@ public:
         return std::vector<ReportedResult>{};
     }
 
-private:
+  private:
     TestCommandStyle m_style;
 };
 
@@ -239,7 +250,8 @@ struct Run {
 std::filesystem::path scratch()
 {
     static std::filesystem::path dir = [] {
-        std::string pattern = (std::filesystem::temp_directory_path() / "offload-runner-test-XXXXXX").string();
+        std::string pattern =
+            (std::filesystem::temp_directory_path() / "offload-runner-test-XXXXXX").string();
         return std::filesystem::path(::mkdtemp(pattern.data()));
     }();
     return dir;

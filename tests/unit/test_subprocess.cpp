@@ -1,6 +1,6 @@
-#include "process/interrupt.hpp"
 #include "process/cancel_token.hpp"
 #include "process/input_feed.hpp"
+#include "process/interrupt.hpp"
 #include "process/subprocess.hpp"
 
 #include <doctest/doctest.h>
@@ -11,9 +11,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <stdexcept>
 #include <string>
-#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -95,7 +95,7 @@ bool readable(int fd)
 
 // Raises the interruption level from another thread after a delay, while the test runs a command.
 class DelayedRequest {
-public:
+  public:
     explicit DelayedRequest(std::vector<std::pair<milliseconds, int>> steps)
         : m_thread([steps = std::move(steps)] {
               for (auto [delay, level] : steps) {
@@ -111,7 +111,7 @@ public:
         Interrupt::reset_for_tests();
     }
 
-private:
+  private:
     std::thread m_thread;
 };
 

@@ -37,7 +37,8 @@ TEST_CASE("exit codes: 0 passed, 1 failed or not run, 2 flaky, 130 interrupted")
     CHECK(exit_code_for(outcome_of({test("a", {Outcome::Passed}), test("b", {Outcome::Failed})})) == 1);
     CHECK(exit_code_for(outcome_of({test("a", {Outcome::Passed}), test("n", {})})) == 1);
     CHECK(exit_code_for(outcome_of({test("a", {Outcome::Failed, Outcome::Passed})})) == 2);
-    CHECK(exit_code_for(outcome_of({test("a", {Outcome::Failed, Outcome::Passed}), test("b", {Outcome::Error})})) == 1);
+    CHECK(exit_code_for(
+              outcome_of({test("a", {Outcome::Failed, Outcome::Passed}), test("b", {Outcome::Error})})) == 1);
     RunOutcome interrupted = outcome_of({test("a", {Outcome::Passed})});
     interrupted.interrupted = true;
     CHECK(exit_code_for(interrupted) == 130);
@@ -45,17 +46,20 @@ TEST_CASE("exit codes: 0 passed, 1 failed or not run, 2 flaky, 130 interrupted")
 
 TEST_CASE("the summary lists failures, tests not run and flaky tests, and ends with the counts")
 {
-    RunOutcome outcome = outcome_of({test("ok", {Outcome::Passed}), test("bad", {Outcome::Failed, Outcome::Failed}),
-                                     test("flaky", {Outcome::Failed, Outcome::Passed}), test("never", {})});
+    RunOutcome outcome =
+        outcome_of({test("ok", {Outcome::Passed}), test("bad", {Outcome::Failed, Outcome::Failed}),
+                    test("flaky", {Outcome::Failed, Outcome::Passed}), test("never", {})});
     outcome.sandboxes_created = 2;
     outcome.batches_run = 5;
     std::string text = format_summary(outcome, "/out/junit.xml");
-    CHECK(text.find("Failed (1):\n  bad: assert 1 == 2  [log: logs/batch-0001.log]  [2 attempts]") != std::string::npos);
+    CHECK(text.find("Failed (1):\n  bad: assert 1 == 2  [log: logs/batch-0001.log]  [2 attempts]") !=
+          std::string::npos);
     CHECK(text.find("Not run (1):\n  never: the run was interrupted before it ran") != std::string::npos);
-    CHECK(text.find("Flaky (failed, then passed on retry) (1):\n  flaky  [passed on attempt 2]") != std::string::npos);
+    CHECK(text.find("Flaky (failed, then passed on retry) (1):\n  flaky  [passed on attempt 2]") !=
+          std::string::npos);
     CHECK(text.find("JUnit report: /out/junit.xml") != std::string::npos);
-    CHECK(text.find("4 tests in 0.00s on 2 sandboxes (5 batches): 2 passed (1 flaky), 1 failed, 1 not run, 0 skipped")
-          != std::string::npos);
+    CHECK(text.find("4 tests in 0.00s on 2 sandboxes (5 batches): 2 passed (1 flaky), 1 failed, 1 not run, 0 "
+                    "skipped") != std::string::npos);
     // The last line is what CI reads: not run counts as failed.
     CHECK(text.substr(text.rfind('\n', text.size() - 2) + 1) == "2 passed, 2 failed\n");
 }

@@ -112,8 +112,13 @@ TEST_CASE("streams are read apart, and output is passed on without waiting for a
 {
     std::vector<std::string> seen;
     RecordReader reader(
-        mark, [&](int stream, std::string_view data) { seen.push_back(std::to_string(stream) + ":" + std::string(data)); },
-        [&](int stream, const TestRecord &record) { seen.push_back(std::to_string(stream) + "!" + record.id); });
+        mark,
+        [&](int stream, std::string_view data) {
+            seen.push_back(std::to_string(stream) + ":" + std::string(data));
+        },
+        [&](int stream, const TestRecord &record) {
+            seen.push_back(std::to_string(stream) + "!" + record.id);
+        });
     reader.feed(1, "progress ");
     CHECK(seen == std::vector<std::string>{"1:progress "});
     reader.feed(2, mark.substr(0, 10));
@@ -124,7 +129,8 @@ TEST_CASE("streams are read apart, and output is passed on without waiting for a
 
 TEST_CASE("an over-long or unfinished record is dropped with a problem, and the output goes on")
 {
-    Collected c = read_all({{1, mark + " output id=x data=" + std::string(70000, 'a') + "\nafter\n" + mark + " start id=y"}});
+    Collected c = read_all(
+        {{1, mark + " output id=x data=" + std::string(70000, 'a') + "\nafter\n" + mark + " start id=y"}});
     REQUIRE(c.records.size() == 2);
     CHECK(c.records[0].problem == "a record over 64 KiB was dropped");
     CHECK(c.records[1].problem == "the command ended in the middle of a record");
@@ -133,8 +139,10 @@ TEST_CASE("an over-long or unfinished record is dropped with a problem, and the 
 
 TEST_CASE("a worker's fixed input is a here-document whose end line cannot occur in it")
 {
-    const std::string command = command_with_fixed_input("python3 -c 'x'", {"a b", "c\nOFFLOAD_INPUT_s"}, "s");
-    CHECK(command == "{\npython3 -c 'x'\n} <<'OFFLOAD_INPUT_s'\nrun id=a%20b\nrun id=c%0AOFFLOAD_INPUT_s\nOFFLOAD_INPUT_s\n");
+    const std::string command =
+        command_with_fixed_input("python3 -c 'x'", {"a b", "c\nOFFLOAD_INPUT_s"}, "s");
+    CHECK(command == "{\npython3 -c 'x'\n} <<'OFFLOAD_INPUT_s'\nrun id=a%20b\nrun "
+                     "id=c%0AOFFLOAD_INPUT_s\nOFFLOAD_INPUT_s\n");
     CHECK(worker_input_line("x y") == "run id=x%20y\n");
     const std::string one = new_event_mark(), two = new_event_mark();
     CHECK(one.size() == 15 + 32);

@@ -24,7 +24,7 @@ TEST_CASE("key paths: keys, indexes and quoted keys")
     REQUIRE(path);
     CHECK(path->size() == 4);
 
-    path = parse_key_path("");   // the table itself
+    path = parse_key_path(""); // the table itself
     REQUIRE(path);
     CHECK(path->empty());
 }

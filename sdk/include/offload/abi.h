@@ -82,12 +82,12 @@
 typedef int32_t offload_status;
 enum {
     OFFLOAD_OK = 0,
-    OFFLOAD_ERROR = 1,         /* failed; the error sink of the call says why */
-    OFFLOAD_NOT_FOUND = 2,     /* the config key, file or object does not exist */
-    OFFLOAD_WRONG_TYPE = 3,    /* the config value has another type than asked for */
-    OFFLOAD_INFRA_ERROR = 4,   /* the sandbox or its connection failed: not the test's fault */
-    OFFLOAD_CANCELLED = 5,     /* the run was interrupted (Ctrl-C) while the call was working */
-    OFFLOAD_UNSUPPORTED = 6    /* the callee does not implement this operation */
+    OFFLOAD_ERROR = 1,       /* failed; the error sink of the call says why */
+    OFFLOAD_NOT_FOUND = 2,   /* the config key, file or object does not exist */
+    OFFLOAD_WRONG_TYPE = 3,  /* the config value has another type than asked for */
+    OFFLOAD_INFRA_ERROR = 4, /* the sandbox or its connection failed: not the test's fault */
+    OFFLOAD_CANCELLED = 5,   /* the run was interrupted (Ctrl-C) while the call was working */
+    OFFLOAD_UNSUPPORTED = 6  /* the callee does not implement this operation */
 };
 
 /* Receives text of any length, in one or more pieces.
@@ -167,7 +167,7 @@ typedef struct offload_output_sink {
 typedef int32_t offload_outcome;
 enum {
     OFFLOAD_OUTCOME_PASSED = 1,
-    OFFLOAD_OUTCOME_FAILED = 2,   /* the test ran and failed (assertion, crash, timeout) */
-    OFFLOAD_OUTCOME_SKIPPED = 3,  /* skipped or expected failure, by the test's own decision */
-    OFFLOAD_OUTCOME_ERROR = 4     /* the test could not run properly (setup error, fixture error) */
+    OFFLOAD_OUTCOME_FAILED = 2,  /* the test ran and failed (assertion, crash, timeout) */
+    OFFLOAD_OUTCOME_SKIPPED = 3, /* skipped or expected failure, by the test's own decision */
+    OFFLOAD_OUTCOME_ERROR = 4    /* the test could not run properly (setup error, fixture error) */
 };

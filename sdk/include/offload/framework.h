@@ -37,8 +37,8 @@ typedef struct offload_discovery_output {
 
 typedef struct offload_discovered_test {
     uint32_t struct_size;
-    const char *id;     /* unique within the suite; any bytes but NUL */
-    const char *file;   /* source file the test lives in, NULL if unknown */
+    const char *id;   /* unique within the suite; any bytes but NUL */
+    const char *file; /* source file the test lives in, NULL if unknown */
 } offload_discovered_test;
 
 /* Receives discovered tests. Owned by the host, valid for the call to parse_discovery(). */
@@ -65,22 +65,22 @@ typedef struct offload_batch_run {
     const char *const *test_ids;
     size_t test_count;
     int32_t exit_code;
-    int32_t timed_out;          /* 1 if the batch was killed at the timeout */
-    const char *result_file;    /* local copy of the result file, NULL if none was written */
-    const char *output_tail;    /* the last part of the batch's combined output */
+    int32_t timed_out;       /* 1 if the batch was killed at the timeout */
+    const char *result_file; /* local copy of the result file, NULL if none was written */
+    const char *output_tail; /* the last part of the batch's combined output */
     size_t output_tail_length;
-    const char *log_path;       /* the batch's whole output, on the host's disk */
+    const char *log_path; /* the batch's whole output, on the host's disk */
     uint64_t duration_ms;
 } offload_batch_run;
 
 /* One test's result. Borrowed for the call to report(). */
 typedef struct offload_test_result {
     uint32_t struct_size;
-    const char *test_id;        /* one of the batch's ids */
+    const char *test_id; /* one of the batch's ids */
     offload_outcome outcome;
-    double duration_secs;       /* negative when unknown */
-    const char *message;        /* short reason (first line of a failure); may be NULL */
-    const char *output;         /* the test's own output or failure text; may be NULL */
+    double duration_secs; /* negative when unknown */
+    const char *message;  /* short reason (first line of a failure); may be NULL */
+    const char *output;   /* the test's own output or failure text; may be NULL */
 } offload_test_result;
 
 /* Receives test results. Owned by the host, valid for the call to parse_results(). */
@@ -116,25 +116,22 @@ typedef struct offload_framework_v1 {
     /* [main-thread] Appends the shell command that lists the tests; it runs in the project
      * directory. */
     offload_status (*discover_command)(const offload_framework_instance *instance,
-                                       const offload_text_sink *command,
-                                       const offload_text_sink *error);
+                                       const offload_text_sink *command, const offload_text_sink *error);
     /* [main-thread] Turns the discovery command's output into test ids, handed to tests in a
      * stable order. A failed collection returns OFFLOAD_ERROR with the tool's own message in
      * error. */
     offload_status (*parse_discovery)(const offload_framework_instance *instance,
-                                      const offload_discovery_output *output,
-                                      const offload_test_sink *tests, const offload_text_sink *error);
+                                      const offload_discovery_output *output, const offload_test_sink *tests,
+                                      const offload_text_sink *error);
 
     /* [worker-thread] Appends the shell command that runs exactly the batch's tests. Test ids must
      * reach the test tool as data (quote them with host->shell_quote), never as shell code. */
-    offload_status (*batch_command)(const offload_framework_instance *instance,
-                                    const offload_batch *batch, const offload_text_sink *command,
-                                    const offload_text_sink *error);
+    offload_status (*batch_command)(const offload_framework_instance *instance, const offload_batch *batch,
+                                    const offload_text_sink *command, const offload_text_sink *error);
     /* [worker-thread] Reports the outcome of each test of the batch that the run tells something
      * about. Tests it reports nothing for are shown to the user as "not run", so give a result
      * whenever one can be known. Returns OFFLOAD_ERROR only when the results cannot be read at
      * all. */
-    offload_status (*parse_results)(const offload_framework_instance *instance,
-                                    const offload_batch_run *run, const offload_result_sink *results,
-                                    const offload_text_sink *error);
+    offload_status (*parse_results)(const offload_framework_instance *instance, const offload_batch_run *run,
+                                    const offload_result_sink *results, const offload_text_sink *error);
 } offload_framework_v1;

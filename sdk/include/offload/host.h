@@ -39,43 +39,43 @@ enum {
 typedef int32_t offload_cancel_level;
 enum {
     OFFLOAD_CANCEL_NONE = 0,
-    OFFLOAD_CANCEL_GRACEFUL = 1,  /* first Ctrl-C: stop what runs, politely, then clean up */
-    OFFLOAD_CANCEL_IMMEDIATE = 2  /* second Ctrl-C: kill at once, then clean up */
+    OFFLOAD_CANCEL_GRACEFUL = 1, /* first Ctrl-C: stop what runs, politely, then clean up */
+    OFFLOAD_CANCEL_IMMEDIATE = 2 /* second Ctrl-C: kill at once, then clean up */
 };
 
 /* A local command for run_process(). All pointers are borrowed for the call. */
 typedef struct offload_process_request {
     uint32_t struct_size;
-    const char *const *argv;      /* NULL-terminated; argv[0] is looked up in PATH */
-    const char *working_dir;      /* NULL: the project directory (where offload.toml is) */
-    const char *const *env;       /* NULL-terminated "NAME=value" entries added to (or replacing in)
-                                     offload's own environment; NULL for none */
-    uint64_t timeout_ms;          /* 0: no timeout */
-    uint64_t kill_grace_ms;       /* after a timeout or cancellation, SIGTERM to the process
-                                     group, then SIGKILL after this long */
+    const char *const *argv;           /* NULL-terminated; argv[0] is looked up in PATH */
+    const char *working_dir;           /* NULL: the project directory (where offload.toml is) */
+    const char *const *env;            /* NULL-terminated "NAME=value" entries added to (or replacing in)
+                                          offload's own environment; NULL for none */
+    uint64_t timeout_ms;               /* 0: no timeout */
+    uint64_t kill_grace_ms;            /* after a timeout or cancellation, SIGTERM to the process
+                                          group, then SIGKILL after this long */
     const offload_output_sink *output; /* receives stdout and stderr as they arrive; may be NULL */
 } offload_process_request;
 
 typedef struct offload_process_result {
     uint32_t struct_size;
-    int32_t exit_code;     /* the exit code, or 128 + signal when killed by a signal */
-    int32_t term_signal;   /* the signal that ended the process, 0 if it exited */
-    int32_t timed_out;     /* 1 if offload killed it because timeout_ms passed */
-    uint64_t duration_ms;  /* wall time from start to the end of the whole process group */
+    int32_t exit_code;    /* the exit code, or 128 + signal when killed by a signal */
+    int32_t term_signal;  /* the signal that ended the process, 0 if it exited */
+    int32_t timed_out;    /* 1 if offload killed it because timeout_ms passed */
+    uint64_t duration_ms; /* wall time from start to the end of the whole process group */
 } offload_process_result;
 
 /* One <testcase> of a JUnit XML file, as read by the host. Strings are borrowed for the call,
  * never NULL ("" when absent), sanitized to valid UTF-8 without control characters. */
 typedef struct offload_junit_case {
     uint32_t struct_size;
-    const char *suite;      /* name of the enclosing <testsuite> */
+    const char *suite; /* name of the enclosing <testsuite> */
     const char *classname;
     const char *name;
     const char *file;
-    double time_secs;       /* negative when absent */
+    double time_secs; /* negative when absent */
     offload_outcome outcome;
-    const char *message;    /* message attribute of <failure>, <error> or <skipped> */
-    const char *details;    /* body of <failure>/<error>, then <system-out> and <system-err> */
+    const char *message; /* message attribute of <failure>, <error> or <skipped> */
+    const char *details; /* body of <failure>/<error>, then <system-out> and <system-err> */
 } offload_junit_case;
 
 /* Receives the cases read_junit() reads. Owned by the caller of read_junit(). */
@@ -90,8 +90,8 @@ struct offload_host {
     uint32_t struct_size;
     uint32_t abi_major;
     uint32_t abi_minor;
-    const char *host_version;    /* offload's version, e.g. "0.1.0"; owned by the host */
-    void *host_context;          /* private to the host */
+    const char *host_version; /* offload's version, e.g. "0.1.0"; owned by the host */
+    void *host_context;       /* private to the host */
 
     /* [thread-safe] Writes one message to offload's log, prefixed with the plugin's id. message is
      * borrowed for the call. */
@@ -124,12 +124,12 @@ struct offload_host {
     offload_status (*config_get_boolean)(const offload_host *host, const offload_config *config,
                                          const char *key, int32_t *value);
     /* [thread-safe] Number of elements of an array, or of entries of a table. */
-    offload_status (*config_get_size)(const offload_host *host, const offload_config *config,
-                                      const char *key, size_t *size);
+    offload_status (*config_get_size)(const offload_host *host, const offload_config *config, const char *key,
+                                      size_t *size);
     /* [thread-safe] Appends the name of the index-th entry of the table at key to name; entries
      * are sorted by name (byte order), not in file order. */
-    offload_status (*config_get_key)(const offload_host *host, const offload_config *config,
-                                     const char *key, size_t index, const offload_text_sink *name);
+    offload_status (*config_get_key)(const offload_host *host, const offload_config *config, const char *key,
+                                     size_t index, const offload_text_sink *name);
     /* [thread-safe] Tells the user that the value at key is wrong, with its location in the file.
      * Use it for values of the right type that the plugin still cannot accept; then fail create().
      * key and message are borrowed for the call. */
@@ -170,8 +170,8 @@ struct offload_host {
     /* [thread-safe] Reads a JUnit XML file and hands every <testcase> to sink, in file order, on
      * the calling thread. A malformed file returns OFFLOAD_ERROR with the reason; cases read
      * before the error were already handed on. A missing file returns OFFLOAD_NOT_FOUND. */
-    offload_status (*read_junit)(const offload_host *host, const char *path,
-                                 const offload_junit_sink *sink, const offload_text_sink *error);
+    offload_status (*read_junit)(const offload_host *host, const char *path, const offload_junit_sink *sink,
+                                 const offload_text_sink *error);
 
     /* Absolute path of the project directory (where offload.toml is; the current directory when
      * a command runs without one). Owned by the host, valid until deinit(). Appended in offload

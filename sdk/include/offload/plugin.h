@@ -20,11 +20,11 @@
 /* Static storage duration, owned by the plugin; the host reads it and never writes it. */
 typedef struct offload_plugin_descriptor {
     uint32_t struct_size;
-    uint32_t abi_major;          /* OFFLOAD_ABI_MAJOR the plugin was built with */
-    uint32_t abi_minor;          /* OFFLOAD_ABI_MINOR the plugin was built with */
-    const char *id;              /* what users write in `type = "..."`: [a-z0-9_-]+ */
-    const char *version;         /* the plugin's own version, free form */
-    const char *description;     /* one line */
+    uint32_t abi_major;      /* OFFLOAD_ABI_MAJOR the plugin was built with */
+    uint32_t abi_minor;      /* OFFLOAD_ABI_MINOR the plugin was built with */
+    const char *id;          /* what users write in `type = "..."`: [a-z0-9_-]+ */
+    const char *version;     /* the plugin's own version, free form */
+    const char *description; /* one line */
 
     /* [main-thread] [optional] Called once before anything else. host (owned by the host) stays
      * valid until deinit() returns; keep the pointer. Do not refuse a host whose struct_size is
@@ -49,9 +49,9 @@ typedef const offload_plugin_descriptor *(*offload_plugin_entry_fn)(void);
 
 /* Defines the entry symbol, returning the address of DESCRIPTOR. Use once per plugin. C++
  * plugins can let OFFLOAD_PLUGIN of plugin.hpp write the descriptor and get_interface too. */
-#define OFFLOAD_DEFINE_PLUGIN(DESCRIPTOR) \
-    OFFLOAD_EXPORT const offload_plugin_descriptor *offload_plugin_entry_v1(void); \
-    OFFLOAD_EXPORT const offload_plugin_descriptor *offload_plugin_entry_v1(void) \
-    { \
-        return &(DESCRIPTOR); \
+#define OFFLOAD_DEFINE_PLUGIN(DESCRIPTOR)                                                                    \
+    OFFLOAD_EXPORT const offload_plugin_descriptor *offload_plugin_entry_v1(void);                           \
+    OFFLOAD_EXPORT const offload_plugin_descriptor *offload_plugin_entry_v1(void)                            \
+    {                                                                                                        \
+        return &(DESCRIPTOR);                                                                                \
     }

@@ -31,12 +31,12 @@ namespace offload::sdk {
 
 // An offload_text_sink that appends into a std::string owned by the caller.
 class StringSink {
-public:
+  public:
     explicit StringSink(std::string &target) : m_sink{sizeof(offload_text_sink), &target, &append} {}
     const offload_text_sink *get() const { return &m_sink; }
     operator const offload_text_sink *() const { return &m_sink; }
 
-private:
+  private:
     static void append(void *context, const char *data, size_t length)
     {
         static_cast<std::string *>(context)->append(data, length);
@@ -52,8 +52,7 @@ inline void append_text(const offload_text_sink *sink, std::string_view text)
 
 // Runs body and turns any escaping exception into OFFLOAD_ERROR with its message in error, so
 // that no exception crosses the ABI. Wrap every function a plugin exports with it.
-template <typename Body>
-offload_status guarded(const offload_text_sink *error, Body &&body) noexcept
+template <typename Body> offload_status guarded(const offload_text_sink *error, Body &&body) noexcept
 {
     try {
         return body();
@@ -73,7 +72,7 @@ struct ConfigError : std::exception {
 // Typed access to the plugin's config table. Every getter returns nullopt when the key is
 // absent and throws ConfigError when it has the wrong type (the host reports the location).
 class Config {
-public:
+  public:
     Config(const offload_host *host, const offload_config *config) : m_host(host), m_config(config) {}
 
     offload_value_type type(const std::string &key) const
@@ -173,7 +172,7 @@ public:
         return quoted + "\"";
     }
 
-private:
+  private:
     static bool check(offload_status status)
     {
         if (status == OFFLOAD_OK)
@@ -204,14 +203,12 @@ inline void log(const offload_host *host, offload_log_level level, const std::st
 
 // The id and minimum size (sizes.h) of each interface table type, and which side offers it: a
 // plugin from get_interface, the host from get_extension. No definition for other types.
-template <typename Table>
-struct Interface;
-#define OFFLOAD_SDK_INTERFACE(TYPE, ID, OFFERED_BY_PLUGIN) \
-    template <> \
-    struct Interface<TYPE> { \
-        static constexpr const char *id = ID; \
-        static constexpr size_t min_size = OFFLOAD_MIN_SIZE(TYPE); \
-        static constexpr bool offered_by_plugin = OFFERED_BY_PLUGIN; \
+template <typename Table> struct Interface;
+#define OFFLOAD_SDK_INTERFACE(TYPE, ID, OFFERED_BY_PLUGIN)                                                   \
+    template <> struct Interface<TYPE> {                                                                     \
+        static constexpr const char *id = ID;                                                                \
+        static constexpr size_t min_size = OFFLOAD_MIN_SIZE(TYPE);                                           \
+        static constexpr bool offered_by_plugin = OFFERED_BY_PLUGIN;                                         \
     }
 OFFLOAD_SDK_INTERFACE(offload_framework_v1, OFFLOAD_FRAMEWORK_INTERFACE_V1, true);
 OFFLOAD_SDK_INTERFACE(offload_provider_v1, OFFLOAD_PROVIDER_INTERFACE_V1, true);
@@ -223,8 +220,7 @@ OFFLOAD_SDK_INTERFACE(offload_host_process_v2, OFFLOAD_HOST_PROCESS_V2, false);
 // The host's extension Extension (e.g. offload_host_process_v2), or nullptr when this host does
 // not offer it: hosts before ABI 1.2 have no get_extension, and a table smaller than the
 // extension's first version is not used. [thread-safe]
-template <typename Extension>
-const Extension *host_extension(const offload_host *host) noexcept
+template <typename Extension> const Extension *host_extension(const offload_host *host) noexcept
 {
     static_assert(!Interface<Extension>::offered_by_plugin, "not a host extension");
     if (!host || !OFFLOAD_HAS_FIELD(host, offload_host, get_extension) || !host->get_extension)
@@ -243,19 +239,17 @@ inline const char *host_project_dir(const offload_host *host) noexcept
 
 // What the descriptor says about the plugin. Declare it constexpr.
 struct PluginInfo {
-    const char *id;            // what users write in `type = "..."`: [a-z0-9_-]+
-    const char *version;       // the plugin's own version
-    const char *description;   // one line
+    const char *id;          // what users write in `type = "..."`: [a-z0-9_-]+
+    const char *version;     // the plugin's own version
+    const char *description; // one line
     offload_status (*init)(const offload_host *host, const offload_text_sink *error) = nullptr;
     void (*deinit)() = nullptr;
 };
 
 namespace detail {
-template <const auto &Table>
-using TableType = std::remove_cv_t<std::remove_reference_t<decltype(Table)>>;
+template <const auto &Table> using TableType = std::remove_cv_t<std::remove_reference_t<decltype(Table)>>;
 
-template <typename First, typename... Rest>
-constexpr bool distinct_types()
+template <typename First, typename... Rest> constexpr bool distinct_types()
 {
     if constexpr (sizeof...(Rest) == 0)
         return true;
@@ -266,21 +260,21 @@ constexpr bool distinct_types()
 
 // get_interface answering each of Tables (namespace-scope objects of interface types) under
 // its type's id, and NULL for any other id. [main-thread]
-template <const auto &...Tables>
-const void *get_interface(const char *id) noexcept
+template <const auto &...Tables> const void *get_interface(const char *id) noexcept
 {
     static_assert(detail::distinct_types<detail::TableType<Tables>...>(), "one table per interface type");
-    static_assert((Interface<detail::TableType<Tables>>::offered_by_plugin && ...), "a host extension, not a plugin's");
+    static_assert((Interface<detail::TableType<Tables>>::offered_by_plugin && ...),
+                  "a host extension, not a plugin's");
     const void *found = nullptr;
     if (id)
-        (void)((std::strcmp(id, Interface<detail::TableType<Tables>>::id) == 0 ? (found = &Tables, true) : false) ||
+        (void)((std::strcmp(id, Interface<detail::TableType<Tables>>::id) == 0 ? (found = &Tables, true)
+                                                                               : false) ||
                ...);
     return found;
 }
 
 // The descriptor of a plugin: Info's facts, this SDK's ABI version, get_interface<Tables...>.
-template <const PluginInfo &Info, const auto &...Tables>
-constexpr offload_plugin_descriptor make_descriptor()
+template <const PluginInfo &Info, const auto &...Tables> constexpr offload_plugin_descriptor make_descriptor()
 {
     offload_plugin_descriptor descriptor{};
     descriptor.struct_size = sizeof(offload_plugin_descriptor);
@@ -302,4 +296,5 @@ inline constexpr offload_plugin_descriptor plugin_descriptor = make_descriptor<I
 // Defines the entry symbol of a plugin described by INFO (a constexpr offload::sdk::PluginInfo)
 // whose interfaces are the tables named after it (offload_provider_v1, offload_framework_v1,
 // offload_provider_exec_v2, ... objects at namespace scope). Use once per plugin, at global scope.
-#define OFFLOAD_PLUGIN(INFO, ...) OFFLOAD_DEFINE_PLUGIN((::offload::sdk::plugin_descriptor<INFO, __VA_ARGS__>))
+#define OFFLOAD_PLUGIN(INFO, ...)                                                                            \
+    OFFLOAD_DEFINE_PLUGIN((::offload::sdk::plugin_descriptor<INFO, __VA_ARGS__>))

@@ -34,27 +34,27 @@ typedef struct offload_sandbox offload_sandbox;
 
 typedef struct offload_prepare_request {
     uint32_t struct_size;
-    const char *project_dir;     /* absolute path of the directory holding offload.toml */
-    uint32_t max_sandboxes;      /* no more than this many sandboxes will be created at once */
+    const char *project_dir; /* absolute path of the directory holding offload.toml */
+    uint32_t max_sandboxes;  /* no more than this many sandboxes will be created at once */
 } offload_prepare_request;
 
 typedef struct offload_sandbox_request {
     uint32_t struct_size;
-    uint32_t index;              /* 0, 1, 2... unique within the run; for names and logs */
+    uint32_t index; /* 0, 1, 2... unique within the run; for names and logs */
 } offload_sandbox_request;
 
 typedef struct offload_exec_request {
     uint32_t struct_size;
-    const char *command;         /* one shell command line, run in the sandbox's work dir */
-    const char *const *env;      /* NULL-terminated "NAME=value" entries to add; may be NULL */
-    uint64_t timeout_ms;         /* kill the command's whole process tree after this; 0: none */
+    const char *command;               /* one shell command line, run in the sandbox's work dir */
+    const char *const *env;            /* NULL-terminated "NAME=value" entries to add; may be NULL */
+    uint64_t timeout_ms;               /* kill the command's whole process tree after this; 0: none */
     const offload_output_sink *output; /* the command's output as it arrives */
 } offload_exec_request;
 
 typedef struct offload_exec_result {
     uint32_t struct_size;
-    int32_t exit_code;           /* exit code, or 128 + signal */
-    int32_t timed_out;           /* 1 if killed at timeout_ms */
+    int32_t exit_code; /* exit code, or 128 + signal */
+    int32_t timed_out; /* 1 if killed at timeout_ms */
     uint64_t duration_ms;
 } offload_exec_result;
 
@@ -75,8 +75,8 @@ typedef struct offload_provider_v1 {
 
     /* [main-thread] [optional] Once per run, before the first sandbox: build images, sync the
      * project, check access. NULL: nothing to prepare. */
-    offload_status (*prepare)(offload_provider_instance *instance,
-                              const offload_prepare_request *request, const offload_text_sink *error);
+    offload_status (*prepare)(offload_provider_instance *instance, const offload_prepare_request *request,
+                              const offload_text_sink *error);
 
     /* [worker-thread] Creates a sandbox, owned by the plugin until destroy_sandbox(). work_dir
      * receives the directory commands run in, as a path valid inside the sandbox. Returns
@@ -96,8 +96,8 @@ typedef struct offload_provider_v1 {
     /* [worker-thread] [optional] Copies a file from the sandbox (path as inside the sandbox) to
      * the host (local_path). OFFLOAD_NOT_FOUND when the file does not exist there. NULL: the host
      * takes every file as OFFLOAD_NOT_FOUND (result files are never brought back). */
-    offload_status (*download)(offload_sandbox *sandbox, const char *sandbox_path,
-                               const char *local_path, const offload_text_sink *error);
+    offload_status (*download)(offload_sandbox *sandbox, const char *sandbox_path, const char *local_path,
+                               const offload_text_sink *error);
 
     /* [worker-thread] Stops whatever still runs in the sandbox and releases it. Frees sandbox even
      * on error; the host never uses it again. */
