@@ -177,6 +177,8 @@ Selection selection_of(const Arguments &arguments)
         if (text.rfind("hash:", 0) == 0) {
             parsed.by_hash = true;
             text = text.substr(5);
+        } else if (text.rfind("count:", 0) == 0) {
+            text = text.substr(6);
         }
         size_t slash = text.find('/');
         bool ok = slash != std::string::npos && slash > 0 && slash + 1 < text.size() &&
@@ -189,7 +191,8 @@ Selection selection_of(const Arguments &arguments)
         }
         if (!ok)
             usage_error(
-                fmt::format("--partition takes K/N with 1 <= K <= N (or hash:K/N), not \"{}\"", *partition),
+                fmt::format("--partition takes K/N with 1 <= K <= N (or count:K/N, hash:K/N), not \"{}\"",
+                            *partition),
                 arguments.command);
         selection.partition = parsed;
     }
@@ -251,6 +254,7 @@ int run_cli(int argc, char **argv)
         run.kill_running = arguments.flag("kill-running");
         if (run.kill_running && !run.max_fail)
             usage_error("--kill-running goes with --fail-fast or --max-fail N", command);
+        run.no_tests = arguments.value("no-tests").value_or("fail");
         run.json_events = arguments.value("message-format").value_or("human") == "json";
         run.trace_file = arguments.value("trace").value_or("");
         run.color = arguments.value("color").value_or("auto");

@@ -24,8 +24,9 @@ const std::vector<Option> selection_options = {
      {},
      "only the tests that failed or did not run in the last run (read from its JUnit report)"},
     {"partition", 0, "K/N",
-     "this machine's share K of N: disjoint shares that together cover every test; "
-     "balanced by the timing history when there is one, else by hash (hash:K/N forces it)"},
+     "this machine's share K of N: disjoint shares that together cover every test, whatever timing history "
+     "each machine has: every N-th test in id order (count:K/N, the default), or by a hash of the id "
+     "(hash:K/N)"},
 };
 
 std::vector<Option> with_selection(std::vector<Option> options)
@@ -57,13 +58,19 @@ const std::vector<Command> all_commands = {
          {"fail-fast",
           0,
           {},
-          "stop scheduling after the first test that fails for good (same as --max-fail 1)"},
-         {"max-fail", 0, "N", "stop scheduling after N tests failed for good; the rest are reported not run"},
+          "stop after the first test that fails for good (same as --max-fail 1)"},
+         {"max-fail", 0, "N",
+          "stop after N tests failed for good: no test starts after that, also inside running batches; the rest "
+          "are reported not run"},
          {"kill-running",
           0,
           {},
-          "when --max-fail is reached, stop the running batches too instead of letting "
+          "when --max-fail is reached, kill the running tests too instead of letting "
           "them finish"},
+         {"no-tests", 0, "WHAT",
+          "when the selection leaves no test: fail (the default: a typo in a --filter must not pass), warn, or "
+          "pass",
+          "fail|warn|pass"},
          {"message-format", 0, "FORMAT", "human, or json: one JSON event per line on stdout (docs/events.md)",
           "human|json"},
          {"trace", 0, "FILE", "write a Chrome/Perfetto trace of sandboxes and batches over time to FILE"},

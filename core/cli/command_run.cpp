@@ -4,6 +4,7 @@
 #include "history/history.hpp"
 #include "report/json_events.hpp"
 #include "report/junit_writer.hpp"
+#include "results/rerun_list.hpp"
 #include "report/summary.hpp"
 #include "report/terminal_reporter.hpp"
 #include "report/trace_writer.hpp"
@@ -24,6 +25,9 @@
 namespace offload {
 
 namespace {
+
+// Where a run leaves the ids --rerun-failed runs next time.
+std::filesystem::path rerun_list_of(const Settings &settings) { return settings.output_dir / "rerun-list"; }
 
 std::chrono::milliseconds seconds(double value)
 {
@@ -87,19 +91,30 @@ History load_history(const Settings &settings)
 }
 
 // Discovery, then the selection of the command line.
-std::vector<DiscoveredTest> selected_tests(Session &session, const Selection &selection,
-                                           const History &history)
+std::vector<DiscoveredTest> selected_tests(Session &session, const Selection &selection)
 {
     const Settings &settings = session.settings();
-    std::vector<DiscoveredTest> tests =
-        discover_tests(session.framework(), settings.project_dir, batch_timeout(settings));
+    // A local provider's directory and environment reach discovery too (a src/ layout's PYTHONPATH).
+    DiscoveryPlace place{settings.project_dir, {}};
+    if (std::optional<ProviderInstance::LocalContext> local = session.provider().local_context()) {
+        if (!local->working_dir.empty())
+            place.working_dir = std::filesystem::absolute(settings.project_dir / local->working_dir);
+        place.env = std::move(local->env);
+    }
+    std::vector<DiscoveredTest> tests = discover_tests(session.framework(), place, batch_timeout(settings));
     if (selection.empty())
         return tests;
     const size_t discovered = tests.size();
     std::vector<std::string> failed;
-    if (selection.rerun_failed)
-        failed = failed_in_report(settings.junit_file);
-    tests = select_tests(std::move(tests), selection, history, failed);
+    if (selection.rerun_failed) {
+        // The exact ids, from the list the last run left; a run of an older offload left only its
+        // JUnit report.
+        Expected<std::optional<std::vector<std::string>>> listed = read_rerun_list(rerun_list_of(settings));
+        if (!listed)
+            throw Error("--rerun-failed: " + listed.error());
+        failed = *listed ? std::move(**listed) : failed_in_report(settings.junit_file);
+    }
+    tests = select_tests(std::move(tests), selection, failed);
     log::info(fmt::format("selected {} of {} tests", tests.size(), discovered));
     return tests;
 }
@@ -114,8 +129,15 @@ int command_run(const GlobalOptions &global, const RunCommandOptions &options)
     ProviderInstance &provider = session.provider();
 
     History history = load_history(settings);
-    std::vector<DiscoveredTest> tests = selected_tests(session, options.selection, history);
+    std::vector<DiscoveredTest> tests = selected_tests(session, options.selection);
     if (tests.empty()) {
+        // A --filter with a typo in CI must not pass silently.
+        if (options.no_tests == "fail")
+            throw Error("no test is selected: the selection (ids, --filter, --exclude, --rerun-failed, --partition) "
+                        "leaves none of the discovered tests; check it with `offload collect` and the same options, "
+                        "or pass --no-tests=pass (or warn) if an empty selection is expected");
+        if (options.no_tests == "warn")
+            log::warning("no test is selected: nothing to run");
         log::print("No test is selected: nothing to run.\n0 passed, 0 failed\n");
         return exit_passed;
     }
@@ -162,6 +184,9 @@ int command_run(const GlobalOptions &global, const RunCommandOptions &options)
     if (settings.history)
         save_history(history, outcome, settings.history_file);
 
+    if (Expected<void> listed = write_rerun_list(rerun_list_of(settings), outcome.report); !listed)
+        log::warning("the list of tests for --rerun-failed was not written: " + listed.error());
+
     std::filesystem::path junit_file;
     if (settings.junit) {
         junit_file = settings.junit_file;
@@ -179,7 +204,7 @@ int command_run(const GlobalOptions &global, const RunCommandOptions &options)
 int command_collect(const GlobalOptions &global, const Selection &selection, CollectFormat format)
 {
     Session session(global);
-    std::vector<DiscoveredTest> tests = selected_tests(session, selection, load_history(session.settings()));
+    std::vector<DiscoveredTest> tests = selected_tests(session, selection);
     std::string out;
     if (format == CollectFormat::Json) {
         out += "[\n";

@@ -16,6 +16,7 @@ struct RunCommandOptions {
     Selection selection;
     std::optional<unsigned> max_fail; // --max-fail N, --fail-fast
     bool kill_running = false;        // --kill-running
+    std::string no_tests = "fail";    // --no-tests fail|warn|pass: an empty selection
     bool json_events = false;         // --message-format json
     std::string trace_file;           // --trace FILE, empty: none
     std::string color = "auto";       // --color auto|always|never

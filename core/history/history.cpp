@@ -162,6 +162,14 @@ Expected<History> History::parse(const std::string &text)
     return history;
 }
 
+namespace {
+
+// Whether text is a history this offload writes (its first line is the header), however damaged
+// the rest: only such a file is ever replaced.
+bool ours(std::string_view text) { return text.substr(0, text.find('\n')) == header; }
+
+} // namespace
+
 Expected<History> History::load(const std::filesystem::path &path)
 {
     std::ifstream in(path, std::ios::binary);
@@ -169,10 +177,18 @@ Expected<History> History::load(const std::filesystem::path &path)
         return History(); // no history yet
     std::stringstream text;
     text << in.rdbuf();
+    if (text.str().empty())
+        return History(); // nothing in it yet: nothing to lose
     Expected<History> history = parse(text.str());
+    if (!history && ours(text.str()))
+        return failure(fmt::format("ignoring the timing history {}: {}; it will be kept as {}.corrupt and a new "
+                                   "one started",
+                                   path.string(), history.error(), path.filename().string()));
     if (!history)
-        return failure(fmt::format("ignoring the timing history {}: {}; it will be rewritten", path.string(),
-                                   history.error()));
+        return failure(fmt::format("ignoring {}: it is not a timing history this offload wrote ({}); it is left "
+                                   "as it is, and this run's timings are not saved: set [history] path to a file "
+                                   "of offload's own (e.g. \".offload/history\")",
+                                   path.string(), history.error()));
     return history;
 }
 
@@ -265,9 +281,23 @@ Expected<void> History::save(const std::filesystem::path &path) const
     FileLock lock(path.string() + ".lock");
     if (!lock.locked())
         return failure(fmt::format("cannot lock {}.lock: {}", path.string(), std::strerror(errno)));
-    // Another run may have saved since this one loaded: merge into what is on disk now (a corrupt
-    // file is replaced).
-    History merged = load(path).value_or(History());
+    // Another run may have saved since this one loaded: merge into what is on disk now. A damaged
+    // file of ours is kept aside; a file that is not ours is never replaced.
+    Expected<History> on_disk = load(path);
+    if (!on_disk) {
+        std::ifstream in(path, std::ios::binary);
+        std::string first_line;
+        std::getline(in, first_line);
+        if (first_line != header)
+            return failure(fmt::format("{} is not a timing history this offload wrote; it was left as it is",
+                                       path.string()));
+        std::filesystem::rename(path, path.string() + ".corrupt", code);
+        if (code)
+            return failure(fmt::format("cannot keep the damaged {} as {}.corrupt: {}", path.string(),
+                                       path.filename().string(), code.message()));
+        on_disk = History();
+    }
+    History merged = std::move(*on_disk);
     merged.apply(*this);
     return write_file_atomically(path, merged.serialize());
 }

@@ -17,14 +17,15 @@ namespace {
 
 constexpr size_t max_id_bytes = 1 << 20; // a 1 MiB test id is absurd but still accepted
 constexpr size_t max_message_bytes = 16 << 10;
-constexpr size_t max_output_bytes = 256 << 10;
+constexpr size_t max_output_bytes = 16 << 10;   // as ExecTracker keeps of a test's output
 
 // Keeps the last limit bytes: the end of an output is where failures are explained.
-std::string tail_bounded(const char *text, size_t limit)
+std::string tail_bounded(const char *text, size_t limit, const std::string &whole_in = {})
 {
     std::string value = copy_bounded(text, std::string::npos - 1);
     if (value.size() > limit)
-        value = "[... " + std::to_string(value.size() - limit) + " bytes omitted ...]\n" +
+        value = "[... " + std::to_string(value.size() - limit) + " bytes omitted" +
+                (whole_in.empty() ? "" : "; all of it is in " + whole_in) + " ...]\n" +
                 value.substr(value.size() - limit);
     return value;
 }
@@ -200,7 +201,9 @@ Expected<std::vector<ReportedResult>> FrameworkInstance::parse_results(const Bat
         std::vector<ReportedResult> results;
         size_t unknown = 0, invalid = 0;
         std::string first_unknown;
+        std::string log_path;
     } collected;
+    collected.log_path = facts.log_path;
     for (const std::string &id : *facts.test_ids)
         collected.in_batch.emplace(id, SIZE_MAX);
 
@@ -225,7 +228,7 @@ Expected<std::vector<ReportedResult>> FrameworkInstance::parse_results(const Bat
                 return;
             }
             ReportedResult result{id, outcome, r->duration_secs, tail_bounded(r->message, max_message_bytes),
-                                  tail_bounded(r->output, max_output_bytes)};
+                                  tail_bounded(r->output, max_output_bytes, c.log_path)};
             if (it->second == SIZE_MAX) {
                 it->second = c.results.size();
                 c.results.push_back(std::move(result));

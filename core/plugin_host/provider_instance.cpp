@@ -150,6 +150,25 @@ void ProviderInstance::prepare(const std::string &project_dir, unsigned max_sand
         m_capabilities = m_plugin.provider_exec->capabilities(m_instance);
 }
 
+std::optional<ProviderInstance::LocalContext> ProviderInstance::local_context() const
+{
+    const offload_provider_exec_v2 *exec = m_plugin.provider_exec;
+    if (!exec || !exec->local_context)
+        return std::nullopt;
+    LocalContext context;
+    offload_text_sink env{sizeof(offload_text_sink), &context.env, [](void *list, const char *data, size_t length) {
+                              if (data)
+                                  static_cast<std::vector<std::string> *>(list)->emplace_back(data, length);
+                          }};
+    CollectingSink working_dir(64 << 10), error;
+    if (exec->local_context(m_instance, working_dir.get(), &env, error.get()) != OFFLOAD_OK)
+        throw Error(fmt::format("the {} provider cannot say how its commands run: {}", m_plugin.id,
+                                error.text_or("no reason given")));
+    context.working_dir = working_dir.text();
+    std::erase_if(context.env, [](const std::string &entry) { return entry.find('=') == std::string::npos; });
+    return context;
+}
+
 bool ProviderInstance::feeds_input() const
 {
     return (m_capabilities & OFFLOAD_EXEC_INPUT) != 0;

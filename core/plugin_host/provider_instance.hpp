@@ -6,6 +6,7 @@
 #include "runner/executor.hpp"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,6 +55,15 @@ class ProviderInstance final : public Executor {
     // The most sandboxes the provider can have at once, learned by prepare(); 0: no limit. Main
     // thread, after prepare().
     unsigned sandbox_capacity() const;
+
+    // Where this provider's commands run when they run on this machine (the process provider), for
+    // discovery to run alike; nullopt for a provider that does not say (a remote one). Main thread,
+    // before prepare(). Throws offload::Error with the plugin's reason.
+    struct LocalContext {
+        std::string working_dir;        // empty: the project directory
+        std::vector<std::string> env;   // "NAME=value"
+    };
+    std::optional<LocalContext> local_context() const;
 
     // Executor. Any thread.
     std::string name() const override { return m_name; }

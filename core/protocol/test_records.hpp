@@ -3,6 +3,8 @@
 // input. Pure functions and a streaming reader: no threads, no I/O.
 #pragma once
 
+#include "util/percent_encoding.hpp"
+
 #include <array>
 #include <cstddef>
 #include <functional>
@@ -13,11 +15,6 @@
 
 namespace offload {
 
-// Values of records and input lines: %, space, tab, CR, LF, the other control bytes and DEL become
-// %XX; everything else (UTF-8 included) stays as it is.
-std::string percent_encode(std::string_view bytes);
-// %XX (hex, either case) becomes its byte; a % without two hex digits stands for itself.
-std::string percent_decode(std::string_view text);
 
 // A fresh mark for one command: "@offload-event:" and 32 hex digits from the system's randomness.
 std::string new_event_mark();

@@ -8,8 +8,7 @@
 
 namespace offload {
 
-std::vector<DiscoveredTest> discover_tests(FrameworkInstance &framework,
-                                           const std::filesystem::path &project_dir,
+std::vector<DiscoveredTest> discover_tests(FrameworkInstance &framework, const DiscoveryPlace &place,
                                            std::chrono::milliseconds timeout)
 {
     std::string command = framework.discover_command();
@@ -21,7 +20,8 @@ std::vector<DiscoveredTest> discover_tests(FrameworkInstance &framework,
     bool too_large = false;
     ProcessSpec spec;
     spec.argv = {"sh", "-c", command};
-    spec.working_dir = project_dir.string();
+    spec.working_dir = place.working_dir.string();
+    spec.env = place.env;
     spec.timeout = timeout;
     spec.on_output = [&](int stream, std::string_view data) {
         std::string &target = stream == 2 ? err : out;

@@ -22,6 +22,8 @@ namespace {
 constexpr size_t worker_prefetch = 2;
 // A test that this many commands in a row ended abnormally before it ran is reported, not rerun.
 constexpr unsigned max_strikes = 3;
+// What an attempt keeps of its output once another attempt followed it.
+constexpr size_t earlier_attempt_output_bytes = 4 << 10;
 
 Outcome outcome_of(const std::string &word)
 {
@@ -157,6 +159,7 @@ bool Runner::run_job(unsigned worker, Sandbox &sandbox, Job job)
     const std::string stem = fmt::format("batch-{:04}", exec->number);
     const std::filesystem::path log_dir = m_options.output_dir / "logs";
     exec->log_path = (log_dir / (stem + ".log")).string();
+    exec->tracker.set_log_path(exec->log_path);
     const std::string remote_result = sandbox.work_dir() + "/offload-" + stem + ".xml";
     const std::filesystem::path local_result = log_dir / (stem + ".junit.xml");
 
@@ -287,6 +290,10 @@ bool Runner::run_job(unsigned worker, Sandbox &sandbox, Job job)
         facts.duration_ms = uint64_t(result.duration.count());
         facts.log_path = exec->log_path;
         facts.output_tail = output.tail();
+        // Whatever sits at our copy's name (an old copy, a planted symlink) goes first: the
+        // provider writes a new file, never through a link.
+        std::error_code ignored;
+        std::filesystem::remove(local_result, ignored);
         Expected<bool> downloaded = sandbox.download(remote_result, local_result);
         if (downloaded && *downloaded)
             facts.result_file = local_result.string();
@@ -492,7 +499,14 @@ void Runner::settle_attempt(size_t test, const TestVerdict &verdict, const Exec 
     attempt.output = verdict.output;
     attempt.log_path = exec.log_path;
     attempt.sandbox = exec.sandbox;
-    m_outcome.report.tests[test].attempts.push_back(std::move(attempt));
+    // Earlier attempts keep only the end of their output: memory stays bounded however often a
+    // loud test fails (their whole output is in their logs).
+    std::vector<Attempt> &attempts = m_outcome.report.tests[test].attempts;
+    for (Attempt &earlier : attempts)
+        if (earlier.output.size() > earlier_attempt_output_bytes)
+            earlier.output = fmt::format("[... the whole output is in {} ...]\n", earlier.log_path) +
+                             earlier.output.substr(earlier.output.size() - earlier_attempt_output_bytes);
+    attempts.push_back(std::move(attempt));
     m_tests[test].last_exec = exec.number;
     decide(test, exec, may_retry, notes);
 }

@@ -82,7 +82,7 @@ std::vector<std::string> failed_in_report(const std::filesystem::path &junit_fil
 }
 
 std::vector<DiscoveredTest> select_tests(std::vector<DiscoveredTest> tests, const Selection &selection,
-                                         const History &history, const std::vector<std::string> &failed)
+                                         const std::vector<std::string> &failed)
 {
     if (!selection.ids.empty()) {
         std::unordered_set<std::string> discovered;
@@ -110,45 +110,24 @@ std::vector<DiscoveredTest> select_tests(std::vector<DiscoveredTest> tests, cons
         std::erase_if(tests, [&](const DiscoveredTest &test) { return !again.count(test.id); });
     }
     if (selection.partition)
-        tests = partition_tests(tests, *selection.partition, history);
+        tests = partition_tests(tests, *selection.partition);
     return tests;
 }
 
 std::vector<DiscoveredTest> partition_tests(const std::vector<DiscoveredTest> &tests,
-                                            const Partition &partition, const History &history)
+                                            const Partition &partition)
 {
     const unsigned share = partition.index - 1;
     std::vector<bool> mine(tests.size(), false);
-    bool any_history = !partition.by_hash &&
-                       std::any_of(tests.begin(), tests.end(),
-                                   [&](const DiscoveredTest &t) { return history.find(t.id) != nullptr; });
-    if (!any_history) {
+    if (partition.by_hash) {
         for (size_t i = 0; i < tests.size(); ++i)
             mine[i] = fnv1a(tests[i].id) % partition.count == share;
     } else {
-        // Tests without history weigh the median of those with one.
-        std::vector<double> known;
-        for (const DiscoveredTest &test : tests)
-            if (const History::Entry *entry = history.find(test.id))
-                known.push_back(entry->mean_secs);
-        std::nth_element(known.begin(), known.begin() + std::ptrdiff_t(known.size() / 2), known.end());
-        const double typical = known[known.size() / 2];
-        std::vector<double> weight(tests.size());
-        for (size_t i = 0; i < tests.size(); ++i) {
-            const History::Entry *entry = history.find(tests[i].id);
-            weight[i] = entry ? entry->mean_secs : typical;
-        }
         std::vector<size_t> order(tests.size());
         std::iota(order.begin(), order.end(), size_t{0});
-        std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-            return weight[a] != weight[b] ? weight[a] > weight[b] : tests[a].id < tests[b].id;
-        });
-        std::vector<double> load(partition.count, 0.0);
-        for (size_t i : order) {
-            unsigned lightest = unsigned(std::min_element(load.begin(), load.end()) - load.begin());
-            load[lightest] += weight[i];
-            mine[i] = lightest == share;
-        }
+        std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return tests[a].id < tests[b].id; });
+        for (size_t rank = 0; rank < order.size(); ++rank)
+            mine[order[rank]] = rank % partition.count == share;
     }
     std::vector<DiscoveredTest> selected;
     for (size_t i = 0; i < tests.size(); ++i)

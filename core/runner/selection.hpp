@@ -16,7 +16,7 @@ namespace offload {
 struct Partition {
     unsigned index = 1;   // K, 1-based
     unsigned count = 1;   // N
-    bool by_hash = false; // hash:K/N, ignoring the timing history
+    bool by_hash = false; // hash:K/N: by a hash of each id (stable as tests come and go)
 };
 
 struct Selection {
@@ -40,13 +40,14 @@ std::vector<std::string> failed_in_report(const std::filesystem::path &junit_fil
 // read with rerun_failed). Throws offload::Error for an id that was not discovered (naming the
 // closest one) and for an invalid regular expression.
 std::vector<DiscoveredTest> select_tests(std::vector<DiscoveredTest> tests, const Selection &selection,
-                                         const History &history, const std::vector<std::string> &failed);
+                                         const std::vector<std::string> &failed);
 
-// The share of partition.index among partition.count: with a timing history for some of the
-// tests (and not by_hash), longest-first onto the share with the least work, so shares take about
-// equally long; else by a hash of the id. Deterministic for the same tests and the same history:
-// every machine must see the same history file (restore it from a CI cache) or use hash:K/N.
+// The share of partition.index among partition.count. It depends on the discovered ids alone —
+// never on a machine's own timing history, which CI machines rarely share — so that the N shares
+// are disjoint and together cover every test whatever history each machine holds: every N-th test
+// of the ids in sorted order (count:K/N, the default; equal counts), or by a hash of the id
+// (hash:K/N; a test keeps its share when others are added or removed). Discovery order is kept.
 std::vector<DiscoveredTest> partition_tests(const std::vector<DiscoveredTest> &tests,
-                                            const Partition &partition, const History &history);
+                                            const Partition &partition);
 
 } // namespace offload

@@ -10,16 +10,20 @@ namespace offload {
 
 namespace {
 
-// Appends data to text, keeping at most limit bytes (the end).
-void append_bounded(std::string &text, std::string_view data, size_t limit)
+// Appends data to text, keeping at most limit bytes (the end). Returns how many bytes were cut.
+size_t append_bounded(std::string &text, std::string_view data, size_t limit)
 {
     if (data.size() >= limit) {
+        const size_t cut = text.size() + data.size() - limit;
         text.assign(data.substr(data.size() - limit));
-        return;
+        return cut;
     }
     text.append(data);
-    if (text.size() > limit)
-        text.erase(0, text.size() - limit);
+    if (text.size() <= limit)
+        return 0;
+    const size_t cut = text.size() - limit;
+    text.erase(0, cut);
+    return cut;
 }
 
 bool is_pass(Outcome outcome)
@@ -106,14 +110,14 @@ bool ExecTracker::start(size_t test, double at)
 void ExecTracker::add_output(size_t test, std::string_view data)
 {
     if (Test *entry = find(test))
-        append_bounded(entry->reported, data, max_output_bytes);
+        entry->dropped += append_bounded(entry->reported, data, max_output_bytes);
 }
 
 void ExecTracker::add_stream_output(std::string_view data)
 {
     for (auto &[index, entry] : m_index)
         if (entry.state == State::Running)
-            append_bounded(entry.streamed, data, max_output_bytes);
+            entry.dropped += append_bounded(entry.streamed, data, max_output_bytes);
 }
 
 ExecTracker::Ended ExecTracker::end(size_t test, Outcome outcome, std::optional<double> secs,
@@ -148,6 +152,7 @@ ExecTracker::Ended ExecTracker::end(size_t test, Outcome outcome, std::optional<
     if (entry->outcome != Outcome::Passed && entry->outcome != Outcome::Skipped)
         ended.verdict.output = output_of(*entry, {});
     entry->streamed.clear();
+    entry->dropped = 0;
     if (ended.verdict.outcome == Outcome::Passed || ended.verdict.outcome == Outcome::Skipped)
         entry->reported.clear();
     return ended;
@@ -173,7 +178,9 @@ std::string ExecTracker::output_of(const Test &test, std::string_view tail) cons
     // while the test ran; each cut from the front when the two exceed the bound.
     std::string_view reported = test.reported;
     std::string_view streamed = test.streamed.empty() ? tail : std::string_view(test.streamed);
+    size_t dropped = test.dropped;
     if (reported.size() + streamed.size() > max_output_bytes) {
+        dropped += reported.size() + streamed.size() - max_output_bytes + 1;
         const size_t for_reported =
             std::min(reported.size(), std::max(max_output_bytes / 2, max_output_bytes - streamed.size()));
         reported.remove_prefix(reported.size() - for_reported);
@@ -181,7 +188,11 @@ std::string ExecTracker::output_of(const Test &test, std::string_view tail) cons
         if (streamed.size() > for_streamed)
             streamed.remove_prefix(streamed.size() - for_streamed);
     }
-    std::string output(reported);
+    std::string output;
+    if (dropped > 0)
+        output = fmt::format("[... {} bytes omitted; all of it is in {} ...]\n", dropped,
+                             m_log_path.empty() ? "the batch's log" : m_log_path);
+    output.append(reported);
     if (!output.empty() && !streamed.empty() && output.back() != '\n')
         output += '\n';
     output.append(streamed);

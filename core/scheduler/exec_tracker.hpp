@@ -138,8 +138,13 @@ class ExecTracker {
     Conclusion conclude(const ExecEnding &ending,
                         const std::vector<std::pair<size_t, ReportedResult>> &parsed) const;
 
-    // The most of a test's output kept in memory (its end); the whole output stays in the log.
-    static constexpr size_t max_output_bytes = 64 << 10;
+    // The most of a test's output kept in memory and in the report (its end); the whole output
+    // stays in the command's log, which the report names when it cut something. Bounded so that
+    // thousands of failing tests that print megabytes cost megabytes, not gigabytes.
+    static constexpr size_t max_output_bytes = 16 << 10;
+
+    // The log the report points to when a test's output was cut.
+    void set_log_path(std::string path) { m_log_path = std::move(path); }
 
   private:
     enum class State { Given, Running, Ended };
@@ -153,6 +158,7 @@ class ExecTracker {
         std::string message;
         std::string reported; // from output records
         std::string streamed; // the command's output while it ran (its end)
+        size_t dropped = 0;   // bytes of either that were cut
     };
     Test *find(size_t test);
     const Test *find(size_t test) const;
@@ -164,6 +170,7 @@ class ExecTracker {
     bool m_done = false;
     std::optional<size_t> m_timed_out_test;
     double m_last_activity = -1;
+    std::string m_log_path;
 };
 
 // "killed by signal 11 (SIGSEGV)", "exit code 3".

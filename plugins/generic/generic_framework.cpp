@@ -12,6 +12,7 @@
 #include <offload/plugin.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -32,6 +33,9 @@ struct offload_framework_instance {
     bool uses_result_file = false; // the command writes JUnit (at {result_file} or result_file)
     size_t batch_size = 0;         // 0: no limit
     int skip_exit_code = -1;       // exit code meaning "skipped" (77 for automake and meson); -1: none
+    // The longest id of the last discovery, quoted for sh: learned by parse_discovery (main thread,
+    // before any batch), read by max_batch_size from any thread.
+    mutable std::atomic<size_t> longest_quoted_id{0};
 };
 
 namespace {
@@ -65,6 +69,12 @@ offload_status create(const offload_host *host, const offload_config *config,
         instance->discover_command = *discover;
         instance->run_command = run.value_or("");
         instance->result_file = settings.string("result_file").value_or("");
+        // Both would send every batch's results to the one fixed path, where parallel batches
+        // overwrite each other's: {result_file} alone gives each batch a file of its own.
+        if (!instance->result_file.empty() && instance->run_command.find(result_placeholder) != std::string::npos)
+            settings.fail("result_file",
+                          "cannot be combined with {result_file} in run_command: with {result_file} the tool writes "
+                          "where offload says, a file for each batch; remove result_file");
         instance->uses_result_file = !instance->result_file.empty() ||
                                      instance->run_command.find(result_placeholder) != std::string::npos;
         if (auto size = settings.integer("batch_size")) {
@@ -113,9 +123,17 @@ void config_template(const offload_text_sink *toml)
               "# worker_command = \"./run-tests-worker\"\n");
 }
 
+// A batch's ids are arguments of one exec of the test tool, and Linux caps arguments plus
+// environment at ARG_MAX (2 MiB by default): batches are cut so that their ids fit in this many bytes.
+constexpr size_t id_bytes_per_batch = 1024 * 1024;
+
 size_t max_batch_size(const offload_framework_instance *instance)
 {
-    return instance->batch_size;
+    const size_t longest = instance->longest_quoted_id.load();
+    if (longest == 0 || !instance->worker_command.empty())
+        return instance->batch_size;
+    const size_t fitting = std::max<size_t>(1, id_bytes_per_batch / (longest + 1));
+    return instance->batch_size == 0 ? fitting : std::min(instance->batch_size, fitting);
 }
 
 offload_status discover_command(const offload_framework_instance *instance, const offload_text_sink *command,
@@ -139,13 +157,16 @@ offload_status parse_discovery(const offload_framework_instance *instance,
                 offload_text_printf(error, "\n%s", err.c_str());
             return OFFLOAD_ERROR;
         }
+        size_t longest = 0;
         for_each_line(out, [&](std::string_view line) {
             if (line.empty())
                 return;
             const std::string id(line);
+            longest = std::max(longest, shell_quote(instance->host, id).size());
             offload_discovered_test test{sizeof(offload_discovered_test), id.c_str(), nullptr};
             tests->add(tests->context, &test);
         });
+        instance->longest_quoted_id = longest;
         return OFFLOAD_OK;
     });
 }
@@ -171,13 +192,22 @@ offload_status batch_command(const offload_framework_instance *instance, const o
             append_text(command, replace_all(std::move(text), tests_placeholder, ids));
             return OFFLOAD_OK;
         }
-        // The tool writes JUnit to its own path: clear it first so an old file is never read, and
-        // hand it over to the host's path afterwards, keeping the command's exit code.
+        // The tool writes JUnit to its own, fixed path: clear it first so an old file is never read,
+        // and hand it over to the host's path afterwards, keeping the command's exit code. Batches
+        // that share a directory (the process provider's project directory) would write the same
+        // file at once: each holds a lock on the file's directory while it runs (flock(1), where the
+        // sandbox has it), so they take turns there.
         const std::string own_result = shell_quote(instance->host, instance->result_file);
-        std::string run = replace_all(instance->run_command, result_placeholder, own_result);
-        run = replace_all(std::move(run), tests_placeholder, ids);
-        append_text(command, "rm -f " + own_result + "\n" + run + "\noffload_status=$?\ncp " + own_result +
-                                 " " + host_result + " 2>/dev/null\nexit $offload_status");
+        const std::string run = replace_all(instance->run_command, tests_placeholder, ids);
+        const std::string script = "rm -f " + own_result + "\n" + run + "\noffload_status=$?\ncp " + own_result +
+                                   " " + host_result + " 2>/dev/null\nexit $offload_status";
+        const std::string directory = shell_quote(
+            instance->host, [&] {
+                const size_t slash = instance->result_file.rfind('/');
+                return slash == std::string::npos ? std::string(".") : instance->result_file.substr(0, slash + 1);
+            }());
+        append_text(command, "mkdir -p " + directory + " && if command -v flock >/dev/null 2>&1; then exec flock " +
+                                 directory + " sh -c " + shell_quote(instance->host, script) + "; fi\n" + script);
         return OFFLOAD_OK;
     });
 }

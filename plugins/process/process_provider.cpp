@@ -86,6 +86,12 @@ offload_status create(const offload_host *host, const offload_config *config, of
         }
         const char *tmp = std::getenv("TMPDIR");
         instance->scratch_root = settings.string("scratch_dir").value_or(tmp && *tmp ? tmp : "/tmp");
+        // A relative scratch_dir is relative to offload.toml, like every path of the file: tests
+        // get absolute paths in TMPDIR and {result_file} whatever directory offload ran from.
+        if (instance->scratch_root.is_relative()) {
+            const char *project = offload::sdk::host_project_dir(host);
+            instance->scratch_root = fs::absolute(fs::path(project ? project : ".") / instance->scratch_root);
+        }
         *out = instance.release();
         return OFFLOAD_OK;
     });
@@ -296,6 +302,20 @@ offload_status exec_v2(offload_sandbox *sandbox, const offload_exec_request_v2 *
     });
 }
 
+// Discovery runs where batches run: the configured working directory (not a sandbox's own: there
+// is none yet; the project directory then) with the configured environment.
+offload_status local_context(const offload_provider_instance *instance, const offload_text_sink *working_dir,
+                             const offload_text_sink *env, const offload_text_sink *error)
+{
+    return guarded(error, [&]() -> offload_status {
+        if (instance->working_dir != "sandbox")
+            append_text(working_dir, instance->working_dir);
+        for (const std::string &entry : instance->env)
+            append_text(env, entry);
+        return OFFLOAD_OK;
+    });
+}
+
 // Local processes: stdin is fed, and a duplicate of a slow test costs only CPU.
 uint32_t exec_capabilities(const offload_provider_instance *instance)
 {
@@ -352,6 +372,7 @@ const offload_provider_exec_v2 exec_interface = {
     .struct_size = sizeof(offload_provider_exec_v2),
     .capabilities = exec_capabilities,
     .exec = exec_v2,
+    .local_context = local_context,
 };
 
 constexpr offload::sdk::PluginInfo plugin_info{

@@ -626,6 +626,7 @@ const offload_provider_exec_v2 exec_interface = {
     .struct_size = sizeof(offload_provider_exec_v2),
     .capabilities = exec_capabilities,
     .exec = exec_v2,
+    .local_context = nullptr, // its commands run wherever the script puts them
 };
 
 constexpr offload::sdk::PluginInfo plugin_info{

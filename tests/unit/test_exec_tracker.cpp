@@ -291,9 +291,11 @@ TEST_CASE("a test's output is bounded, and a passing test's is dropped")
     tracker.start(0, 0);
     tracker.add_stream_output(std::string(ExecTracker::max_output_bytes + 100, 'x'));
     tracker.add_output(0, "traceback");
+    tracker.set_log_path("logs/batch-0001.log");
     auto failed = tracker.end(0, Outcome::Failed, {}, "boom", 1);
-    CHECK(failed.verdict.output.size() == ExecTracker::max_output_bytes);
-    CHECK(failed.verdict.output.rfind("traceback\n", 0) == 0);
+    const std::string note = "[... 110 bytes omitted; all of it is in logs/batch-0001.log ...]\n";
+    CHECK(failed.verdict.output.size() == ExecTracker::max_output_bytes + note.size());
+    CHECK(failed.verdict.output.rfind(note + "traceback\n", 0) == 0);
     tracker.start(1, 1);
     tracker.add_stream_output("noise");
     CHECK(tracker.end(1, Outcome::Passed, {}, {}, 2).verdict.output.empty());

@@ -104,23 +104,43 @@ TEST_CASE("tests not seen for a long time are forgotten")
     CHECK_FALSE(history.find("renamed-away"));
 }
 
-TEST_CASE("a corrupt file is reported and replaced, never trusted")
+TEST_CASE("a damaged history of ours is reported, never trusted, and kept aside when a new one is saved")
 {
     TempDir dir;
     fs::path file = dir.path / "history";
-    for (const char *text : {"garbage\n", "offload-history 1\nt\tnot-a-number\t1\t1\tid\n",
-                             "offload-history 1\nt\t-1\t1\t1\tid\n",
-                             "offload-history 1\nt\t1\t1\t1\tbad\\q\n", "offload-history 99\n", ""}) {
+    for (const char *text : {"offload-history 1\nt\tnot-a-number\t1\t1\tid\n", "offload-history 1\nt\t-1\t1\t1\tid\n",
+                             "offload-history 1\nt\t1\t1\t1\tbad\\q\n"}) {
         CAPTURE(text);
         std::ofstream(file) << text;
         const offload::Expected<History> history = History::load(file);
         REQUIRE_FALSE(history);
         CHECK(history.error().find("ignoring the timing history") != std::string::npos);
+        CHECK(history.error().find("kept as history.corrupt") != std::string::npos);
+        History run;
+        run.record_test("fresh", 2);
+        History loaded = saved_and_loaded(run, file);
+        CHECK(loaded.find("fresh"));
+        std::ifstream kept(file.string() + ".corrupt");
+        CHECK(std::string(std::istreambuf_iterator<char>(kept), {}) == text);
     }
-    History run;
-    run.record_test("fresh", 2);
-    History loaded = saved_and_loaded(run, file);
-    CHECK(loaded.find("fresh"));
+}
+
+TEST_CASE("a file that is not a history of this offload is never replaced")
+{
+    TempDir dir;
+    fs::path file = dir.path / "offload-history.jsonl";
+    for (const char *text : {"{\"test_id\": \"a\", \"duration\": 1.5}\n", "offload-history 99\n", "garbage"}) {
+        CAPTURE(text);
+        std::ofstream(file) << text;
+        const offload::Expected<History> history = History::load(file);
+        REQUIRE_FALSE(history);
+        CHECK(history.error().find("is left as it is") != std::string::npos);
+        History run;
+        run.record_test("fresh", 2);
+        REQUIRE_FALSE(run.save(file));
+        std::ifstream in(file);
+        CHECK(std::string(std::istreambuf_iterator<char>(in), {}) == text);
+    }
 }
 
 TEST_CASE("estimates: own history, else the file's median, else everyone's, else the fallback")

@@ -110,7 +110,7 @@ TEST_CASE("a malformed extension refuses the plugin with a reason")
 {
     CHECK(
         refusal("fixture_extensions_exec_too_small.so") ==
-        "its offload.provider.exec/2 interface is 16 bytes, smaller than the 24 bytes of its first version");
+        "its offload.provider.exec/2 interface is 16 bytes, smaller than the 32 bytes of its first version");
     CHECK(refusal("fixture_extensions_exec_without_exec.so") ==
           "its offload.provider.exec/2 interface has no exec function");
     CHECK(refusal("fixture_extensions_live_without_capabilities.so") ==

@@ -55,4 +55,12 @@ typedef struct offload_provider_exec_v2 {
      * struct_size; request->output is called on this thread, before exec returns. */
     offload_status (*exec)(offload_sandbox *sandbox, const offload_exec_request_v2 *request,
                            offload_exec_result *result, const offload_text_sink *error);
+
+    /* [main-thread] [optional] For a provider whose commands run on this machine: where and with
+     * what environment they run, so that test discovery — which offload runs on this machine — sees
+     * the same (the PYTHONPATH of a src/ layout, say). Appends the directory to working_dir (nothing:
+     * the project directory) and calls env->append once per "NAME=value" entry, each whole. Called
+     * after create(), before prepare(). */
+    offload_status (*local_context)(const offload_provider_instance *instance, const offload_text_sink *working_dir,
+                                    const offload_text_sink *env, const offload_text_sink *error);
 } offload_provider_exec_v2;

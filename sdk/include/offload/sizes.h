@@ -69,7 +69,7 @@
 #define OFFLOAD_MIN_SIZE_offload_host_process_v2 OFFLOAD_END_OF(offload_host_process_v2, run_process)
 #define OFFLOAD_MIN_SIZE_offload_process_request_v2 OFFLOAD_END_OF(offload_process_request_v2, flags)
 /* provider_exec.h: provider extension offload.provider.exec/2 */
-#define OFFLOAD_MIN_SIZE_offload_provider_exec_v2 OFFLOAD_END_OF(offload_provider_exec_v2, exec)
+#define OFFLOAD_MIN_SIZE_offload_provider_exec_v2 OFFLOAD_END_OF(offload_provider_exec_v2, local_context)
 #define OFFLOAD_MIN_SIZE_offload_exec_request_v2 OFFLOAD_END_OF(offload_exec_request_v2, cancel)
 /* framework_live.h: framework extension offload.framework.live/1 */
 #define OFFLOAD_MIN_SIZE_offload_framework_live_v1 OFFLOAD_END_OF(offload_framework_live_v1, worker_command)
