@@ -156,7 +156,8 @@ std::optional<ProviderInstance::LocalContext> ProviderInstance::local_context() 
     if (!exec || !exec->local_context)
         return std::nullopt;
     LocalContext context;
-    offload_text_sink env{sizeof(offload_text_sink), &context.env, [](void *list, const char *data, size_t length) {
+    offload_text_sink env{sizeof(offload_text_sink), &context.env,
+                          [](void *list, const char *data, size_t length) {
                               if (data)
                                   static_cast<std::vector<std::string> *>(list)->emplace_back(data, length);
                           }};
@@ -187,9 +188,8 @@ unsigned ProviderInstance::sandbox_capacity() const
     return provider.sandbox_capacity(m_instance);
 }
 
-Executor::Creation ProviderInstance::create_sandbox(unsigned index)
+Expected<std::unique_ptr<Sandbox>> ProviderInstance::create_sandbox(unsigned index)
 {
-    Creation creation;
     offload_sandbox_request request{};
     request.struct_size = sizeof request;
     request.index = index;
@@ -198,13 +198,11 @@ Executor::Creation ProviderInstance::create_sandbox(unsigned index)
     const offload_status status =
         m_plugin.provider->create_sandbox(m_instance, &request, &handle, work_dir.get(), error.get());
     if (status == OFFLOAD_OK && !handle)
-        creation.error = "create_sandbox returned OK without a sandbox";
-    else if (status != OFFLOAD_OK)
-        creation.error = error.text_or("no reason given");
-    else
-        creation.sandbox = std::make_unique<PluginSandbox>(m_plugin, handle, index, work_dir.text());
-    creation.cancelled = status == OFFLOAD_CANCELLED;
-    return creation;
+        return failure("create_sandbox returned OK without a sandbox");
+    if (status != OFFLOAD_OK)
+        return failure(error.text_or("no reason given"));
+    return std::unique_ptr<Sandbox>(
+        std::make_unique<PluginSandbox>(m_plugin, handle, index, work_dir.text()));
 }
 
 std::string ProviderInstance::config_template(const Plugin &plugin)

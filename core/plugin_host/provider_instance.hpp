@@ -60,8 +60,8 @@ class ProviderInstance final : public Executor {
     // discovery to run alike; nullopt for a provider that does not say (a remote one). Main thread,
     // before prepare(). Throws offload::Error with the plugin's reason.
     struct LocalContext {
-        std::string working_dir;        // empty: the project directory
-        std::vector<std::string> env;   // "NAME=value"
+        std::string working_dir;      // empty: the project directory
+        std::vector<std::string> env; // "NAME=value"
     };
     std::optional<LocalContext> local_context() const;
 
@@ -69,7 +69,7 @@ class ProviderInstance final : public Executor {
     std::string name() const override { return m_name; }
     bool feeds_input() const override;
     bool cheap_duplicates() const override;
-    Creation create_sandbox(unsigned index) override;
+    Expected<std::unique_ptr<Sandbox>> create_sandbox(unsigned index) override;
 
     static std::string config_template(const Plugin &plugin);
 

@@ -73,12 +73,9 @@ class Executor {
     // Sandboxes are local processes: a duplicate run costs only CPU (tail hedging by default).
     virtual bool cheap_duplicates() const = 0;
 
-    struct Creation {
-        std::unique_ptr<Sandbox> sandbox; // null on failure
-        bool cancelled = false;           // the run is being interrupted
-        std::string error;                // on failure: why
-    };
-    virtual Creation create_sandbox(unsigned index) = 0;
+    // A new sandbox, or why none could be made (a creation that the run's interruption cut short
+    // fails too: the caller sees Interrupt::level()).
+    virtual Expected<std::unique_ptr<Sandbox>> create_sandbox(unsigned index) = 0;
 };
 
 // How a framework's commands report their tests.

@@ -82,7 +82,7 @@ Runner::Runner(RunOptions options, const TestCommands &commands, Executor &execu
                const std::vector<DiscoveredTest> &tests)
     : m_options(std::move(options)), m_commands(commands), m_executor(executor), m_style(commands.style())
 {
-    m_workers_done_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    m_workers_done_fd.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     m_outcome.report.tests.reserve(tests.size());
     for (const DiscoveredTest &test : tests) {
         TestReport report;
@@ -124,11 +124,7 @@ Runner::Runner(RunOptions options, const TestCommands &commands, Executor &execu
     }
 }
 
-Runner::~Runner()
-{
-    if (m_workers_done_fd >= 0)
-        ::close(m_workers_done_fd);
-}
+Runner::~Runner() = default;
 
 double Runner::seconds_since_start() const
 {
@@ -157,7 +153,7 @@ RunOutcome Runner::run()
 
     bool announced = false;
     while (m_workers_left > 0) {
-        pollfd fds[] = {{Interrupt::wait_fd(), POLLIN, 0}, {m_workers_done_fd, POLLIN, 0}};
+        pollfd fds[] = {{Interrupt::wait_fd(), POLLIN, 0}, {m_workers_done_fd.get(), POLLIN, 0}};
         poll(fds, announced ? 1 : 2, int(watch_interval.count()));
         if (Interrupt::level() > 0 && !announced) {
             announced = true;
@@ -246,18 +242,18 @@ std::unique_ptr<Sandbox> Runner::create_sandbox(std::string &error, bool &cancel
             return nullptr;
         }
         const unsigned index = m_next_sandbox_index++;
-        Executor::Creation creation = m_executor.create_sandbox(index);
-        if (creation.sandbox) {
+        Expected<std::unique_ptr<Sandbox>> created = m_executor.create_sandbox(index);
+        if (created) {
             {
                 std::lock_guard lock(m_mutex);
                 ++m_outcome.sandboxes_created;
             }
             for (RunObserver *observer : m_observers)
                 observer->sandbox_created(index, seconds_since_start());
-            return std::move(creation.sandbox);
+            return std::move(*created);
         }
-        error = creation.error;
-        if (creation.cancelled) {
+        error = created.error();
+        if (Interrupt::level() > 0) {
             cancelled = true;
             return nullptr;
         }
@@ -333,7 +329,7 @@ void Runner::worker(unsigned worker_index)
         std::lock_guard lock(m_mutex);
         if (--m_workers_left == 0) {
             uint64_t one = 1;
-            [[maybe_unused]] ssize_t written = ::write(m_workers_done_fd, &one, sizeof one);
+            [[maybe_unused]] ssize_t written = ::write(m_workers_done_fd.get(), &one, sizeof one);
         }
     }
     m_changed.notify_all();

@@ -15,6 +15,7 @@
 #include "runner/run_observer.hpp"
 #include "scheduler/exec_tracker.hpp"
 #include "scheduler/test_queue.hpp"
+#include "util/fd.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -135,7 +136,7 @@ class Runner {
 
     std::atomic<unsigned> m_next_sandbox_index{0};
     std::atomic<unsigned> m_workers_left{0};
-    int m_workers_done_fd = -1; // an eventfd raised by the last worker to leave
+    Fd m_workers_done_fd; // an eventfd raised by the last worker to leave
 };
 
 } // namespace offload

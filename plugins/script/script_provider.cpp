@@ -1,6 +1,7 @@
 // The script bridge: a provider whose sandboxes are handled by an external provider script
 // (offload-provider-NAME, in any language) or by command lines written in offload.toml.
 // The protocol is docs/script-protocol.md; this file maps it onto the provider interface.
+#include "common/text.hpp"
 #include "long_command.hpp"
 #include "replies.hpp"
 #include "verb_runner.hpp"
@@ -118,20 +119,8 @@ std::vector<std::string> config_environment(const offload_host *host, const offl
 // The last lines of a script's stderr, for error messages.
 std::string stderr_note(const std::string &tail)
 {
-    size_t end = tail.find_last_not_of("\n ");
-    if (end == std::string::npos)
-        return "";
-    std::string text = tail.substr(0, end + 1);
-    size_t lines = 0, start = text.size();
-    while (start > 0 && lines < 12) {
-        size_t newline = text.rfind('\n', start - 1);
-        start = newline == std::string::npos ? 0 : newline + 1;
-        ++lines;
-        if (newline == std::string::npos)
-            break;
-        start = newline;
-    }
-    return "; its stderr ends with:\n" + text.substr(start == 0 ? 0 : start + 1);
+    const std::string last = offload::common::last_lines(tail, 12);
+    return last.empty() ? "" : "; its stderr ends with:\n" + last;
 }
 
 uint64_t seconds_key(const Config &config, const char *key, double fallback)

@@ -1,5 +1,7 @@
 #include "verb_runner.hpp"
 
+#include "common/text.hpp"
+
 #include <offload/plugin.hpp>
 
 #include <algorithm>
@@ -100,7 +102,6 @@ class ScriptRunner : public VerbRunner {
           m_env(std::move(env)), m_kill_grace_ms(kill_grace_ms)
     {
     }
-    bool has(const std::string &) const override { return true; }
     VerbOutcome run(const VerbCall &call) const override
     {
         std::vector<std::string> argv{m_script, call.verb};
@@ -124,16 +125,6 @@ class ScriptRunner : public VerbRunner {
     uint64_t m_kill_grace_ms;
 };
 
-std::string replace_all(std::string text, const std::string &from, const std::string &to)
-{
-    size_t at = 0;
-    while ((at = text.find(from, at)) != std::string::npos) {
-        text.replace(at, from.size(), to);
-        at += to.size();
-    }
-    return text;
-}
-
 class InlineRunner : public VerbRunner {
   public:
     InlineRunner(const offload_host *host, std::map<std::string, std::string> commands,
@@ -142,7 +133,6 @@ class InlineRunner : public VerbRunner {
           m_env(std::move(env)), m_kill_grace_ms(kill_grace_ms)
     {
     }
-    bool has(const std::string &verb) const override { return m_commands.count(verb) > 0; }
     VerbOutcome run(const VerbCall &call) const override
     {
         std::optional<std::string> command = command_line(call);
@@ -171,20 +161,22 @@ class InlineRunner : public VerbRunner {
             return i < call.args.size() ? offload::sdk::shell_quote(m_host, call.args[i]) : std::string("''");
         };
         if (call.verb == "create") {
-            command = replace_all(command, "{index}", quoted(0));
+            command = offload::common::replace_all(command, "{index}", quoted(0));
         } else if (call.verb == "destroy") {
             std::string ids;
             for (const std::string &id : call.args)
                 ids += (ids.empty() ? "" : " ") + offload::sdk::shell_quote(m_host, id);
-            command = replace_all(command, "{sandbox_ids}", ids);
+            command = offload::common::replace_all(command, "{sandbox_ids}", ids);
         } else if (call.verb != "prepare") {
-            command = replace_all(command, "{sandbox_id}", quoted(0));
+            command = offload::common::replace_all(command, "{sandbox_id}", quoted(0));
             if (call.verb == "exec")
-                command = replace_all(command, "{command}", quoted(1));
+                command = offload::common::replace_all(command, "{command}", quoted(1));
             else if (call.verb == "upload")
-                command = replace_all(replace_all(command, "{local}", quoted(1)), "{remote}", quoted(2));
+                command = offload::common::replace_all(
+                    offload::common::replace_all(command, "{local}", quoted(1)), "{remote}", quoted(2));
             else if (call.verb == "download")
-                command = replace_all(replace_all(command, "{remote}", quoted(1)), "{local}", quoted(2));
+                command = offload::common::replace_all(
+                    offload::common::replace_all(command, "{remote}", quoted(1)), "{local}", quoted(2));
         }
         return command;
     }

@@ -42,8 +42,6 @@ struct VerbOutcome {
 class VerbRunner {
   public:
     virtual ~VerbRunner() = default;
-    // Whether the verb can be run at all (an inline command may be missing).
-    virtual bool has(const std::string &verb) const = 0;
     // Thread: any; concurrent calls are fine.
     virtual VerbOutcome run(const VerbCall &call) const = 0;
     // Bytes of the longest argument the call would start a program with (Linux refuses one over

@@ -198,14 +198,11 @@ class FakeExecutor final : public Executor {
     std::string name() const override { return "fake"; }
     bool feeds_input() const override { return m_feeds_input; }
     bool cheap_duplicates() const override { return true; }
-    Creation create_sandbox(unsigned index) override
+    Expected<std::unique_ptr<Sandbox>> create_sandbox(unsigned index) override
     {
-        Creation creation;
         if (m_script.create_failures_left.fetch_sub(1) > 0)
-            creation.error = "no room on the fake cloud";
-        else
-            creation.sandbox = std::make_unique<FakeSandbox>(m_script, index);
-        return creation;
+            return failure("no room on the fake cloud");
+        return std::unique_ptr<Sandbox>(std::make_unique<FakeSandbox>(m_script, index));
     }
 
   private:
