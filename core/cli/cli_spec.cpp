@@ -55,12 +55,10 @@ const std::vector<Command> all_commands = {
      with_selection({
          {"parallel", 0, "N", "sandboxes at once; overrides [offload] max_parallel"},
          {"retries", 0, "N", "extra attempts for a failed test; overrides [offload] retry_count"},
-         {"fail-fast",
-          0,
-          {},
-          "stop after the first test that fails for good (same as --max-fail 1)"},
+         {"fail-fast", 0, {}, "stop after the first test that fails for good (same as --max-fail 1)"},
          {"max-fail", 0, "N",
-          "stop after N tests failed for good: no test starts after that, also inside running batches; the rest "
+          "stop after N tests failed for good: no test starts after that, also inside running batches; the "
+          "rest "
           "are reported not run"},
          {"kill-running",
           0,
@@ -68,7 +66,8 @@ const std::vector<Command> all_commands = {
           "when --max-fail is reached, kill the running tests too instead of letting "
           "them finish"},
          {"no-tests", 0, "WHAT",
-          "when the selection leaves no test: fail (the default: a typo in a --filter must not pass), warn, or "
+          "when the selection leaves no test: fail (the default: a typo in a --filter must not pass), warn, "
+          "or "
           "pass",
           "fail|warn|pass"},
          {"message-format", 0, "FORMAT", "human, or json: one JSON event per line on stdout (docs/events.md)",

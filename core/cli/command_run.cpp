@@ -4,10 +4,10 @@
 #include "history/history.hpp"
 #include "report/json_events.hpp"
 #include "report/junit_writer.hpp"
-#include "results/rerun_list.hpp"
 #include "report/summary.hpp"
 #include "report/terminal_reporter.hpp"
 #include "report/trace_writer.hpp"
+#include "results/rerun_list.hpp"
 #include "runner/discovery.hpp"
 #include "runner/runner.hpp"
 #include "scheduler/estimates.hpp"
@@ -27,7 +27,10 @@ namespace offload {
 namespace {
 
 // Where a run leaves the ids --rerun-failed runs next time.
-std::filesystem::path rerun_list_of(const Settings &settings) { return settings.output_dir / "rerun-list"; }
+std::filesystem::path rerun_list_of(const Settings &settings)
+{
+    return settings.output_dir / "rerun-list";
+}
 
 std::chrono::milliseconds seconds(double value)
 {
@@ -133,9 +136,10 @@ int command_run(const GlobalOptions &global, const RunCommandOptions &options)
     if (tests.empty()) {
         // A --filter with a typo in CI must not pass silently.
         if (options.no_tests == "fail")
-            throw Error("no test is selected: the selection (ids, --filter, --exclude, --rerun-failed, --partition) "
-                        "leaves none of the discovered tests; check it with `offload collect` and the same options, "
-                        "or pass --no-tests=pass (or warn) if an empty selection is expected");
+            throw Error(
+                "no test is selected: the selection (ids, --filter, --exclude, --rerun-failed, --partition) "
+                "leaves none of the discovered tests; check it with `offload collect` and the same options, "
+                "or pass --no-tests=pass (or warn) if an empty selection is expected");
         if (options.no_tests == "warn")
             log::warning("no test is selected: nothing to run");
         log::print("No test is selected: nothing to run.\n0 passed, 0 failed\n");

@@ -166,7 +166,10 @@ namespace {
 
 // Whether text is a history this offload writes (its first line is the header), however damaged
 // the rest: only such a file is ever replaced.
-bool ours(std::string_view text) { return text.substr(0, text.find('\n')) == header; }
+bool ours(std::string_view text)
+{
+    return text.substr(0, text.find('\n')) == header;
+}
 
 } // namespace
 
@@ -181,14 +184,16 @@ Expected<History> History::load(const std::filesystem::path &path)
         return History(); // nothing in it yet: nothing to lose
     Expected<History> history = parse(text.str());
     if (!history && ours(text.str()))
-        return failure(fmt::format("ignoring the timing history {}: {}; it will be kept as {}.corrupt and a new "
-                                   "one started",
-                                   path.string(), history.error(), path.filename().string()));
+        return failure(
+            fmt::format("ignoring the timing history {}: {}; it will be kept as {}.corrupt and a new "
+                        "one started",
+                        path.string(), history.error(), path.filename().string()));
     if (!history)
-        return failure(fmt::format("ignoring {}: it is not a timing history this offload wrote ({}); it is left "
-                                   "as it is, and this run's timings are not saved: set [history] path to a file "
-                                   "of offload's own (e.g. \".offload/history\")",
-                                   path.string(), history.error()));
+        return failure(
+            fmt::format("ignoring {}: it is not a timing history this offload wrote ({}); it is left "
+                        "as it is, and this run's timings are not saved: set [history] path to a file "
+                        "of offload's own (e.g. \".offload/history\")",
+                        path.string(), history.error()));
     return history;
 }
 

@@ -17,7 +17,7 @@ namespace {
 
 constexpr size_t max_id_bytes = 1 << 20; // a 1 MiB test id is absurd but still accepted
 constexpr size_t max_message_bytes = 16 << 10;
-constexpr size_t max_output_bytes = 16 << 10;   // as ExecTracker keeps of a test's output
+constexpr size_t max_output_bytes = 16 << 10; // as ExecTracker keeps of a test's output
 
 // Keeps the last limit bytes: the end of an output is where failures are explained.
 std::string tail_bounded(const char *text, size_t limit, const std::string &whole_in = {})

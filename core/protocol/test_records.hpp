@@ -15,7 +15,6 @@
 
 namespace offload {
 
-
 // A fresh mark for one command: "@offload-event:" and 32 hex digits from the system's randomness.
 std::string new_event_mark();
 

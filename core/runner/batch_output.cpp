@@ -19,8 +19,8 @@ BatchOutput::BatchOutput(std::filesystem::path log_path) : m_log_path(std::move(
     struct stat info {};
     if (::lstat(m_log_path.c_str(), &info) == 0 && S_ISLNK(info.st_mode))
         ::unlink(m_log_path.c_str());
-    const int fd = ::open(m_log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
-                          0644);
+    const int fd =
+        ::open(m_log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
     if (fd >= 0 && (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode))) {
         ::close(fd);
         m_error = "cannot write " + m_log_path.string() + ": it is not a regular file";

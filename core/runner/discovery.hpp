@@ -14,7 +14,7 @@ namespace offload {
 // environment added (so that discovery sees what the tests will see).
 struct DiscoveryPlace {
     std::filesystem::path working_dir;
-    std::vector<std::string> env;   // "NAME=value"
+    std::vector<std::string> env; // "NAME=value"
 };
 
 // Runs the discovery command with sh in place.working_dir and lets the framework parse what it

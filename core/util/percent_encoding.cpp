@@ -17,7 +17,10 @@ int hex_value(char c)
     return -1;
 }
 
-bool must_encode(unsigned char c) { return c == '%' || c == ' ' || c < 0x20 || c == 0x7f; }
+bool must_encode(unsigned char c)
+{
+    return c == '%' || c == ' ' || c < 0x20 || c == 0x7f;
+}
 
 } // namespace
 

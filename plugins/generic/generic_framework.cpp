@@ -71,10 +71,12 @@ offload_status create(const offload_host *host, const offload_config *config,
         instance->result_file = settings.string("result_file").value_or("");
         // Both would send every batch's results to the one fixed path, where parallel batches
         // overwrite each other's: {result_file} alone gives each batch a file of its own.
-        if (!instance->result_file.empty() && instance->run_command.find(result_placeholder) != std::string::npos)
-            settings.fail("result_file",
-                          "cannot be combined with {result_file} in run_command: with {result_file} the tool writes "
-                          "where offload says, a file for each batch; remove result_file");
+        if (!instance->result_file.empty() &&
+            instance->run_command.find(result_placeholder) != std::string::npos)
+            settings.fail(
+                "result_file",
+                "cannot be combined with {result_file} in run_command: with {result_file} the tool writes "
+                "where offload says, a file for each batch; remove result_file");
         instance->uses_result_file = !instance->result_file.empty() ||
                                      instance->run_command.find(result_placeholder) != std::string::npos;
         if (auto size = settings.integer("batch_size")) {
@@ -199,15 +201,15 @@ offload_status batch_command(const offload_framework_instance *instance, const o
         // sandbox has it), so they take turns there.
         const std::string own_result = shell_quote(instance->host, instance->result_file);
         const std::string run = replace_all(instance->run_command, tests_placeholder, ids);
-        const std::string script = "rm -f " + own_result + "\n" + run + "\noffload_status=$?\ncp " + own_result +
-                                   " " + host_result + " 2>/dev/null\nexit $offload_status";
-        const std::string directory = shell_quote(
-            instance->host, [&] {
-                const size_t slash = instance->result_file.rfind('/');
-                return slash == std::string::npos ? std::string(".") : instance->result_file.substr(0, slash + 1);
-            }());
-        append_text(command, "mkdir -p " + directory + " && if command -v flock >/dev/null 2>&1; then exec flock " +
-                                 directory + " sh -c " + shell_quote(instance->host, script) + "; fi\n" + script);
+        const std::string script = "rm -f " + own_result + "\n" + run + "\noffload_status=$?\ncp " +
+                                   own_result + " " + host_result + " 2>/dev/null\nexit $offload_status";
+        const std::string directory = shell_quote(instance->host, [&] {
+            const size_t slash = instance->result_file.rfind('/');
+            return slash == std::string::npos ? std::string(".") : instance->result_file.substr(0, slash + 1);
+        }());
+        append_text(command, "mkdir -p " + directory +
+                                 " && if command -v flock >/dev/null 2>&1; then exec flock " + directory +
+                                 " sh -c " + shell_quote(instance->host, script) + "; fi\n" + script);
         return OFFLOAD_OK;
     });
 }

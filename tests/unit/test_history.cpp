@@ -108,8 +108,9 @@ TEST_CASE("a damaged history of ours is reported, never trusted, and kept aside 
 {
     TempDir dir;
     fs::path file = dir.path / "history";
-    for (const char *text : {"offload-history 1\nt\tnot-a-number\t1\t1\tid\n", "offload-history 1\nt\t-1\t1\t1\tid\n",
-                             "offload-history 1\nt\t1\t1\t1\tbad\\q\n"}) {
+    for (const char *text :
+         {"offload-history 1\nt\tnot-a-number\t1\t1\tid\n", "offload-history 1\nt\t-1\t1\t1\tid\n",
+          "offload-history 1\nt\t1\t1\t1\tbad\\q\n"}) {
         CAPTURE(text);
         std::ofstream(file) << text;
         const offload::Expected<History> history = History::load(file);
@@ -129,7 +130,8 @@ TEST_CASE("a file that is not a history of this offload is never replaced")
 {
     TempDir dir;
     fs::path file = dir.path / "offload-history.jsonl";
-    for (const char *text : {"{\"test_id\": \"a\", \"duration\": 1.5}\n", "offload-history 99\n", "garbage"}) {
+    for (const char *text :
+         {"{\"test_id\": \"a\", \"duration\": 1.5}\n", "offload-history 99\n", "garbage"}) {
         CAPTURE(text);
         std::ofstream(file) << text;
         const offload::Expected<History> history = History::load(file);

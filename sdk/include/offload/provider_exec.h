@@ -61,6 +61,7 @@ typedef struct offload_provider_exec_v2 {
      * the same (the PYTHONPATH of a src/ layout, say). Appends the directory to working_dir (nothing:
      * the project directory) and calls env->append once per "NAME=value" entry, each whole. Called
      * after create(), before prepare(). */
-    offload_status (*local_context)(const offload_provider_instance *instance, const offload_text_sink *working_dir,
-                                    const offload_text_sink *env, const offload_text_sink *error);
+    offload_status (*local_context)(const offload_provider_instance *instance,
+                                    const offload_text_sink *working_dir, const offload_text_sink *env,
+                                    const offload_text_sink *error);
 } offload_provider_exec_v2;
