@@ -504,10 +504,15 @@ void Runner::watch()
             if (exec->tracker.kind() == ExecKind::Batch)
                 continue; // no records: the command's own limit applies
             // A worker that neither asked for tests nor started one within a second of its start
-            // may be waiting for a second test before it starts the first (it reads ahead): give it
-            // one. (A worker that asks never waits on offload; one that starts gets more then.)
-            if (exec->live_input && !exec->pulls && !exec->first_start && now - exec->started_at > 1.0)
+            // does not ask (`next`), or reads ahead: it gets its test, or a second one, anyway,
+            // and tests one ahead from then on. (One that starts a test gets more then.)
+            if (exec->live_input && !exec->asked && !exec->first_start && now - exec->started_at > 1.0) {
+                exec->pulls = false;
+                for (size_t test : exec->held)
+                    exec->input.write(worker_input_line(m_outcome.report.tests[test].id));
+                exec->held.clear();
                 feed(*exec);
+            }
             const std::vector<ExecTracker::Running> running = exec->tracker.running();
             for (const ExecTracker::Running &test : running) {
                 const double elapsed = now - test.started_at;

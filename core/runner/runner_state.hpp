@@ -26,6 +26,7 @@ struct Runner::Exec {
     bool live_input = false;       // a worker whose tests are written to `input` as it runs
     bool pulls = false;            // ...that asks for each test (`next`): none is sent ahead
     std::vector<size_t> held;      // its tests not written yet: each goes out at a `next`
+    bool asked = false;            // it wrote `next` at least once
     std::optional<size_t> copy_of; // a hedged copy of this test: counts only if it passes
     InputFeed input;
     CancelToken cancel;

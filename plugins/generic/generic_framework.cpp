@@ -331,8 +331,10 @@ offload_status parse_results(const offload_framework_instance *instance, const o
 
 uint32_t live_capabilities(const offload_framework_instance *instance)
 {
+    // A worker is asked to write `next` for each test (docs/test-protocol.md); one that does not
+    // gets its first test a second after it started, and then one test ahead.
     if (!instance->worker_command.empty())
-        return OFFLOAD_LIVE_EVENTS | OFFLOAD_LIVE_WORKER;
+        return OFFLOAD_LIVE_EVENTS | OFFLOAD_LIVE_WORKER | OFFLOAD_LIVE_PULL;
     return instance->events ? OFFLOAD_LIVE_EVENTS : 0;
 }
 

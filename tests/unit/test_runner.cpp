@@ -212,7 +212,8 @@ class FakeExecutor final : public Executor {
 
 class FakeCommands final : public TestCommands {
   public:
-    explicit FakeCommands(TestCommandStyle style) : m_style(style) {}
+    explicit FakeCommands(TestCommandStyle style, bool pulls = false) : m_style(style), m_pulls(pulls) {}
+    bool worker_pulls() const override { return m_pulls; }
     std::string name() const override { return "fake"; }
     TestCommandStyle style() const override { return m_style; }
     size_t max_batch_size() const override { return 0; }
@@ -235,6 +236,7 @@ class FakeCommands final : public TestCommands {
 
   private:
     TestCommandStyle m_style;
+    bool m_pulls;
 };
 
 struct Run {
@@ -255,7 +257,7 @@ std::filesystem::path scratch()
 }
 
 Run run(Script &script, std::vector<std::string> ids, RunOptions options = {},
-        TestCommandStyle style = TestCommandStyle::Worker, bool feeds_input = true)
+        TestCommandStyle style = TestCommandStyle::Worker, bool feeds_input = true, bool pulls = false)
 {
     std::vector<DiscoveredTest> tests;
     for (const std::string &id : ids)
@@ -264,7 +266,7 @@ Run run(Script &script, std::vector<std::string> ids, RunOptions options = {},
         options.parallel = 2;
     options.output_dir = scratch();
     FakeExecutor executor(script, feeds_input);
-    FakeCommands commands(style);
+    FakeCommands commands(style, pulls);
     Runner runner(options, commands, executor, tests);
     Run result;
     result.outcome = runner.run();
@@ -299,18 +301,22 @@ TEST_CASE("workers fed live run every test once, on every sandbox")
 
 TEST_CASE("workers that ask for each test, and workers that read a test ahead, all get their tests")
 {
-    for (auto [asks, reads_ahead] : {std::pair{true, false}, std::pair{false, true}, std::pair{true, true}}) {
-        CAPTURE(asks);
-        CAPTURE(reads_ahead);
-        Script script;
-        script.asks = asks;
-        script.reads_ahead = reads_ahead;
-        const auto start = std::chrono::steady_clock::now();
-        Run r = run(script, many("t", 12));
-        CHECK(std::chrono::steady_clock::now() - start < 8s);
-        for (int i = 0; i < 12; ++i)
-            CHECK(r.final["t" + std::to_string(i)] == Outcome::Passed);
-    }
+    // A framework that says its workers ask (pulls) may still meet a worker that does not.
+    for (bool pulls : {false, true})
+        for (auto [asks, reads_ahead] :
+             {std::pair{true, false}, std::pair{false, true}, std::pair{true, true}}) {
+            CAPTURE(pulls);
+            CAPTURE(asks);
+            CAPTURE(reads_ahead);
+            Script script;
+            script.asks = asks;
+            script.reads_ahead = reads_ahead;
+            const auto start = std::chrono::steady_clock::now();
+            Run r = run(script, many("t", 12), {}, TestCommandStyle::Worker, true, pulls);
+            CHECK(std::chrono::steady_clock::now() - start < 8s);
+            for (int i = 0; i < 12; ++i)
+                CHECK(r.final["t" + std::to_string(i)] == Outcome::Passed);
+        }
 }
 
 TEST_CASE("a worker that asks is never handed a test it did not ask for: a slow test holds back no other")
