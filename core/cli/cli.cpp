@@ -6,6 +6,9 @@
 #include "util/error.hpp"
 #include "util/log.hpp"
 
+// cxxopts splits the value of a list option at commas by default: `--filter 'a{1,3}'` became two
+// patterns, and a test id with a comma (pytest's `test_x[1,2]`) two ids. NUL never occurs in argv.
+#define CXXOPTS_VECTOR_DELIMITER '\0'
 #include <cxxopts.hpp>
 #include <fmt/format.h>
 #include <offload/abi.h>

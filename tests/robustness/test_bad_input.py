@@ -67,6 +67,54 @@ class BadInputTest(ProjectTest):
         self.assertEqual(sorted(len(k) for k in junit(self.project / "test-results" / "junit.xml")),
                          [3, 4, 1 << 20])
 
+    def test_regexes_run_in_linear_time_on_huge_ids_and_output(self):
+        # std::regex recursed once per character of the text: a 20-40 KB id through --filter or
+        # --exclude, or a 30 KB line of output through `logs --grep`, overflowed the stack (exit 139).
+        long_id = "x" * ((1 << 20) - 1) + "y"   # 1 MiB, the longest id offload keeps
+        ids = ["short", "a" * 20_000 + "b", "c" * 40_000, long_id]
+        self.write({"ids.txt": "\n".join(ids) + "\n",
+                    "t.sh": 'case "$1" in a*) printf "boom %30000s end\\n" ""; exit 1;; esac\n',
+                    "offload.toml": generic_config("cat ids.txt", "sh ./t.sh {tests}",
+                                                   discovery_extra="batch_size = 1")})
+        for command, pattern, selected in [
+                ("collect", "x.*y", [long_id]), ("collect", "^(x|y)+$", [long_id]),
+                ("collect", "(a|c)*b", [ids[1]]), ("collect", "[a-z]+", ids)]:
+            with self.subTest(command=command, pattern=pattern):
+                r = self.run_offload(command, "--filter", pattern, timeout=30)
+                self.assertEqual(r.code, 0, r)
+                self.assertEqual(r.out.splitlines(), selected)
+        r = self.run_offload("collect", "--exclude", "(a|c)+", "--exclude", "x+y$", timeout=30)
+        self.assertEqual((r.code, r.out.splitlines()), (0, ["short"]), r)
+
+        r = self.run_offload("run", "--filter", "^a.*b$", "--exclude", "c+$", timeout=60)
+        self.assertEqual(r.code, 1, r)
+        self.assertTrue(r.out.endswith("0 passed, 1 failed\n"), r)
+        r = self.run_offload("logs", "--grep", "boom.*end", timeout=30)
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("=== FAIL " + ids[1], r.out)
+        self.assertIn("1 of 1 tests shown", r.out)
+
+    def test_an_invalid_regex_says_which_option_what_is_wrong_and_what_offload_supports(self):
+        self.write({"offload.toml": generic_config("echo t", "true {tests}")})
+        r = self.run_offload("collect", "--exclude", "(ab")
+        self.assertEqual(r.code, 64, r)
+        self.assertIn('--exclude "(ab" is not a valid regular expression: missing ): (ab', r.err)
+        r = self.run_offload("run", "--filter", "^(?!slow)")
+        self.assertEqual(r.code, 64, r)
+        self.assertIn('--filter "^(?!slow)" is not a valid regular expression: invalid perl operator: (?!', r.err)
+        self.assertIn("no lookahead, lookbehind or backreferences; --exclude REGEX leaves tests out", r.err)
+        r = self.run_offload("logs", "--grep", "a{2,1}")
+        self.assertEqual(r.code, 64, r)
+        self.assertIn('--grep "a{2,1}" is not a valid regular expression', r.err)
+
+    def test_commas_in_patterns_and_ids_are_kept(self):
+        # The command-line parser used to split every list value at commas.
+        self.write({"offload.toml": generic_config("printf 't[1,2]\\nt[3]\\naa\\n'", "true {tests}")})
+        r = self.run_offload("collect", "t[1,2]")
+        self.assertEqual((r.code, r.out), (0, "t[1,2]\n"), r)
+        r = self.run_offload("collect", "--filter", "^a{1,2}$")
+        self.assertEqual((r.code, r.out), (0, "aa\n"), r)
+
     def test_unknown_framework_type(self):
         self.write({"offload.toml": generic_config("echo t", "true {tests}").replace('type = "generic"',
                                                                                      'type = "jest"')})
