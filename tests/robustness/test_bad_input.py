@@ -4,8 +4,9 @@ import os
 import re
 import stat
 import sys
+import uuid
 
-from harness import ProjectTest, generic_config, junit, main
+from harness import ProjectTest, generic_config, junit, main, processes_with_env, wait_until
 
 
 class BadInputTest(ProjectTest):
@@ -17,8 +18,10 @@ class BadInputTest(ProjectTest):
         self.assertIn("a configuration file is at most", r.err)
 
     def test_binary_and_deeply_nested_toml(self):
+        # Dotted keys and table headers 100,000 levels deep overflowed the stack inside toml++.
         for text in ("\x00\xff\xfe garbage", "a = " + "[" * 5000 + "]" * 5000, "[a]\n" * 3 + "x = 1\n",
-                     "x = 1\nx = 2\n"):
+                     "x = 1\nx = 2\n", "a" + ".a" * 100_000 + " = 1\n", "[a" + ".a" * 100_000 + "]\n",
+                     "[provider]\ntype = \"process\"\nx = " + "{y = " * 100_000 + "1" + "}" * 100_000):
             with self.subTest(text=text[:20]):
                 (self.project / "offload.toml").write_bytes(text.encode("latin-1"))
                 r = self.run_offload("validate")
@@ -44,6 +47,41 @@ class BadInputTest(ProjectTest):
         outcomes = {k: v[0] for k, v in junit(self.project / "test-results" / "junit.xml").items()}
         self.assertEqual(set(outcomes.values()), {"not run"})
         self.assertEqual(sorted(outcomes), ["empty", "notxml", "strangers", "truncated"])
+
+    def test_a_result_file_nested_100000_deep_is_refused_and_the_run_ends_cleanly(self):
+        # RapidXML recursed once per level: offload died of a stack overflow, leaving no report, its
+        # scratch directories and the other running batch behind.
+        token = str(uuid.uuid4())
+        writer = ("import sys, time\npath, test = sys.argv[1], sys.argv[2]\n"
+                  "if test == 'deep':\n"
+                  "    text = '<testsuite>\\n' + '<testsuite>\\n' * 100000 + '</testsuite>' * 100001\n"
+                  "else:\n"
+                  "    time.sleep(2)\n"
+                  "    text = '<testsuite><testcase name=\"' + test + '\"/></testsuite>'\n"
+                  "open(path, 'w').write(text)\n")
+        self.write({"writer.py": writer,
+                    "offload.toml": generic_config(
+                        "printf 'deep\\nslow\\n'", f"{sys.executable} writer.py {{result_file}} {{tests}}",
+                        discovery_extra="batch_size = 1",
+                        provider_extra=f'env = {{ OFFLOAD_ROBUST = "{token}" }}\n'
+                                       f'scratch_dir = "{self.project}/scratch"')})
+        r = self.run_offload("run", timeout=60)
+        self.assertEqual(r.code, 1, r)
+        self.assertRegex(r.err, r"could not read the results: \S+batch-\d+\.junit\.xml: elements nest deeper than "
+                                r"256 levels at line 257")
+        outcomes = {k: v[0] for k, v in junit(self.project / "test-results" / "junit.xml").items()}
+        self.assertEqual(outcomes, {"deep": "not run", "slow": "passed"})
+        self.assertTrue(wait_until(lambda: not processes_with_env(f"OFFLOAD_ROBUST={token}"), 3))
+        self.assertEqual(list((self.project / "scratch").iterdir()), [])
+
+        # The same file as the last run's report, for `offload logs` and `--rerun-failed`.
+        report = self.project / "test-results" / "junit.xml"
+        report.write_text("<testsuites>\n" + "<testsuite>\n" * 100000 + "</testsuite>" * 100000 + "</testsuites>")
+        for args in (["logs"], ["run", "--rerun-failed"]):
+            with self.subTest(args=args):
+                r = self.run_offload(*args)
+                self.assertEqual(r.code, 1, r)
+                self.assertIn(f"{report}: elements nest deeper than 256 levels at line 257", r.err)
 
     def test_binary_and_huge_test_output_stays_on_disk_not_in_memory(self):
         # 300 MB of random bytes, most of it not UTF-8 and full of control characters.
