@@ -28,6 +28,22 @@ class BadInputTest(ProjectTest):
                 self.assertEqual(r.code, 1, r)
                 self.assertRegex(r.err, r"offload\.toml(:\d+:\d+)?: error: ")
 
+    def test_limits_beyond_a_year_are_refused_not_overflowed(self):
+        # 1e10 s overflowed the milliseconds of a deadline (undefined behaviour): discovery "did not
+        # finish within 10000000000 s" at once.
+        for key in ("test_timeout_secs", "slow_timeout_secs"):
+            with self.subTest(key=key):
+                config = (generic_config("echo t", "true {tests}", timeout="1e10") if key == "test_timeout_secs"
+                          else generic_config("echo t", "true {tests}").replace(
+                              "max_parallel = 2\n", f"max_parallel = 2\n{key} = 1e10\n"))
+                self.write({"offload.toml": config})
+                r = self.run_offload("run")
+                self.assertEqual(r.code, 1, r)
+                column = len(key) + 4
+                self.assertIn(f"offload.toml:3:{column}: error: [offload] {key} must be at most 31536000 seconds "
+                              "(a year), not 10000000000", r.err)
+                self.assertNotIn("did not finish", r.err)
+
     def test_result_files_that_are_truncated_not_xml_or_name_strangers(self):
         writer = ("import sys\npath, ids = sys.argv[1], sys.argv[2:]\nkind = ids[0]\n"
                   "text = {'truncated': '<testsuite><testcase name=\"truncated\"><failure>',\n"
