@@ -3,6 +3,7 @@
 #include "cli/cli_spec.hpp"
 #include "cli/commands.hpp"
 #include "offload_build.hpp"
+#include "plugin_host/probe.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 
@@ -210,6 +211,13 @@ void reject_positional(const Arguments &arguments)
 
 int run_cli(int argc, char **argv)
 {
+    // offload's own children, which load untrusted plugins on behalf of a parent (probe.hpp,
+    // command_plugins.cpp): not commands for users, so neither in --help nor in the man page.
+    if (argc >= 2 && std::string_view(argv[1]) == "__probe")
+        return probe_child_main({argv + 2, argv + argc});
+    if (argc >= 2 && std::string_view(argv[1]) == "__check-plugin")
+        return plugins_check_child_main({argv + 2, argv + argc});
+
     const Arguments arguments = parse(argc, argv);
     const std::string &command = arguments.command;
 

@@ -101,10 +101,11 @@ const std::vector<Command> all_commands = {
      "List the plugins offload finds and those it refuses and why; `plugins check PATH` tests one",
      "[check PATH]",
      "Without arguments: the plugin search path in order, every plugin found (id, kind, version, ABI, path), "
-     "every script provider, and every file refused with the reason. `offload plugins check PATH` loads the "
-     "one "
-     "plugin file at PATH, checks its ABI, descriptor and interfaces and takes it through a dry lifecycle "
-     "(init, and create/destroy of an instance with an empty configuration), and reports what is wrong.",
+     "every script provider, and every file refused with the reason (a plugin that crashes or exits while "
+     "it loads included: each file is looked at in a child process). `offload plugins check PATH` loads the "
+     "one plugin file at PATH in a child process, checks its ABI, descriptor and interfaces and takes it "
+     "through a dry lifecycle (init, and create/destroy of an instance with an empty configuration), and "
+     "reports what is wrong.",
      {}},
     {"logs",
      "Show the tests of the last run with their output, from its report",
