@@ -121,6 +121,7 @@ std::vector<DiscoveredTest> selected_tests(Session &session, const Selection &se
 int command_run(const GlobalOptions &global, const RunCommandOptions &options)
 {
     Session session(global);
+    session.create_instances();
     Settings &settings = session.settings();
     FrameworkInstance &framework = session.framework();
     ProviderInstance &provider = session.provider();
