@@ -3,9 +3,13 @@
 #include "cli/cli_spec.hpp"
 #include "cli/commands.hpp"
 #include "offload_build.hpp"
+#include "plugin_host/probe.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 
+// cxxopts splits the value of a list option at commas by default: `--filter 'a{1,3}'` became two
+// patterns, and a test id with a comma (pytest's `test_x[1,2]`) two ids. NUL never occurs in argv.
+#define CXXOPTS_VECTOR_DELIMITER '\0'
 #include <cxxopts.hpp>
 #include <fmt/format.h>
 #include <offload/abi.h>
@@ -210,6 +214,13 @@ void reject_positional(const Arguments &arguments)
 
 int run_cli(int argc, char **argv)
 {
+    // offload's own children, which load untrusted plugins on behalf of a parent (probe.hpp,
+    // command_plugins.cpp): not commands for users, so neither in --help nor in the man page.
+    if (argc >= 2 && std::string_view(argv[1]) == "__probe")
+        return probe_child_main({argv + 2, argv + argc});
+    if (argc >= 2 && std::string_view(argv[1]) == "__check-plugin")
+        return plugins_check_child_main({argv + 2, argv + argc});
+
     const Arguments arguments = parse(argc, argv);
     const std::string &command = arguments.command;
 

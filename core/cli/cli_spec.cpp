@@ -15,7 +15,7 @@ const std::vector<Option> selection_options = {
     {"filter",
      0,
      "REGEX",
-     "only tests whose id matches REGEX (ECMAScript syntax, anywhere in the id)",
+     "only tests whose id matches REGEX (RE2 syntax: no lookaround or backreferences; anywhere in the id)",
      {},
      true},
     {"exclude", 0, "REGEX", "leave out tests whose id matches REGEX", {}, true},
@@ -107,10 +107,11 @@ const std::vector<Command> all_commands = {
      "List the plugins offload finds and those it refuses and why; `plugins check PATH` tests one",
      "[check PATH]",
      "Without arguments: the plugin search path in order, every plugin found (id, kind, version, ABI, path), "
-     "every script provider, and every file refused with the reason. `offload plugins check PATH` loads the "
-     "one "
-     "plugin file at PATH, checks its ABI, descriptor and interfaces and takes it through a dry lifecycle "
-     "(init, and create/destroy of an instance with an empty configuration), and reports what is wrong.",
+     "every script provider, and every file refused with the reason (a plugin that crashes or exits while "
+     "it loads included: each file is looked at in a child process). `offload plugins check PATH` loads the "
+     "one plugin file at PATH in a child process, checks its ABI, descriptor and interfaces and takes it "
+     "through a dry lifecycle (init, and create/destroy of an instance with an empty configuration), and "
+     "reports what is wrong.",
      {}},
     {"logs",
      "Show the tests of the last run with their output, from its report",
@@ -122,7 +123,8 @@ const std::vector<Command> all_commands = {
          {"failures", 0, {}, "tests that failed, errored or did not run"},
          {"flaky", 0, {}, "tests that passed only on a retry"},
          {"test", 0, "ID", "this test (repeatable)", {}, true},
-         {"grep", 0, "PATTERN", "tests whose id, message or output matches PATTERN (ECMAScript regex)"},
+         {"grep", 0, "PATTERN",
+          "tests whose id, message or output matches PATTERN (an RE2 regular expression)"},
      }},
     {"completions",
      "Print a completion script for bash, zsh or fish",

@@ -4,10 +4,10 @@
 #include "results/junit_reader.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
+#include "util/regex.hpp"
 
 #include <fmt/format.h>
 
-#include <regex>
 #include <set>
 
 namespace offload {
@@ -31,15 +31,12 @@ int command_logs(const GlobalOptions &global, const LogsOptions &options)
 {
     Session session(global);
     const std::filesystem::path report = session.settings().junit_file;
-    std::optional<std::regex> grep;
+    std::optional<Regex> grep;
     if (!options.grep.empty()) {
-        try {
-            grep.emplace(options.grep, std::regex::ECMAScript);
-        } catch (const std::regex_error &e) {
-            throw Error(
-                fmt::format("--grep \"{}\" is not a valid regular expression: {}", options.grep, e.what()),
-                exit_usage);
-        }
+        Expected<Regex> compiled = Regex::compile(options.grep);
+        if (!compiled)
+            throw Error(invalid_pattern_message("--grep", options.grep, compiled.error()), exit_usage);
+        grep = std::move(*compiled);
     }
     const std::set<std::string> wanted(options.tests.begin(), options.tests.end());
     const bool default_view = !options.failures && !options.flaky && wanted.empty() && !grep;
@@ -52,12 +49,13 @@ int command_logs(const GlobalOptions &global, const LogsOptions &options)
         const bool flaky = test.outcome == Outcome::Passed && test.earlier_failures > 0;
         bool show = wanted.count(test.name) || (options.failures && failed) || (options.flaky && flaky) ||
                     (default_view && (failed || flaky));
+        const auto grep_matches = [&] {
+            return grep->search(test.name) || grep->search(test.message) || grep->search(test.details);
+        };
         if (grep && !show && wanted.empty() && !options.failures && !options.flaky)
-            show = std::regex_search(test.name, *grep) || std::regex_search(test.message, *grep) ||
-                   std::regex_search(test.details, *grep);
+            show = grep_matches();
         else if (grep && show)
-            show = std::regex_search(test.name, *grep) || std::regex_search(test.message, *grep) ||
-                   std::regex_search(test.details, *grep);
+            show = grep_matches();
         if (!show)
             return;
         ++shown;

@@ -19,7 +19,7 @@
 
 #include <algorithm>
 #include <chrono>
-#include <regex>
+#include <string_view>
 #include <sys/resource.h>
 
 namespace offload {
@@ -43,14 +43,26 @@ std::chrono::milliseconds batch_timeout(const Settings &settings)
     return seconds(settings.test_timeout_secs);
 }
 
+// batch-<digits>.log or batch-<digits>.junit.xml: a file name offload gives a batch's log or result.
+bool is_batch_log_name(std::string_view name)
+{
+    if (!name.starts_with("batch-"))
+        return false;
+    name.remove_prefix(6);
+    const size_t digits = name.find_first_not_of("0123456789");
+    if (digits == 0 || digits == std::string_view::npos)
+        return false;
+    name.remove_prefix(digits);
+    return name == ".log" || name == ".junit.xml";
+}
+
 // Logs of an earlier run would be mistaken for this run's. Only files offload writes are removed:
 // output_dir may be a directory the user keeps other things in.
 void remove_old_batch_logs(const std::filesystem::path &dir)
 {
-    static const std::regex ours(R"(batch-\d+\.(log|junit\.xml))");
     std::error_code error;
     for (const auto &entry : std::filesystem::directory_iterator(dir, error))
-        if (entry.is_regular_file(error) && std::regex_match(entry.path().filename().string(), ours))
+        if (entry.is_regular_file(error) && is_batch_log_name(entry.path().filename().string()))
             std::filesystem::remove(entry.path(), error);
 }
 
@@ -127,6 +139,7 @@ std::vector<DiscoveredTest> selected_tests(Session &session, const Selection &se
 int command_run(const GlobalOptions &global, const RunCommandOptions &options)
 {
     Session session(global);
+    session.create_instances();
     Settings &settings = session.settings();
     FrameworkInstance &framework = session.framework();
     ProviderInstance &provider = session.provider();

@@ -10,6 +10,7 @@ namespace offload {
 int command_validate(const GlobalOptions &global)
 {
     Session session(global);
+    session.create_instances();
     FrameworkInstance &framework = session.framework();
     ProviderInstance &provider = session.provider();
     const Settings &settings = session.settings();

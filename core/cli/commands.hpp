@@ -32,8 +32,11 @@ int command_validate(const GlobalOptions &global);
 int command_init(const GlobalOptions &global, const std::string &provider, const std::string &framework);
 
 int command_plugins(const GlobalOptions &global);
-// offload plugins check PATH: 0 when the plugin is usable, 1 with the reasons when not.
+// offload plugins check PATH: 0 when the plugin is usable, 1 with the reasons when not. The checks
+// run in a child, `offload __check-plugin PROJECT_DIR PATH` (plugins_check_child_main), whose report
+// the parent prints, adding why when the plugin crashed it or made it exit.
 int command_plugins_check(const GlobalOptions &global, const std::string &path);
+int plugins_check_child_main(const std::vector<std::string> &args);
 
 struct LogsOptions {
     bool failures = false;

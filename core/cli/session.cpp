@@ -1,8 +1,10 @@
 #include "cli/session.hpp"
 
 #include "util/error.hpp"
+#include "util/log.hpp"
 
 #include <cstdlib>
+#include <optional>
 
 namespace offload {
 
@@ -83,6 +85,25 @@ ProviderInstance &Session::provider()
         m_diagnostics.throw_if_errors(m_settings->config_file.string());
     }
     return *m_provider;
+}
+
+void Session::create_instances()
+{
+    std::optional<Error> framework_error;
+    try {
+        framework();
+    } catch (const Error &e) {
+        framework_error = e;
+    }
+    try {
+        provider();
+    } catch (const Error &) {
+        if (framework_error)
+            log::error(framework_error->what());
+        throw;
+    }
+    if (framework_error)
+        throw *framework_error;
 }
 
 } // namespace offload

@@ -39,6 +39,9 @@ class Session {
     // Create the instances from [discovery] and [provider] (once; later calls return the same).
     FrameworkInstance &framework();
     ProviderInstance &provider();
+    // Creates both, so that the problems of both tables are reported before the command fails:
+    // the framework's error is printed and the provider's thrown when both fail.
+    void create_instances();
 
   private:
     Diagnostics m_diagnostics;

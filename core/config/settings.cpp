@@ -1,6 +1,7 @@
 #include "config/settings.hpp"
 
 #include "config/toml_access.hpp"
+#include "config/toml_depth.hpp"
 #include "util/edit_distance.hpp"
 #include "util/error.hpp"
 
@@ -185,6 +186,15 @@ std::string read_config(const fs::path &file, const std::string &display_name)
 
 toml::table parse_text(const std::string &text, const std::string &display_name, Diagnostics &diagnostics)
 {
+    // toml++ recurses once per level of dotted keys and table headers, without a limit.
+    if (const std::optional<TextPosition> where = toml_too_deep(text)) {
+        diagnostics.error(
+            {display_name, where->line, where->column},
+            fmt::format("keys, tables and arrays nest deeper than {} levels here: a configuration "
+                        "needs a handful, and offload reads no deeper one",
+                        max_toml_depth));
+        throw Error(fmt::format("{} nests too deeply to be read (see above)", display_name));
+    }
     try {
         return toml::parse(text, display_name);
     } catch (const toml::parse_error &e) {

@@ -10,9 +10,8 @@
 #include <cmath>
 #include <cstring>
 #include <fcntl.h>
-#include <fstream>
-#include <sstream>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace offload {
@@ -20,6 +19,9 @@ namespace offload {
 namespace {
 
 constexpr const char *header = "offload-history 1";
+// Far above what max_tests entries of ordinary ids take (about 100 bytes each): a bigger file is
+// not a history, and is not read into memory.
+constexpr uint64_t max_file_bytes = uint64_t{1} << 30;
 constexpr double weight_of_new_sample = 0.3;
 
 // Ids may hold any byte but NUL: tab, newline and backslash are escaped.
@@ -175,15 +177,42 @@ bool ours(std::string_view text)
 
 Expected<History> History::load(const std::filesystem::path &path)
 {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
+    // Not a file of offload's own: it is read no further, and never replaced.
+    const auto ignored = [&](const std::string &why) {
+        return failure(
+            fmt::format("ignoring {}: {}; it is left as it is, and this run's timings are not saved: set "
+                        "[history] path to a file of offload's own (e.g. \".offload/history\")",
+                        path.string(), why));
+    };
+    // O_NONBLOCK: a FIFO at the path must not block the run (it is refused below).
+    const Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+    if (!fd)
         return History(); // no history yet
-    std::stringstream text;
-    text << in.rdbuf();
-    if (text.str().empty())
+    struct stat status;
+    if (::fstat(fd.get(), &status) != 0 || !S_ISREG(status.st_mode))
+        return ignored("it is not a regular file");
+    if (static_cast<uint64_t>(status.st_size) > max_file_bytes)
+        return ignored(
+            fmt::format("it is {} bytes, more than a history of {} tests can be", status.st_size, max_tests));
+    std::string text;
+    text.reserve(static_cast<size_t>(status.st_size));
+    char chunk[65536];
+    while (true) {
+        const ssize_t got = ::read(fd.get(), chunk, sizeof chunk);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            return ignored(std::string("cannot read it: ") + std::strerror(errno));
+        if (got == 0)
+            break;
+        if (text.size() + static_cast<size_t>(got) > max_file_bytes) // it grew while being read
+            return ignored("it is larger than a history can be");
+        text.append(chunk, static_cast<size_t>(got));
+    }
+    if (text.empty())
         return History(); // nothing in it yet: nothing to lose
-    Expected<History> history = parse(text.str());
-    if (!history && ours(text.str()))
+    Expected<History> history = parse(text);
+    if (!history && ours(text))
         return failure(
             fmt::format("ignoring the timing history {}: {}; it will be kept as {}.corrupt and a new "
                         "one started",

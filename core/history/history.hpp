@@ -34,7 +34,9 @@ class History {
     };
 
     // Reads path: an empty history when there is no file yet, or why the file cannot be used
-    // ("ignoring the timing history .offload/history: line 3 is not valid; it will be rewritten").
+    // ("ignoring the timing history .offload/history: line 3 is not valid; it will be rewritten"),
+    // also for anything but a regular file (a device, a FIFO) and for a file over 1 GiB, which
+    // are not read.
     static Expected<History> load(const std::filesystem::path &path);
     // Parses the file format, or says why it is not a history file of this version.
     static Expected<History> parse(const std::string &text);

@@ -1,6 +1,7 @@
 #include "report/summary.hpp"
 
 #include "util/error.hpp"
+#include "util/terminal_text.hpp"
 
 #include <fmt/format.h>
 
@@ -32,8 +33,9 @@ void list_section(std::string &out, const std::string &title, const std::vector<
     if (lines.empty())
         return;
     out += fmt::format("{} ({}):\n", title, lines.size());
+    // The lines quote ids and messages of tests: no escape sequence of theirs reaches the terminal.
     for (size_t i = 0; i < lines.size() && i < max_listed; ++i)
-        out += "  " + lines[i] + "\n";
+        out += "  " + terminal_safe(lines[i]) + "\n";
     if (lines.size() > max_listed)
         out += fmt::format("  ... and {} more (see the JUnit report)\n", lines.size() - max_listed);
 }
@@ -83,7 +85,8 @@ std::string format_summary(const RunOutcome &outcome, const std::filesystem::pat
                           });
         out += "Slowest:\n";
         for (size_t i = 0; i < shown; ++i)
-            out += fmt::format("  {:>8.2f}s  {}\n", timed[i]->attempts.back().duration_secs, timed[i]->id);
+            out += fmt::format("  {:>8.2f}s  {}\n", timed[i]->attempts.back().duration_secs,
+                               terminal_safe(timed[i]->id));
     }
     if (outcome.stopped_early)
         out += "Stopped early: --max-fail was reached; the tests not run are listed above\n";

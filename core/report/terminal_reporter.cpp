@@ -2,6 +2,7 @@
 
 #include "runner/runner.hpp"
 #include "util/log.hpp"
+#include "util/terminal_text.hpp"
 
 #include <fmt/format.h>
 
@@ -44,7 +45,10 @@ std::string indented_tail(const std::string &text, size_t max_lines)
     while (at <= end) {
         size_t newline = text.find('\n', at);
         size_t stop = newline == std::string::npos || newline > end ? end + 1 : newline;
-        out += "      | " + text.substr(at, stop - at) + "\n";
+        std::string_view line = std::string_view(text).substr(at, stop - at);
+        if (!line.empty() && line.back() == '\r') // CR LF line ends
+            line.remove_suffix(1);
+        out += "      | " + terminal_safe(line) + "\n";
         at = stop + 1;
     }
     return out;
@@ -126,21 +130,22 @@ void TerminalReporter::test_finished(const TestEvent &event)
             return;
         }
         std::string label = event.will_retry ? paint(yellow, "TRY-FAIL") : paint(red, "FAIL");
-        write(fmt::format("{} {} [{:.2f}s] ({}){}\n{}{}", label, event.id,
-                          std::max(0.0, attempt.duration_secs), where, event.will_retry ? ", will retry" : "",
-                          attempt.message.empty() ? "" : "    " + first_line(attempt.message) + "\n",
-                          event.will_retry || same ? "" : indented_tail(attempt.output, 15)));
+        write(fmt::format(
+            "{} {} [{:.2f}s] ({}){}\n{}{}", label, terminal_safe(event.id),
+            std::max(0.0, attempt.duration_secs), where, event.will_retry ? ", will retry" : "",
+            attempt.message.empty() ? "" : "    " + terminal_safe(first_line(attempt.message)) + "\n",
+            event.will_retry || same ? "" : indented_tail(attempt.output, 15)));
         break;
     }
     case Outcome::NotRun:
         if (++batch.not_run <= max_not_run_lines)
-            write(fmt::format("{} {} ({}){}\n    {}\n", paint(magenta, "NOT RUN"), event.id, where,
-                              event.will_retry ? ", will retry" : "", attempt.message));
+            write(fmt::format("{} {} ({}){}\n    {}\n", paint(magenta, "NOT RUN"), terminal_safe(event.id),
+                              where, event.will_retry ? ", will retry" : "", terminal_safe(attempt.message)));
         break;
     case Outcome::Passed:
         if (event.flaky)
-            write(fmt::format("{} {} passed on attempt {} ({})\n", paint(yellow, "FLAKY"), event.id,
-                              event.attempt_number, where));
+            write(fmt::format("{} {} passed on attempt {} ({})\n", paint(yellow, "FLAKY"),
+                              terminal_safe(event.id), event.attempt_number, where));
         break;
     case Outcome::Skipped: break;
     }
@@ -150,7 +155,7 @@ void TerminalReporter::test_slow(const TestSlowEvent &event)
 {
     std::lock_guard lock(m_mutex);
     write(fmt::format("{} [>{}] {} (sandbox {}, batch {})\n", paint(yellow, "SLOW"),
-                      duration(event.threshold_secs), event.id, event.sandbox, event.batch));
+                      duration(event.threshold_secs), terminal_safe(event.id), event.sandbox, event.batch));
 }
 
 void TerminalReporter::batch_finished(const BatchEvent &event)
@@ -173,7 +178,7 @@ void TerminalReporter::incident(const std::string &text)
 {
     std::lock_guard lock(m_mutex);
     clear_status();
-    log::warning(text);
+    log::warning(text); // made terminal-safe there
 }
 
 void TerminalReporter::tick(const RunProgress &progress)
@@ -187,7 +192,7 @@ void TerminalReporter::tick(const RunProgress &progress)
         line += fmt::format(", about {} left", duration(*progress.eta_secs));
     // The status line also names the longest-running test, the one a person waits for.
     if (m_options.status_line && !progress.running.empty())
-        line += fmt::format("; running {} ({})", progress.running.front().id.substr(0, 60),
+        line += fmt::format("; running {} ({})", terminal_safe(progress.running.front().id.substr(0, 60)),
                             duration(progress.running.front().running_secs));
     std::lock_guard lock(m_mutex);
     if (m_options.status_line) {

@@ -360,6 +360,68 @@ std::string too_big(uint64_t size)
     return "file is " + std::string(gib, end) + " GiB, over the 1 GiB limit for JUnit reports";
 }
 
+// Where elements first nest deeper than max_depth, in the order RapidXML would open them; nullptr
+// when they never do. RapidXML recurses once per level, so a document nested 100,000 deep would
+// exhaust the stack: it is measured first, in one pass and without recursion. The scan skips what
+// RapidXML skips (comments, CDATA, processing instructions, <!...> declarations, quoted attribute
+// values) so that it counts at least the levels RapidXML would descend.
+const char *too_deep(std::string_view text, size_t max_depth)
+{
+    const auto skip_past = [&](size_t from, std::string_view end) {
+        const size_t at = text.find(end, from);
+        return at == std::string_view::npos ? text.size() : at + end.size();
+    };
+    size_t depth = 0;
+    size_t at = text.find('<');
+    while (at < text.size()) {
+        const std::string_view rest = text.substr(at);
+        if (rest.starts_with("</")) {
+            depth -= depth > 0;
+            at += 2;
+        } else if (rest.starts_with("<!--")) {
+            at = skip_past(at + 4, "-->");
+        } else if (rest.starts_with("<![CDATA[")) {
+            at = skip_past(at + 9, "]]>");
+        } else if (rest.starts_with("<!DOCTYPE") && rest.size() > 9 && is_xml_space(rest[9])) {
+            // As RapidXML reads a DOCTYPE: to the first > outside [...], nested brackets counted.
+            size_t brackets = 0;
+            for (at += 9; at < text.size() && (text[at] != '>' || brackets > 0); ++at) {
+                if (text[at] == '[')
+                    ++brackets;
+                else if (text[at] == ']' && brackets > 0)
+                    --brackets;
+            }
+            ++at;
+        } else if (rest.starts_with("<!")) {
+            at = skip_past(at + 2, ">");
+        } else if (rest.starts_with("<?")) {
+            at = skip_past(at + 2, "?>");
+        } else {
+            // A start tag: up to the > outside quotes; "/>" closes it at once.
+            const size_t start = at;
+            char quote = 0;
+            for (++at; at < text.size(); ++at) {
+                const char c = text[at];
+                if (quote)
+                    quote = c == quote ? 0 : quote;
+                else if (c == '"' || c == '\'')
+                    quote = c;
+                else if (c == '>')
+                    break;
+            }
+            if (at < text.size()) {
+                if (depth + 1 > max_depth)
+                    return text.data() + start;
+                if (text[at - 1] != '/')
+                    ++depth;
+            }
+            ++at;
+        }
+        at = text.find('<', at);
+    }
+    return nullptr;
+}
+
 } // namespace
 
 Expected<size_t> parse_junit(std::string text, const std::function<void(const JunitCase &)> &on_case)
@@ -374,6 +436,11 @@ Expected<size_t> parse_junit(std::string text, const std::function<void(const Ju
         nul_offsets.push_back(at);
         text[at] = nul_stand_in;
     }
+
+    if (const char *where = too_deep(text, max_element_depth))
+        return malformed("elements nest deeper than " + std::to_string(max_element_depth) +
+                         " levels at line " + std::to_string(line_of(text, where)) +
+                         ": a JUnit report needs a handful, and offload reads no deeper document");
 
     rapidxml::xml_document<char> document;
     try {

@@ -29,9 +29,15 @@ struct JunitCase {
 inline constexpr size_t details_max_bytes = 64 * 1024;
 inline constexpr size_t details_head_bytes = 16 * 1024;
 
+// The deepest nesting of elements a JUnit document may have (testsuites > testsuite > testcase >
+// failure is 4; nested testsuites add a few). A deeper document is refused before it is parsed.
+inline constexpr size_t max_element_depth = 256;
+
 // Parses JUnit XML text and calls on_case for every <testcase> in document order, at any depth under the root
 // <testsuites> or <testsuite> (nested testsuites happen). Returns the number of cases, or what is wrong and
-// where, e.g. "not well-formed XML at line 3: expected >". Everything handed out is sanitize_text()ed.
+// where, e.g. "not well-formed XML at line 3: expected >", or "elements nest deeper than 256 levels at
+// line 300: ..." for a document nested deeper than max_element_depth. Everything handed out is
+// sanitize_text()ed.
 //
 // A root element other than testsuites/testsuite is an error ("root element is <foo>, expected <testsuites>
 // or <testsuite>"). Cases are only reported if the whole document parsed. details is bounded as described at

@@ -3,12 +3,12 @@
 #include "results/junit_reader.hpp"
 #include "util/edit_distance.hpp"
 #include "util/error.hpp"
+#include "util/regex.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <numeric>
-#include <regex>
 #include <unordered_set>
 
 namespace offload {
@@ -25,25 +25,22 @@ uint64_t fnv1a(std::string_view text)
     return hash;
 }
 
-std::vector<std::regex> compile(const std::vector<std::string> &patterns, const char *option)
+std::vector<Regex> compile(const std::vector<std::string> &patterns, const char *option)
 {
-    std::vector<std::regex> compiled;
+    std::vector<Regex> compiled;
     for (const std::string &pattern : patterns) {
-        try {
-            compiled.emplace_back(pattern, std::regex::ECMAScript | std::regex::optimize);
-        } catch (const std::regex_error &e) {
-            throw Error(
-                fmt::format("{} \"{}\" is not a valid regular expression: {}", option, pattern, e.what()),
-                exit_usage);
-        }
+        Expected<Regex> regex = Regex::compile(pattern);
+        if (!regex)
+            throw Error(invalid_pattern_message(option, pattern, regex.error()), exit_usage);
+        compiled.push_back(std::move(*regex));
     }
     return compiled;
 }
 
-bool matches_any(const std::vector<std::regex> &patterns, const std::string &id)
+bool matches_any(const std::vector<Regex> &patterns, const std::string &id)
 {
     return std::any_of(patterns.begin(), patterns.end(),
-                       [&](const std::regex &pattern) { return std::regex_search(id, pattern); });
+                       [&](const Regex &pattern) { return pattern.search(id); });
 }
 
 std::string closest(const std::string &id, const std::vector<DiscoveredTest> &tests)
@@ -99,8 +96,8 @@ std::vector<DiscoveredTest> select_tests(std::vector<DiscoveredTest> tests, cons
         std::unordered_set<std::string> wanted(selection.ids.begin(), selection.ids.end());
         std::erase_if(tests, [&](const DiscoveredTest &test) { return !wanted.count(test.id); });
     }
-    std::vector<std::regex> filters = compile(selection.filters, "--filter");
-    std::vector<std::regex> excludes = compile(selection.excludes, "--exclude");
+    std::vector<Regex> filters = compile(selection.filters, "--filter");
+    std::vector<Regex> excludes = compile(selection.excludes, "--exclude");
     if (!filters.empty())
         std::erase_if(tests, [&](const DiscoveredTest &test) { return !matches_any(filters, test.id); });
     if (!excludes.empty())

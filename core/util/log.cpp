@@ -1,5 +1,7 @@
 #include "util/log.hpp"
 
+#include "util/terminal_text.hpp"
+
 #include <atomic>
 #include <cstdio>
 #include <mutex>
@@ -33,7 +35,8 @@ void write(Level level, std::string_view message)
     case Level::Warning: line += "warning: "; break;
     case Level::Error: line += "error: "; break;
     }
-    line += message;
+    // Messages quote ids, output and plugins' words: escape sequences in them are shown, not obeyed.
+    line += terminal_safe(message);
     line += '\n';
     std::lock_guard lock(g_mutex);
     std::fflush(stdout);
@@ -45,7 +48,8 @@ void print_error_line(std::string_view line)
 {
     std::lock_guard lock(g_mutex);
     std::fflush(stdout);
-    std::fwrite(line.data(), 1, line.size(), stderr);
+    const std::string safe = terminal_safe(line);
+    std::fwrite(safe.data(), 1, safe.size(), stderr);
     std::fputc('\n', stderr);
     std::fflush(stderr);
 }

@@ -63,4 +63,9 @@ std::string last_lines(std::string_view text, size_t count);
 // cheap on absurd input).
 size_t edit_distance(std::string_view a, std::string_view b, size_t limit = 300);
 
+// A float as TOML writes it: the shortest text that reads back as the same double ("0.1",
+// "1e+22"), with ".0" where it would otherwise read as an integer ("1234567.0", "-0.0"); "inf",
+// "-inf" and "nan" as TOML spells them.
+std::string toml_float(double value);
+
 } // namespace offload::common

@@ -6,6 +6,8 @@
 #include "replies.hpp"
 #include "verb_runner.hpp"
 
+#include "common/text.hpp"
+
 #include <offload/plugin.hpp>
 
 #include <cerrno>
@@ -17,7 +19,6 @@
 #include <memory>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -61,11 +62,7 @@ std::optional<std::string> scalar_text(const Config &config, const std::string &
     switch (config.type(key)) {
     case OFFLOAD_VALUE_STRING: return config.string(key);
     case OFFLOAD_VALUE_INTEGER: return std::to_string(*config.integer(key));
-    case OFFLOAD_VALUE_FLOAT: {
-        std::ostringstream text;
-        text << *config.number(key);
-        return text.str();
-    }
+    case OFFLOAD_VALUE_FLOAT: return offload::common::toml_float(*config.number(key));
     case OFFLOAD_VALUE_BOOLEAN: return *config.boolean(key) ? "true" : "false";
     default: return std::nullopt;
     }

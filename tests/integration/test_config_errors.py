@@ -67,6 +67,18 @@ class ConfigErrorTest(ProjectTest):
         self.assertIn("[discovery] type must be a string", r.err)
         self.assertIn("has 4 errors", r.err)
 
+    def test_the_problems_of_both_plugin_tables_are_reported_at_once(self):
+        # An unknown provider hid the errors of the [discovery] table, and the other way round.
+        config = generic_config("echo t", "no placeholder here").replace('type = "process"', 'type = "nomad"')
+        self.write({"offload.toml": config})
+        line = next(i for i, l in enumerate(config.splitlines(), 1) if l.startswith("run_command"))
+        for command in ("run", "validate"):
+            with self.subTest(command=command):
+                r = self.run_offload(command)
+                self.assertEqual(r.code, 1, r)
+                self.assertIn(f"offload.toml:{line}:15: error: [discovery] run_command: must contain {{tests}}", r.err)
+                self.assertIn('no provider plugin "nomad" was found', r.err)
+
 
 if __name__ == "__main__":
     main()

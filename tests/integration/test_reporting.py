@@ -183,6 +183,20 @@ class ReportingTest(ProjectTest):
             rendered = subprocess.run(["groff", "-man", "-Tutf8"], input=r.out, text=True, capture_output=True)
             self.assertEqual(rendered.returncode, 0, rendered.stderr)
 
+    def test_control_characters_of_ids_and_output_are_shown_escaped(self):
+        # Test output and ids went raw to the terminal: escape sequences cleared it or set its title.
+        self.write({"offload.toml": generic_config(
+            "printf 'evil\\033[2Jid\\nplain\\n'",
+            "printf '\\033]0;owned\\007boom\\r\\n'; printf 'progress\\rdone\\n' >&2; exit 1; : {tests}")})
+        r = self.run_offload("run")
+        self.assertEqual(r.code, 1, r)
+        self.assertNotIn("\x1b", r.out + r.err)
+        self.assertNotIn("\x07", r.out + r.err)
+        self.assertIn("FAIL evil\\x1B[2Jid [", r.out)
+        self.assertIn("| \\x1B]0;owned\\x07boom\n", r.out)
+        self.assertIn("| progress\\x0Ddone", r.out)
+        self.assertIn("\n  evil\\x1B[2Jid: ", r.out)   # the summary's list of failures
+
     def test_plugins_check_reports_what_is_wrong(self):
         r = self.run_offload("plugins", "check", FIXTURE_PLUGINS / "fixture_good.so")
         self.assertEqual(r.code, 0, r)

@@ -404,6 +404,35 @@ run_command = "echo {{tests}} > \\"$(pwd)/ran-$OFFLOAD_BATCH\\""
         self.assertTrue(list(sandboxes.glob("ran-*")), "the commands did not run in the sandbox")
         self.assertEqual([p.name for p in sandboxes.iterdir() if p.is_dir()], [])
 
+    def test_floats_reach_commands_as_toml_writes_them(self):
+        # They arrived as C++ streams print them: 1234567.0 as 1.23457e+06.
+        sandboxes = self.project / "inline"
+        env_file, list_file = self.project / "env.txt", self.project / "list.txt"
+        self.write({
+            "offload.toml": f"""[provider]
+type = "script"
+create_command = "env | grep ^OFFLOAD_CONFIG_ > {env_file}; printenv OFFLOAD_CONFIG_LIST > {list_file}; mkdir -p {sandboxes}/s{{index}} && echo {sandboxes}/s{{index}}"
+exec_command = "cd {sandboxes} && sh -c {{command}}"
+destroy_command = "rm -rf {{sandbox_ids}}"
+ratio = 1234567.0
+small = 0.1
+huge = 1e22
+list = [2.0, -0.5, inf, nan]
+table = {{ low = -0.0 }}
+[discovery]
+type = "generic"
+discover_command = "echo a"
+run_command = "true {{tests}}"
+""",
+        })
+        r = self.run_offload("run")
+        self.assertEqual(r.code, 0, r)
+        env = env_file.read_text()
+        for line in ("OFFLOAD_CONFIG_RATIO=1234567.0", "OFFLOAD_CONFIG_SMALL=0.1", "OFFLOAD_CONFIG_HUGE=1e+22",
+                     "OFFLOAD_CONFIG_TABLE_LOW=-0.0"):
+            self.assertIn(line + "\n", env)
+        self.assertEqual(list_file.read_text(), "2.0\n-0.5\ninf\nnan\n")
+
     def test_inline_mode_requires_its_commands(self):
         self.write({"offload.toml": '[provider]\ntype = "script"\ncreate_command = "echo x"\n'
                                     '[discovery]\ntype = "generic"\ndiscover_command = "echo a"\n'

@@ -3,7 +3,10 @@ outcomes and statuses, results for tests it was not asked about: offload warns, 
 sound, reports the rest as not run with a reason, and never crashes."""
 import shutil
 
-from harness import FIXTURE_PLUGINS, ProjectTest, junit, main
+from harness import FIXTURE_PLUGINS, ProjectTest, generic_config, junit, main
+
+CRASHING = {"fixture_crashing_init.so": "crashed while being loaded (signal 11)",
+            "fixture_exiting_init.so": "exited with status 0 while being loaded"}
 
 
 class HostilePluginTest(ProjectTest):
@@ -54,6 +57,61 @@ mode = "{framework_mode}"
                 self.assertIn(message, r.out + r.err)
                 self.assertEqual({v[0] for v in junit(self.project / "test-results" / "junit.xml").values()},
                                  {"not run"})
+
+
+class PluginThatKillsItsHostTest(ProjectTest):
+    """A .so in .offload/plugins whose init() crashes or calls exit(0). Every command used to load
+    every plugin file it found: each such file took down run, collect, validate and even plugins,
+    the command meant to diagnose it, and exit(0) made `run` exit 0 having run nothing."""
+
+    def setUp(self):
+        super().setUp()
+        plugins = self.project / ".offload" / "plugins"
+        plugins.mkdir(parents=True)
+        for name in CRASHING:
+            shutil.copy(FIXTURE_PLUGINS / name, plugins)
+        self.plugins = plugins
+
+    def test_commands_that_do_not_name_it_never_load_it(self):
+        self.write({"offload.toml": generic_config("printf 'a\\nb\\n'", "true {tests}")})
+        for name in CRASHING:
+            with self.subTest(plugin=name):
+                for other in CRASHING:
+                    (self.plugins / other).unlink(missing_ok=True)
+                shutil.copy(FIXTURE_PLUGINS / name, self.plugins)
+                r = self.run_offload("run")
+                self.assertEqual(r.code, 0, r)
+                self.assertTrue(r.out.endswith("2 passed, 0 failed\n"), r)
+                r = self.run_offload("collect")
+                self.assertEqual((r.code, r.out), (0, "a\nb\n"), r)
+                r = self.run_offload("validate")
+                self.assertEqual(r.code, 0, r)
+                self.assertIn("offload.toml is valid", r.out)
+
+    def test_plugins_lists_them_as_refused_with_the_reason(self):
+        r = self.run_offload("plugins")
+        self.assertEqual(r.code, 0, r)
+        self.assertRegex(r.out, r"process +provider")
+        for name, reason in CRASHING.items():
+            self.assertIn(f"{self.plugins / name}: {reason}", r.out)
+
+    def test_plugins_check_reports_the_crash(self):
+        for name, reason in CRASHING.items():
+            with self.subTest(plugin=name):
+                r = self.run_offload("plugins", "check", self.plugins / name)
+                self.assertEqual(r.code, 1, r)
+                self.assertIn(f"Checking {self.plugins / name}\n", r.out)
+                self.assertIn("  FAIL  " + reason.replace("loaded", "checked"), r.out)
+                self.assertTrue(r.out.endswith("The plugin has problems (see above).\n"), r)
+
+    def test_naming_it_is_an_error_that_says_why(self):
+        self.write({"offload.toml": generic_config("echo t", "true {tests}").replace(
+            'type = "generic"', 'type = "fixture-crashing-init"')})
+        r = self.run_offload("run")
+        self.assertEqual(r.code, 1, r)
+        self.assertIn('no framework plugin "fixture-crashing-init" was found', r.err)
+        self.assertIn(f"refused {self.plugins / 'fixture_crashing_init.so'}: crashed while being loaded (signal 11)",
+                      r.err)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
 
@@ -38,6 +39,28 @@ TEST_CASE("a missing file is an empty history")
     REQUIRE(history);
     CHECK(history->size() == 0);
     CHECK_FALSE(history->batch_overhead_secs());
+}
+
+TEST_CASE("a file that cannot be a history is not read: a device, a FIFO, over 1 GiB")
+{
+    TempDir dir;
+    const fs::path fifo = dir.path / "fifo";
+    REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+    for (const fs::path &path : {fs::path("/dev/zero"), fifo}) {
+        offload::Expected<History> history = History::load(path);
+        REQUIRE_FALSE(history);
+        CHECK(history.error().find("it is not a regular file") != std::string::npos);
+    }
+    const fs::path huge = dir.path / "huge";
+    {
+        std::ofstream(huge) << "offload-history 1\n";
+    }
+    fs::resize_file(huge, (uint64_t{1} << 30) + 1); // sparse
+    offload::Expected<History> history = History::load(huge);
+    REQUIRE_FALSE(history);
+    CHECK(history.error() == "ignoring the timing history " + huge.string() +
+                                 ": it is 1073741825 bytes, more than a history of 500000 tests can be; it "
+                                 "will be rewritten");
 }
 
 TEST_CASE("durations and overheads survive a save, ids of any bytes included")

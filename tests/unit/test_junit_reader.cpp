@@ -375,6 +375,51 @@ TEST_CASE("documents that are not JUnit XML are Malformed with a reason")
     }
 }
 
+TEST_CASE("a document nested deeper than 256 levels is refused before parsing, with the line")
+{
+    // RapidXML recurses once per level: 100,000 levels used to overflow the stack.
+    std::string deep = "<testsuites>\n";
+    for (int i = 0; i < 100000; ++i)
+        deep += "<testsuite>\n";
+    for (int i = 0; i < 100000; ++i)
+        deep += "</testsuite>";
+    deep += "</testsuites>\n";
+    const Parsed parsed = parse(deep);
+    CHECK(parsed.result.status == Status::Malformed);
+    CHECK(parsed.result.error == "elements nest deeper than 256 levels at line 257: a JUnit report needs a "
+                                 "handful, and offload reads no deeper document");
+
+    // Exactly 256 levels are read: the testcase is the 256th.
+    std::string limit;
+    for (int i = 0; i < 255; ++i)
+        limit += "<testsuite name=\"s" + std::to_string(i) + "\">";
+    limit += "<testcase name=\"deepest\"/>";
+    for (int i = 0; i < 255; ++i)
+        limit += "</testsuite>";
+    const Parsed at_limit = parse(limit);
+    CHECK(at_limit.result.status == Status::Ok);
+    REQUIRE(at_limit.cases.size() == 1);
+    CHECK(at_limit.cases[0].suite == "s254");
+    // One more level is one too many, even as an empty element.
+    const Parsed over = parse(limit.insert(limit.find("<testcase"), "<testsuite><x/></testsuite>"));
+    CHECK(over.result.error.starts_with("elements nest deeper than 256 levels at line 1"));
+}
+
+TEST_CASE("the depth is counted as RapidXML parses: not in comments, CDATA, declarations or attributes")
+{
+    std::string markup;
+    for (int i = 0; i < 300; ++i)
+        markup += "<a>";
+    const std::string text = "<?xml version=\"1.0\"?>\n<!DOCTYPE x [ <!ENTITY e \"" + markup +
+                             "\"> ]>\n<testsuite name=\"" + markup + "\">\n<!-- " + markup +
+                             " -->\n<testcase name=\"t\"><system-out><![CDATA[" + markup +
+                             "]]></system-out></testcase>\n<?pi " + markup + " ?></testsuite>\n";
+    const Parsed parsed = parse(text);
+    CHECK(parsed.result.error == "");
+    REQUIRE(parsed.cases.size() == 1);
+    CHECK(parsed.cases[0].details == markup);
+}
+
 TEST_CASE("read_junit: reads a file, tells a missing file from an unreadable one")
 {
     const TempDir dir;

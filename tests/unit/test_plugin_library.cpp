@@ -1,6 +1,7 @@
 // Loading plugin files: good ones load with their facts, bad ones are refused with a reason that
 // names the problem, never a crash. The fixtures are the C plugins of tests/fixtures/plugins.
 #include "plugin_host/plugin_library.hpp"
+#include "plugin_host/probe.hpp"
 #include "plugin_host/registry.hpp"
 
 #include <doctest/doctest.h>
@@ -125,12 +126,14 @@ TEST_CASE("the registry finds the first plugin with an id and reports the shadow
     PluginDir first({"fixture_good.so", "fixture_wrong_abi.so"}, "first");
     PluginDir second({"fixture_good.so"}, "second");
     HostEnvironment environment{fs::current_path()};
-    PluginRegistry registry({{first.path, "one"}, {second.path, "two"}}, environment);
+    PluginRegistry registry({{first.path, "one"}, {second.path, "two"}}, environment, OFFLOAD_BINARY);
     const Plugin *found = registry.find(PluginKind::Framework, "fixture-good");
     REQUIRE(found);
     CHECK(found->path == first.path / "fixture_good.so");
+    CHECK(found->framework != nullptr);
+    CHECK(registry.find(PluginKind::Framework, "fixture-good") == found);  // loaded once
     CHECK(registry.find(PluginKind::Provider, "fixture-good") == nullptr); // not a provider
-    registry.load_all();
+    registry.probe_all();
     CHECK(registry.plugins().size() == 1);
     REQUIRE(registry.refused().size() == 2);
     std::string message = registry.not_found_message(PluginKind::Provider, "cloud");
@@ -138,4 +141,49 @@ TEST_CASE("the registry finds the first plugin with an id and reports the shadow
           std::string::npos);
     CHECK(message.find("shadowed") != std::string::npos);
     CHECK(message.find("built for plugin ABI 2") != std::string::npos);
+}
+
+TEST_CASE("a plugin that crashes or exits while it loads is refused alone, in a child")
+{
+    PluginDir dir({"fixture_crashing_init.so", "fixture_exiting_init.so", "fixture_good.so"}, "crashing");
+    HostEnvironment environment{fs::current_path()};
+    ProbeOptions options;
+    options.executable = OFFLOAD_BINARY;
+    options.project_dir = fs::current_path();
+    std::vector<fs::path> files = {dir.path / "fixture_crashing_init.so",
+                                   dir.path / "fixture_exiting_init.so", dir.path / "fixture_good.so"};
+    std::vector<ProbeAnswer> answers = probe_plugins(files, "test", options);
+    REQUIRE(answers.size() == 3);
+    REQUIRE(std::holds_alternative<RefusedPlugin>(answers[0]));
+    CHECK(std::get<RefusedPlugin>(answers[0]).reason == "crashed while being loaded (signal 11)");
+    REQUIRE(std::holds_alternative<RefusedPlugin>(answers[1]));
+    CHECK(std::get<RefusedPlugin>(answers[1]).reason.starts_with("exited with status 0 while being loaded"));
+    REQUIRE(std::holds_alternative<ProbedPlugin>(answers[2]));
+    const ProbedPlugin &good = std::get<ProbedPlugin>(answers[2]);
+    CHECK(good.id == "fixture-good");
+    CHECK(good.version == "1.2.3");
+    CHECK(good.kinds() == "framework");
+    CHECK(good.path == files[2]);
+
+    // The registry finds the good one without ever loading the others here (this test would die).
+    PluginRegistry registry({{dir.path, "dir"}}, environment, OFFLOAD_BINARY);
+    REQUIRE(registry.find(PluginKind::Framework, "fixture-good"));
+    CHECK(registry.refused().size() == 2);
+    CHECK(registry.find(PluginKind::Framework, "fixture-crashing-init") == nullptr);
+}
+
+TEST_CASE("a file that is not a plugin is refused by its probe with load_plugin's reason")
+{
+    PluginDir dir({"fixture_wrong_abi.so", "fixture_failing_init.so"}, "refusals");
+    ProbeOptions options;
+    options.executable = OFFLOAD_BINARY;
+    options.project_dir = fs::current_path();
+    std::vector<ProbeAnswer> answers = probe_plugins(
+        {dir.path / "fixture_failing_init.so", dir.path / "fixture_wrong_abi.so"}, "test", options);
+    REQUIRE(answers.size() == 2);
+    REQUIRE(std::holds_alternative<RefusedPlugin>(answers[0]));
+    CHECK(std::get<RefusedPlugin>(answers[0]).reason ==
+          "init failed: the license server fixture.example is unreachable");
+    REQUIRE(std::holds_alternative<RefusedPlugin>(answers[1]));
+    CHECK(std::get<RefusedPlugin>(answers[1]).reason == refusal("fixture_wrong_abi.so"));
 }

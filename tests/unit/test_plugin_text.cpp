@@ -3,6 +3,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,22 @@ TEST_CASE("trim, join and replace_all")
     CHECK(replace_all("run {tests} then {tests}", "{tests}", "'a b'") == "run 'a b' then 'a b'");
     CHECK(replace_all("{x}", "{x}", "{x}{x}") == "{x}{x}"); // what comes in is not searched again
     CHECK(replace_all("abc", "", "z") == "abc");
+}
+
+TEST_CASE("floats as TOML writes them: shortest round trip, .0 when integral, inf and nan")
+{
+    CHECK(toml_float(1234567.0) == "1234567.0"); // was 1.23457e+06
+    CHECK(toml_float(0.1) == "0.1");
+    CHECK(toml_float(2.5) == "2.5");
+    CHECK(toml_float(-3.0) == "-3.0");
+    CHECK(toml_float(-0.0) == "-0.0");
+    CHECK(toml_float(1e22) == "1e+22");
+    CHECK(toml_float(1.7976931348623157e308) == "1.7976931348623157e+308");
+    CHECK(toml_float(5e-324) == "5e-324");
+    CHECK(toml_float(0.30000000000000004) == "0.30000000000000004");
+    CHECK(toml_float(INFINITY) == "inf");
+    CHECK(toml_float(-INFINITY) == "-inf");
+    CHECK(toml_float(NAN) == "nan");
 }
 
 TEST_CASE("the tail of an output keeps the last lines, without blank ones around them")
