@@ -180,10 +180,10 @@ RunOutcome Runner::run()
     for (const Batch &batch : m_queue.take_all())
         for (size_t test : batch.tests)
             if (!m_tests[test].settled)
-                settle_not_run(test, stopped_reason(false));
+                settle_not_run(test, stopped_reason(Reached::NotStarted));
     for (size_t test = 0; test < m_tests.size(); ++test)
         if (!m_tests[test].settled && m_outcome.report.tests[test].attempts.empty())
-            settle_not_run(test, stopped_reason(false));
+            settle_not_run(test, stopped_reason(Reached::NotStarted));
 
     m_outcome.interrupted = Interrupt::level() > 0;
     m_outcome.stopped_early = m_stopped_early;
@@ -194,14 +194,18 @@ RunOutcome Runner::run()
 }
 
 // Why a test did not run (or was stopped while it ran), as the run stands.
-std::string Runner::stopped_reason(bool was_running) const
+std::string Runner::stopped_reason(Reached reached) const
 {
+    const char *when = reached == Reached::Running   ? "while it ran"
+                       : reached == Reached::Unknown ? "while its batch ran"
+                                                     : "before it ran";
     if (Interrupt::level() > 0 || m_interrupted)
-        return was_running ? "the run was interrupted while it ran" : "the run was interrupted before it ran";
+        return fmt::format("the run was interrupted {}", when);
     if (m_stopped_early) {
         std::string why = fmt::format("the run stopped early: {} test{} failed (--max-fail {})",
                                       m_settled.failed, m_settled.failed == 1 ? "" : "s", m_options.max_fail);
-        return was_running ? "stopped while it ran: " + why + ", --kill-running" : why;
+        return reached == Reached::NotStarted ? why
+                                              : fmt::format("stopped {}: {}, --kill-running", when, why);
     }
     if (!m_last_sandbox_error.empty())
         return "no sandbox could be created: " + m_last_sandbox_error;

@@ -98,7 +98,7 @@ class Runner {
     void stop_early();
     void count_settled(Outcome outcome, int delta);
     void incident(std::string text, Notes &notes);
-    std::string stopped_reason(bool was_running) const;
+    std::string stopped_reason(Reached reached) const;
     double estimate(size_t test) const;
 
     // --- main thread ---

@@ -267,7 +267,7 @@ void Runner::apply(Exec &exec, const Conclusion &conclusion, Notes &notes)
         if (state.copy)
             stop_exec(*state.copy, StopReason::LostRace);
         if (m_interrupted || Interrupt::level() > 0 || m_stopped_early) {
-            settle_not_run(rerun.test, stopped_reason(rerun.was_running));
+            settle_not_run(rerun.test, stopped_reason(rerun.reached));
             continue;
         }
         if (rerun.strike && ++state.strikes >= max_strikes) {

@@ -218,9 +218,14 @@ Conclusion ExecTracker::conclude(const ExecEnding &ending,
             unstarted.push_back(&entry);
     }
     const bool never_ran = ending.status == Status::NotStarted || ending.status == Status::InfraFailed;
+    // A batch that ran without a single record may have been running any of its tests.
+    const bool silent_batch = m_kind == ExecKind::Batch && !never_ran && m_last_activity < 0;
     auto rerun = [&](const Test &entry, bool strike, std::string reason) {
-        conclusion.rerun.push_back({entry.test, entry.state == State::Running, strike, std::move(reason),
-                                    never_ran, strike ? ending.output_tail : std::string()});
+        const Reached reached = entry.state == State::Running ? Reached::Running
+                                : silent_batch                ? Reached::Unknown
+                                                              : Reached::NotStarted;
+        conclusion.rerun.push_back({entry.test, reached, strike, std::move(reason), never_ran,
+                                    strike ? ending.output_tail : std::string()});
     };
     // A crash's output: what the test printed, else the end of the command's output (where a
     // crash is explained). A timeout's: only what the test printed.

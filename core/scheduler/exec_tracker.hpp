@@ -68,10 +68,14 @@ struct TestVerdict {
     std::string output;
 };
 
+// How far a test had got when its command ended: only a command that reports test by test can
+// say; a batch that reports nothing may have been running any of its tests.
+enum class Reached { NotStarted, Running, Unknown };
+
 // A test that goes back to the queue without being charged an attempt.
 struct Rerun {
     size_t test = 0;
-    bool was_running = false; // it had started when offload stopped the command
+    Reached reached = Reached::NotStarted;
     // The command ended abnormally while nothing else could be blamed (it crashed, hung or failed
     // before the test started, or ended without running it): after a few strikes in a row the
     // test is reported with `reason` instead of being run again.

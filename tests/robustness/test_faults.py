@@ -63,6 +63,38 @@ class FaultTest(ProjectTest):
         self.assertEqual({v[0] for v in junit(self.project / "test-results" / "junit.xml").values()}, {"not run"})
         self.assert_nothing_left(marker)
 
+    def interrupt_run(self, marker, started):
+        process = subprocess.Popen([str(install().offload), "run"], cwd=self.project, env=clean_env(),
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        self.addCleanup(lambda: process.poll() is None and process.kill())
+        self.assertTrue(wait_until(started, 15), "tests never started")
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=seconds(30))
+        self.assertEqual(process.returncode, 130, out + err)
+        self.assert_nothing_left(marker)
+        return {test: case.find("error").get("message")
+                for test, (outcome, case) in junit(self.project / "test-results" / "junit.xml").items()}
+
+    def test_ctrl_c_says_which_tests_were_running(self):
+        # Tests that report their start: those running when Ctrl-C came say so.
+        marker, provider = self.marker()
+        self.write({"offload.toml": generic_config("printf 'a\\nb\\nc\\nd\\ne\\n'", "sh ./t.sh {tests}", parallel=2,
+                                                   discovery_extra="events = true", provider_extra=provider),
+                    "t.sh": 'for id; do echo "$OFFLOAD_EVENT_MARK start id=$id"; touch "started-$id"; sleep 60; done\n'})
+        messages = self.interrupt_run(marker, lambda: len(list(self.project.glob("started-*"))) == 2)
+        running = {p.name[len("started-"):] for p in self.project.glob("started-*")}
+        self.assertEqual({t: m for t, m in messages.items() if t in running},
+                         dict.fromkeys(running, "not run: the run was interrupted while it ran"))
+        self.assertEqual({t: m for t, m in messages.items() if t not in running},
+                         dict.fromkeys(set("abcde") - running, "not run: the run was interrupted before it ran"))
+
+        # A batch that reports nothing may have been running any of its tests.
+        self.write({"offload.toml": generic_config("printf 'a\\nb\\nc\\n'", "sleep 60; : {tests}", parallel=2,
+                                                   discovery_extra="batch_size = 1", provider_extra=provider)})
+        messages = self.interrupt_run(marker, lambda: len(processes_with_env(marker)) >= 2)
+        self.assertEqual(sorted(messages.values()), ["not run: the run was interrupted before it ran"] +
+                         ["not run: the run was interrupted while its batch ran"] * 2)
+
     def test_a_crash_of_the_test_tool_is_a_failure_with_its_signal(self):
         self.write({"offload.toml": generic_config("echo segv", "kill -SEGV $$; : {tests}")})
         r = self.run_offload("run")

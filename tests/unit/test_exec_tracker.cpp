@@ -75,7 +75,7 @@ TEST_CASE("a worker that crashes: finished tests keep their results, the running
     CHECK(c.charged[0].duration_secs == doctest::Approx(0.7));
     REQUIRE(c.rerun.size() == 2);
     CHECK_FALSE(rerun_of(c, 2)->strike); // the crash is test 1's, not theirs
-    CHECK_FALSE(rerun_of(c, 3)->was_running);
+    CHECK(rerun_of(c, 3)->reached == Reached::NotStarted);
     CHECK(c.revised.empty());
 }
 
@@ -138,10 +138,25 @@ TEST_CASE("what offload stops itself is never charged")
         Conclusion c = tracker.conclude(stopped(why), {});
         CHECK(c.charged.empty());
         REQUIRE(c.rerun.size() == 2);
-        CHECK(rerun_of(c, 0)->was_running);
+        CHECK(rerun_of(c, 0)->reached == Reached::Running);
         CHECK_FALSE(rerun_of(c, 0)->strike);
-        CHECK_FALSE(rerun_of(c, 1)->was_running);
+        CHECK(rerun_of(c, 1)->reached == Reached::NotStarted);
     }
+}
+
+TEST_CASE("a batch stopped before it reported anything may have been running any of its tests")
+{
+    ExecTracker silent(ExecKind::Batch, {0, 1});
+    Conclusion c = silent.conclude(stopped(StopReason::Interrupted), {});
+    REQUIRE(c.rerun.size() == 2);
+    CHECK(rerun_of(c, 0)->reached == Reached::Unknown);
+    CHECK(rerun_of(c, 1)->reached == Reached::Unknown);
+
+    ExecTracker reporting(ExecKind::Batch, {0, 1});
+    reporting.start(0, 0.5);
+    c = reporting.conclude(stopped(StopReason::Interrupted), {});
+    CHECK(rerun_of(c, 0)->reached == Reached::Running);
+    CHECK(rerun_of(c, 1)->reached == Reached::NotStarted);
 }
 
 TEST_CASE("a worker that hangs before any test is stopped: its tests strike")
