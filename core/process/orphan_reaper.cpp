@@ -186,7 +186,6 @@ size_t reap_orphans_now()
     Registry &reg = registry();
     std::lock_guard<std::mutex> lock(reg.mutex);
     size_t reaped = 0;
-    reg.last_scan = {};
     reap_round(reg, reaped);
     return reaped;
 }

@@ -43,8 +43,8 @@ void unregister_leader(pid_t pid);
 // of this run: its zombies may be reaped. Any thread; empty: none.
 void set_orphan_cgroup(const std::string &cgroup_name);
 
-// Reaps now, on the calling thread, every zombie the reaper may reap; returns how many. For tests
-// and for a caller that must know orphans are gone. Any thread.
+// Reaps now, on the calling thread, the zombies the reaper may reap (all of them, unless one it
+// may not reap is in front and /proc was searched less than 25 ms ago); returns how many. Any thread.
 size_t reap_orphans_now();
 
 } // namespace offload

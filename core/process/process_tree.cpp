@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 #include <set>
 #include <thread>
 #include <unordered_map>
@@ -198,12 +199,12 @@ const TreeTracking &tree_tracking()
     return tracking;
 }
 
-ProcessTree::ProcessTree()
+ProcessTree::ProcessTree(bool use_cgroup)
 {
     const TreeTracking &tracking = tree_tracking();
     const uint64_t number = g_next_command.fetch_add(1);
     m_token = tracking.run_id + "." + std::to_string(number);
-    if (tracking.run_cgroup.empty())
+    if (!use_cgroup || tracking.run_cgroup.empty())
         return;
     const Cgroup cgroup = tracking.run_cgroup.child("cmd-" + std::to_string(number));
     if (Expected<void> made = create_cgroup(cgroup); !made) {

@@ -13,6 +13,12 @@
 //   command starts unless a process clears its environment). Orphans come back to offload and are
 //   reaped by its reaper thread (orphan_reaper.hpp).
 // OFFLOAD_PROCESS_TRACKING=subreaper in offload's environment forces the second one.
+//
+// Whether the tree ends with the command depends on who runs it (ProcessSpec::tree_scope): a test
+// command's does; a provider's own helper command (a script bridge verb) may start a process of the
+// provider meant to outlive it (an ssh ControlMaster, the fake Modal's sandbox supervisors, in
+// sessions of their own): such a command only carries the marker (so that the cleanup after a
+// killed run finds what it left) and gets no cgroup.
 #pragma once
 
 #include "process/cgroup.hpp"
@@ -52,8 +58,8 @@ const TreeTracking &tree_tracking();
 // One command's tree. Thread: the one that runs the command.
 class ProcessTree {
   public:
-    // Before the command starts: its token, and its cgroup where cgroups are used.
-    ProcessTree();
+    // Before the command starts: its token, and its cgroup where cgroups are used and use_cgroup.
+    explicit ProcessTree(bool use_cgroup = true);
     // Removes the command's cgroup. The tree must be gone (run_subprocess waits for that).
     ~ProcessTree();
     ProcessTree(const ProcessTree &) = delete;

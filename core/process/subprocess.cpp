@@ -2,6 +2,7 @@
 
 #include "process/cancel_token.hpp"
 #include "process/interrupt.hpp"
+#include "process/orphan_reaper.hpp"
 #include "process/process_tree.hpp"
 #include "process/spawn.hpp"
 #include "util/fd.hpp"
@@ -111,7 +112,8 @@ class Supervisor {
   public:
     Supervisor(const ProcessSpec &spec, pid_t pid, ProcessTree &tree, Fd stdin_write, Fd stdout_read,
                Fd stderr_read, Clock::time_point start)
-        : m_spec(spec), m_pid(pid), m_tree(tree), m_start(start), m_stdin(std::move(stdin_write))
+        : m_spec(spec), m_pid(pid), m_tree(tree), m_command_scope(spec.tree_scope == TreeScope::Command),
+          m_start(start), m_stdin(std::move(stdin_write))
     {
         m_streams[0] = std::move(stdout_read);
         m_streams[1] = std::move(stderr_read);
@@ -148,11 +150,12 @@ class Supervisor {
     void signal_group(int signal_number)
     {
         ::kill(-m_pid, signal_number);
-        m_tree.signal_outside_group(signal_number);
+        if (m_command_scope)
+            m_tree.signal_outside_group(signal_number);
     }
     void check_leader(ProcessExit &outcome);
     bool group_gone();
-    bool tree_gone() { return group_gone() && m_tree.gone(); }
+    bool tree_gone() { return group_gone() && (!m_command_scope || m_tree.gone()); }
     void read_stream(size_t index);
     void drain_streams();
     void pull_input();
@@ -162,6 +165,7 @@ class Supervisor {
     const ProcessSpec &m_spec;
     const pid_t m_pid; // also the pgid
     ProcessTree &m_tree;
+    const bool m_command_scope; // else only the group is ended and waited for (TreeScope::Run)
     const Clock::time_point m_start;
     std::array<Fd, 2> m_streams; // read ends of stdout and stderr
     Fd m_stdin;                  // write end of stdin's pipe, while there is input to give
@@ -339,7 +343,7 @@ void Supervisor::run(ProcessExit &outcome)
         }
         if (m_leader_reaped) {
             end_input(); // nobody is left to read it
-            if (!m_leaks_checked) {
+            if (!m_leaks_checked && m_command_scope) {
                 m_leaks_checked = true;
                 // What a leader that ended on its own left running is reported, then ended.
                 if (!term_sent && !kill_sent)
@@ -348,7 +352,7 @@ void Supervisor::run(ProcessExit &outcome)
             if (tree_gone())
                 break;
             stop_gracefully(now); // the leader left others of its tree behind
-            if (kill_sent)
+            if (kill_sent && m_command_scope)
                 m_tree.signal_outside_group(SIGKILL); // what they forked meanwhile
         }
         if (term_sent && !kill_sent && now >= kill_at)
@@ -420,6 +424,10 @@ void Supervisor::run(ProcessExit &outcome)
             check_leader(outcome);
     }
 
+    // What was ended of the tree outside the group is gone, but may wait as a zombie of ours for the
+    // reaper: reaped now, so that the call returns with nothing of the tree left at all.
+    if (m_command_scope && orphan_reaper_running())
+        reap_orphans_now();
     drain_streams();
     m_finished = true;
     outcome.duration = std::chrono::duration_cast<milliseconds>(Clock::now() - m_start);
@@ -454,7 +462,7 @@ Expected<ProcessExit> run_subprocess(const ProcessSpec &spec)
     if (error != 0)
         return failure(prefix + "cannot create a pipe: " + errno_text(error));
 
-    ProcessTree tree;
+    ProcessTree tree(/*use_cgroup=*/spec.tree_scope == TreeScope::Command);
     SpawnRequest request;
     request.argv = spec.argv;
     request.working_dir = spec.working_dir;

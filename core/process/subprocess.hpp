@@ -16,6 +16,13 @@
 
 namespace offload {
 
+// What a command's process tree is bound to (see process_tree.hpp).
+enum class TreeScope {
+    Command, // a test command: everything it started ends with it, and what it left running is `leaked`
+    Run,     // a provider's helper (a script bridge verb): its process group ends with it, and what left
+             // the group on purpose (a shared ssh connection) is the provider's to end
+};
+
 struct ProcessSpec {
     std::vector<std::string> argv; // argv[0] is looked up in offload's own PATH
     std::string working_dir;       // empty: inherit
@@ -38,6 +45,7 @@ struct ProcessSpec {
     // input, and input the command no longer reads (it closed its stdin, or exited) is dropped.
     // Null: stdin is /dev/null. Must outlive the call; read on the calling thread only.
     const offload_input *input = nullptr;
+    TreeScope tree_scope = TreeScope::Command;
 };
 
 // How a command that started ended.
@@ -66,6 +74,9 @@ struct ProcessExit {
 // - the leader exits while others of its tree still run (a background process left behind, a
 //   daemon, a grandchild that ignores SIGTERM): they are listed in `leaked`, then SIGTERM to the
 //   tree, SIGKILL after kill_grace; the exit code is the leader's.
+// With TreeScope::Run only the process group is signalled and waited for, as before tree tracking;
+// what left it runs on (reaped by the orphan reaper when it dies, found by its marker if offload
+// is killed).
 // - a process that escaped tracking (it cleared its environment and was orphaned, without cgroups)
 //   but still holds the pipes never blocks the call: once the tree is gone, what is buffered in the
 //   pipes is read and the call returns.

@@ -90,6 +90,16 @@ bool process_exists(pid_t pid)
     return ::kill(pid, 0) == 0 || errno != ESRCH;
 }
 
+// Exists and is not a zombie (one that waits to be reaped by its parent, or by our reaper thread).
+bool process_running(pid_t pid)
+{
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const size_t close = text.rfind(')');
+    return close != std::string::npos && close + 2 < text.size() && text[close + 2] != 'Z' &&
+           text[close + 2] != 'X';
+}
+
 bool readable(int fd)
 {
     pollfd entry{fd, POLLIN, 0};
@@ -272,7 +282,7 @@ TEST_CASE("a process that left the group and holds stdout is ended with the comm
                                      " ]; do sleep 0.01; done; echo hi; echo ho >&2",
                                  0ms, 10s);
     const pid_t escapee = read_pid(pidfile);
-    CHECK_FALSE(process_exists(escapee));
+    CHECK_FALSE(process_running(escapee));
 
     CHECK(escaped.outcome.exit_code == 0);
     CHECK(escaped.outcome.duration < 5s);
@@ -280,7 +290,8 @@ TEST_CASE("a process that left the group and holds stdout is ended with the comm
     CHECK(escaped.err == "ho\n");
     REQUIRE(escaped.outcome.leaked.size() == 1);
     CHECK(escaped.outcome.leaked[0].pid == escapee);
-    CHECK(escaped.outcome.leaked[0].command_line == "sleep 30");
+    // "sleep 30", or the shell about to exec it.
+    CHECK(escaped.outcome.leaked[0].command_line.find("sleep 30") != std::string::npos);
 }
 
 TEST_CASE("what leaves the process group is ended with the command: setsid, setpgid, a daemon's double fork")
@@ -308,7 +319,7 @@ TEST_CASE("what leaves the process group is ended with the command: setsid, setp
     REQUIRE(escaped.size() == 3);
     for (pid_t pid : escaped) {
         CAPTURE(pid);
-        CHECK_FALSE(process_exists(pid));
+        CHECK_FALSE(process_running(pid));
         CHECK(std::any_of(left.outcome.leaked.begin(), left.outcome.leaked.end(),
                           [pid](const LeakedProcess &leaked) { return leaked.pid == pid; }));
     }
@@ -326,7 +337,7 @@ TEST_CASE("a timeout ends what left the group too, and a stopped command reports
     CHECK(hung.outcome.duration >= 600ms);
     CHECK(hung.outcome.duration < 5s);
     CHECK(hung.outcome.leaked.empty());
-    CHECK_FALSE(process_exists(read_pid(pidfile)));
+    CHECK_FALSE(process_running(read_pid(pidfile)));
 }
 
 TEST_CASE("orphans are reaped as they die, not when offload exits")
