@@ -267,7 +267,7 @@ Expected<pid_t> ProcessTree::start(const std::function<Expected<Spawned>(int cgr
     return m_leader;
 }
 
-std::vector<pid_t> ProcessTree::members() const
+std::vector<pid_t> ProcessTree::members()
 {
     std::vector<pid_t> pids;
     if (m_in_cgroup) {
@@ -278,19 +278,41 @@ std::vector<pid_t> ProcessTree::members() const
         }
         return pids;
     }
-    for (const ProcStat &stat : scan_tree(m_leader, m_leader_start, m_token))
+    for (const ProcStat &stat : scan())
         pids.push_back(stat.pid);
     return pids;
 }
 
-bool ProcessTree::gone() const
+std::vector<ProcStat> ProcessTree::scan()
 {
-    if (m_in_cgroup)
-        return !cgroup_populated(*m_cgroup);
-    return scan_tree(m_leader, m_leader_start, m_token).empty();
+    std::vector<ProcStat> found = scan_tree(m_leader, m_leader_start, m_token);
+    for (const ProcStat &stat : found)
+        m_seen.emplace(stat.pid, stat.start_ticks);
+    return found;
 }
 
-void ProcessTree::signal_outside_group(int signal_number) const
+bool ProcessTree::gone()
+{
+    if (m_in_cgroup)
+        return !cgroup_populated(*m_cgroup); // a child is in the cgroup before its parent can die
+    // A scan lists /proc, then reads each process: a member listed, that forks and dies before it is
+    // read, has a child the scan missed. So the tree is gone only when every member seen so far had
+    // died before a scan began (their children are then in it), and two scans in a row find none.
+    for (auto it = m_seen.begin(); it != m_seen.end();) {
+        if (process_is_running(it->first, it->second)) {
+            m_empty_scans = 0;
+            return false;
+        }
+        it = m_seen.erase(it);
+    }
+    if (!scan().empty()) {
+        m_empty_scans = 0;
+        return false;
+    }
+    return ++m_empty_scans >= 2;
+}
+
+void ProcessTree::signal_outside_group(int signal_number)
 {
     if (m_in_cgroup) {
         if (signal_number == SIGKILL && cgroup_has_kill(*m_cgroup)) {
@@ -303,7 +325,7 @@ void ProcessTree::signal_outside_group(int signal_number) const
         });
         return;
     }
-    for (const ProcStat &stat : scan_tree(m_leader, m_leader_start, m_token))
+    for (const ProcStat &stat : scan())
         if (stat.pgid != m_leader)
             signal_process_if(stat.pid, signal_number, [&] { return still_same(stat); });
 }

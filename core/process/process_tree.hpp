@@ -22,6 +22,7 @@
 #pragma once
 
 #include "process/cgroup.hpp"
+#include "process/proc_info.hpp"
 #include "process/spawn.hpp"
 #include "util/expected.hpp"
 #include "util/fd.hpp"
@@ -30,6 +31,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <sys/types.h>
@@ -73,18 +75,22 @@ class ProcessTree {
     Expected<pid_t> start(const std::function<Expected<Spawned>(int cgroup_fd)> &spawn);
 
     // The processes of the tree that still run, the leader left out (zombies are not running).
-    std::vector<pid_t> members() const;
-    // Whether nothing of the tree runs any more; only once the leader is reaped.
-    bool gone() const;
+    std::vector<pid_t> members();
+    // Whether nothing of the tree runs any more; only once the leader is reaped. Without a cgroup,
+    // true only at the second call in a row that finds nothing (see process_tree.cpp).
+    bool gone();
     // Sends signal_number to the tree's processes outside the leader's process group (the caller
     // signals the group itself). SIGKILL with cgroups kills everything of the cgroup at once.
-    void signal_outside_group(int signal_number) const;
+    void signal_outside_group(int signal_number);
     // Once the leader is reaped: the reaper may take what is left of the tree.
     void leader_reaped();
 
     bool in_cgroup() const { return m_in_cgroup; }
 
   private:
+    // scan_tree(), noting what it finds in m_seen.
+    std::vector<ProcStat> scan();
+
     std::string m_token;
     std::optional<Cgroup> m_cgroup; // created for this command
     Fd m_cgroup_fd;
@@ -92,6 +98,8 @@ class ProcessTree {
     pid_t m_leader = 0;
     uint64_t m_leader_start = 0;
     bool m_registered = false;
+    std::unordered_map<pid_t, uint64_t> m_seen; // without a cgroup: members found alive, and their start
+    int m_empty_scans = 0;
 };
 
 // The command lines of pids, for a report of what was left running.
