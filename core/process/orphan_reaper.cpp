@@ -92,9 +92,12 @@ Round reap_round(Registry &reg, size_t &reaped)
         }
         ++reaped;
     }
-    // The zombie in front is not ours to reap (a leader its supervisor reaps in a moment, a plugin's
-    // own child): the others are found in /proc, at most every 25 ms.
+    // The zombie in front is not ours to reap. A leader's supervisor reaps it in a moment: the
+    // reaper tries again then. Another (a plugin's own child) may stay: the zombies behind it are
+    // found in /proc, at most every 25 ms.
     const bool leader = reg.leaders.count(blocked) != 0;
+    if (leader)
+        return Round::BlockedByLeader;
     const Clock::time_point now = Clock::now();
     if (now - reg.last_scan >= std::chrono::milliseconds(25)) {
         reg.last_scan = now;
@@ -107,7 +110,7 @@ Round reap_round(Registry &reg, size_t &reaped)
                 ++reaped;
         }
     }
-    return leader ? Round::BlockedByLeader : Round::Blocked;
+    return Round::Blocked;
 }
 
 void reaper_thread(int signal_fd)

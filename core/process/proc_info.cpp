@@ -129,13 +129,18 @@ std::string process_command_line(pid_t pid, size_t max_length)
     return "[" + stat->substr(open + 1, close - open - 1) + "]";
 }
 
-std::optional<std::string> process_environment_value(pid_t pid, std::string_view name)
+std::optional<std::string> process_environment(pid_t pid)
 {
     // Environments are seldom large; a test's may be (a long PATH, CI variables): 1 MiB is plenty.
-    const std::optional<std::string> environment = read_proc_file(proc_path(pid, "environ"), 1 << 20);
-    if (!environment)
+    std::optional<std::string> environment = read_proc_file(proc_path(pid, "environ"), 1 << 20);
+    if (!environment || environment->empty())
         return std::nullopt;
-    std::string_view rest = *environment;
+    return environment;
+}
+
+std::optional<std::string> environment_value(std::string_view environment, std::string_view name)
+{
+    std::string_view rest = environment;
     while (!rest.empty()) {
         const size_t end = std::min(rest.find('\0'), rest.size());
         const std::string_view entry = rest.substr(0, end);
@@ -144,6 +149,12 @@ std::optional<std::string> process_environment_value(pid_t pid, std::string_view
         rest.remove_prefix(std::min(end + 1, rest.size()));
     }
     return std::nullopt;
+}
+
+std::optional<std::string> process_environment_value(pid_t pid, std::string_view name)
+{
+    const std::optional<std::string> environment = process_environment(pid);
+    return environment ? environment_value(*environment, name) : std::nullopt;
 }
 
 std::optional<std::string> process_cgroup_v2(pid_t pid)

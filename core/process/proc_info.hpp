@@ -38,8 +38,15 @@ bool process_is_running(pid_t pid, uint64_t start_ticks);
 // characters; "[name]" (from stat) when it has none (a kernel thread, a zombie); "" when gone.
 std::string process_command_line(pid_t pid, size_t max_length = 160);
 
-// The value of the environment variable `name` in pid's environment as it was at its exec, or
-// nothing when it has none or its environment cannot be read (a zombie, another user's process).
+// pid's environment as it was at its exec ("NAME=value" entries, each ended by '\0'), or nothing
+// when it cannot be read or is empty: a zombie, a process that is exiting (its memory is gone
+// before it becomes a zombie), a kernel thread, another user's process.
+std::optional<std::string> process_environment(pid_t pid);
+
+// The value of the variable `name` in an environment read by process_environment(), or nothing.
+std::optional<std::string> environment_value(std::string_view environment, std::string_view name);
+
+// Both: the value of `name` in pid's environment, or nothing.
 std::optional<std::string> process_environment_value(pid_t pid, std::string_view name);
 
 // The path of pid's cgroup in the cgroup v2 hierarchy (the "0::" line of /proc/PID/cgroup, kept for

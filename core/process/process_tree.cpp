@@ -133,16 +133,21 @@ TreeTracking decide_tracking()
 
 // The processes of the tree of `leader` (started at leader_start, token `token`) found in /proc,
 // the leader left out: started after it, running, ours to signal, and in its process group, or
-// with a parent chain to it, or marked with its token.
-std::vector<ProcStat> scan_tree(pid_t leader, uint64_t leader_start, const std::string &token)
+// with a parent chain to it, or marked with its token. Not `certain` when a process listed could
+// not be read any more, or was a zombie started after the leader: it may have been a member that
+// forked a child after /proc was listed, and died.
+TreeScan scan_tree(pid_t leader, uint64_t leader_start, const std::string &token)
 {
+    TreeScan scan;
     const pid_t self = ::getpid();
     std::unordered_map<pid_t, ProcStat> candidates;
     for (pid_t pid : list_processes()) {
         if (pid == self)
             continue;
         const std::optional<ProcStat> stat = read_proc_stat(pid);
-        if (stat && !stat->ended() && stat->start_ticks >= leader_start)
+        if (!stat || (stat->ended() && stat->start_ticks >= leader_start && pid != leader))
+            scan.certain = false;
+        else if (!stat->ended() && stat->start_ticks >= leader_start)
             candidates.emplace(pid, *stat);
     }
     std::unordered_map<pid_t, bool> descends; // memo: pid's parent chain reaches the leader
@@ -168,18 +173,27 @@ std::vector<ProcStat> scan_tree(pid_t leader, uint64_t leader_start, const std::
             descends[link] = result;
         return result;
     };
-    std::vector<ProcStat> members;
     for (const auto &[pid, stat] : candidates) {
         if (pid == leader)
             continue;
-        if (stat.pgid != leader && !descends_from_leader(pid) && !carries_marker(pid, token))
-            continue;
+        if (stat.pgid != leader && !descends_from_leader(pid)) {
+            const std::optional<std::string> environment = process_environment(pid);
+            if (!environment) {
+                // Unreadable: it may be a member that is exiting (its memory goes before it is a
+                // zombie) after forking a child this scan missed.
+                scan.certain = false;
+                continue;
+            }
+            const std::optional<std::string> tokens = environment_value(*environment, process_tree_variable);
+            if (!tokens || !has_token(*tokens, token, false))
+                continue;
+        }
         // A process offload may not signal (set-user-ID) cannot be ended: waiting for it would hang.
         if (::kill(pid, 0) != 0 && errno == EPERM)
             continue;
-        members.push_back(stat);
+        scan.members.push_back(stat);
     }
-    return members;
+    return scan;
 }
 
 bool still_same(const ProcStat &stat)
@@ -278,15 +292,20 @@ std::vector<pid_t> ProcessTree::members()
         }
         return pids;
     }
-    for (const ProcStat &stat : scan())
+    const bool none_seen = m_seen.empty();
+    const TreeScan found = scan();
+    for (const ProcStat &stat : found.members)
         pids.push_back(stat.pid);
+    // Counts as a scan of gone() (no member seen earlier can be missing from it).
+    if (pids.empty() && none_seen)
+        m_empty_scans = found.certain ? 2 : 1;
     return pids;
 }
 
-std::vector<ProcStat> ProcessTree::scan()
+TreeScan ProcessTree::scan()
 {
-    std::vector<ProcStat> found = scan_tree(m_leader, m_leader_start, m_token);
-    for (const ProcStat &stat : found)
+    TreeScan found = scan_tree(m_leader, m_leader_start, m_token);
+    for (const ProcStat &stat : found.members)
         m_seen.emplace(stat.pid, stat.start_ticks);
     return found;
 }
@@ -297,7 +316,10 @@ bool ProcessTree::gone()
         return !cgroup_populated(*m_cgroup); // a child is in the cgroup before its parent can die
     // A scan lists /proc, then reads each process: a member listed, that forks and dies before it is
     // read, has a child the scan missed. So the tree is gone only when every member seen so far had
-    // died before a scan began (their children are then in it), and two scans in a row find none.
+    // died before a scan began (their children are then in it), and the scan is certain (no process
+    // vanished under it) or two scans in a row find none.
+    if (m_empty_scans >= 2)
+        return true;
     for (auto it = m_seen.begin(); it != m_seen.end();) {
         if (process_is_running(it->first, it->second)) {
             m_empty_scans = 0;
@@ -305,11 +327,13 @@ bool ProcessTree::gone()
         }
         it = m_seen.erase(it);
     }
-    if (!scan().empty()) {
+    const TreeScan found = scan();
+    if (!found.members.empty()) {
         m_empty_scans = 0;
         return false;
     }
-    return ++m_empty_scans >= 2;
+    m_empty_scans = found.certain ? 2 : m_empty_scans + 1;
+    return m_empty_scans >= 2;
 }
 
 void ProcessTree::signal_outside_group(int signal_number)
@@ -325,7 +349,7 @@ void ProcessTree::signal_outside_group(int signal_number)
         });
         return;
     }
-    for (const ProcStat &stat : scan())
+    for (const ProcStat &stat : scan().members)
         if (stat.pgid != m_leader)
             signal_process_if(stat.pid, signal_number, [&] { return still_same(stat); });
 }
@@ -361,7 +385,9 @@ size_t end_processes_of_dead_run(const std::string &run_id, const Cgroup &run_cg
     const std::string prefix = run_id + ".";
 
     std::set<pid_t> ended;
-    for (int attempt = 0; attempt < 100; ++attempt) {
+    // Until two scans in a row find nothing: one may miss the child of a process that forks as it dies.
+    int empty_scans = 0;
+    for (int attempt = 0; attempt < 100 && empty_scans < 2; ++attempt) {
         bool found = false;
         if (!run_cgroup.empty() && fs::exists(run_cgroup.dir)) {
             for (pid_t pid : cgroup_processes(run_cgroup)) {
@@ -386,9 +412,8 @@ size_t end_processes_of_dead_run(const std::string &run_id, const Cgroup &run_cg
             signal_process_if(pid, SIGKILL,
                               [&] { return still_same(*stat) && carries_marker(pid, prefix, true); });
         }
-        if (!found)
-            break;
-        std::this_thread::sleep_for(20ms);
+        empty_scans = found ? 0 : empty_scans + 1;
+        std::this_thread::sleep_for(found ? 20ms : 2ms);
     }
     if (!run_cgroup.empty() && !inside)
         remove_cgroup(run_cgroup);

@@ -57,6 +57,12 @@ struct TreeTracking {
 };
 const TreeTracking &tree_tracking();
 
+// What one look at /proc found of a tree (without a cgroup).
+struct TreeScan {
+    std::vector<ProcStat> members;
+    bool certain = true; // no process vanished under the scan that may have forked a member it missed
+};
+
 // One command's tree. Thread: the one that runs the command.
 class ProcessTree {
   public:
@@ -77,7 +83,7 @@ class ProcessTree {
     // The processes of the tree that still run, the leader left out (zombies are not running).
     std::vector<pid_t> members();
     // Whether nothing of the tree runs any more; only once the leader is reaped. Without a cgroup,
-    // true only at the second call in a row that finds nothing (see process_tree.cpp).
+    // a scan that may have missed a process counts only when the next one finds nothing either.
     bool gone();
     // Sends signal_number to the tree's processes outside the leader's process group (the caller
     // signals the group itself). SIGKILL with cgroups kills everything of the cgroup at once.
@@ -89,7 +95,7 @@ class ProcessTree {
 
   private:
     // scan_tree(), noting what it finds in m_seen.
-    std::vector<ProcStat> scan();
+    TreeScan scan();
 
     std::string m_token;
     std::optional<Cgroup> m_cgroup; // created for this command
