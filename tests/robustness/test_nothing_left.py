@@ -60,7 +60,10 @@ class NothingLeftTest(ProjectTest):
                 self.assertTrue(r.out.endswith("3 passed, 0 failed\n"), r)
                 self.assertEqual(self.left_running(marker), [], f"processes of the run survived it\n{r}")
                 self.assertEqual(r.err.count("LEAK: batch "), 3, r)
-                self.assertIn("(sleep 300)", r.err)
+                # Each names the process it ended, e.g. "4242 (sleep 300)" (or, caught between its
+                # fork and its exec, the shell or setsid that was starting it).
+                self.assertRegex(r.err, r"LEAK: batch \d left 1 process running after it exited; offload ended it: "
+                                        r"\d+ \(.*sleep 300\)")
 
     def test_orphans_are_reaped_as_they_die(self):
         # 300 helpers, each orphaned at once (setsid -f forks, its parent exits) and living 20 ms:
