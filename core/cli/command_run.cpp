@@ -1,6 +1,7 @@
 // offload run, offload collect.
 #include "cli/commands.hpp"
 
+#include "cli/run_lock.hpp"
 #include "history/history.hpp"
 #include "report/json_events.hpp"
 #include "report/junit_writer.hpp"
@@ -57,7 +58,8 @@ bool is_batch_log_name(std::string_view name)
 }
 
 // Logs of an earlier run would be mistaken for this run's. Only files offload writes are removed:
-// output_dir may be a directory the user keeps other things in.
+// output_dir may be a directory the user keeps other things in. Under the run lock: no other run
+// writes there meanwhile.
 void remove_old_batch_logs(const std::filesystem::path &dir)
 {
     std::error_code error;
@@ -143,6 +145,11 @@ int command_run(const GlobalOptions &global, const RunCommandOptions &options)
     Settings &settings = session.settings();
     FrameworkInstance &framework = session.framework();
     ProviderInstance &provider = session.provider();
+
+    // Everything the run reads from and writes to output_dir (--rerun-failed's report, the logs, the
+    // report) is this run's alone, from before discovery to the summary; and what a killed run in
+    // this directory left running is ended first.
+    const std::unique_ptr<RunLock> lock = RunLock::acquire(settings.output_dir);
 
     History history = load_history(settings);
     std::vector<DiscoveredTest> tests = selected_tests(session, options.selection);

@@ -4,12 +4,14 @@
 #include "plugin_host/host_services.hpp"
 #include "process/cancel_token.hpp"
 #include "process/subprocess.hpp"
+#include "util/log.hpp"
 
 #include <cstddef>
 #include <exception>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace offload {
@@ -30,12 +32,58 @@ std::vector<std::string> to_strings(const char *const *list)
     return strings;
 }
 
+thread_local LeakCollector *t_collector = nullptr;
+
+// The value of NAME in a command's "NAME=value" entries, or "".
+std::string env_value(const std::vector<std::string> &env, std::string_view name)
+{
+    for (auto it = env.rbegin(); it != env.rend(); ++it)
+        if (it->size() > name.size() && it->compare(0, name.size(), name) == 0 && (*it)[name.size()] == '=')
+            return it->substr(name.size() + 1);
+    return "";
+}
+
+// One line, as nextest's LEAK: which command, then each process left running.
+void report_leaks(const ProcessSpec &spec, const ProcessExit &outcome)
+{
+    if (outcome.leaked.empty())
+        return;
+    if (t_collector) {
+        t_collector->add(outcome.leaked);
+        return;
+    }
+    const std::string batch = env_value(spec.env, "OFFLOAD_BATCH");
+    std::string text =
+        "LEAK: " + (batch.empty() ? "a command of the " + spec.argv[0] : "batch " + batch) + " left " +
+        std::to_string(outcome.leaked.size()) + (outcome.leaked.size() == 1 ? " process" : " processes") +
+        " running after it exited; offload ended " + (outcome.leaked.size() == 1 ? "it" : "them") + ":";
+    constexpr size_t shown = 5;
+    for (size_t i = 0; i < outcome.leaked.size() && i < shown; ++i)
+        text += (i ? ", " : " ") + std::to_string(outcome.leaked[i].pid) + " (" +
+                outcome.leaked[i].command_line + ")";
+    if (outcome.leaked.size() > shown)
+        text += " and " + std::to_string(outcome.leaked.size() - shown) + " more";
+    log::warning(text);
+}
+
+// Whose commands are test commands (their whole process tree ends with them, and what they leave
+// running is a leak): the process provider's. Other plugins' commands are their own helpers (the
+// script bridge's verbs), which may start a process of the provider meant to outlive the command
+// (the ssh provider's shared connection, in a session of its own): only their process group ends
+// with them, as before, and what left it is the provider's to end.
+TreeScope tree_scope_of(const offload_host *host)
+{
+    const auto *services = static_cast<const HostServices *>(host->host_context);
+    return services->plugin_id() == "process" ? TreeScope::Command : TreeScope::Run;
+}
+
 // What both versions share: argv, directory, environment, limits and output.
 ProcessSpec base_spec(const offload_host *host, const char *const *argv, const char *working_dir,
                       const char *const *env, uint64_t timeout_ms, uint64_t kill_grace_ms,
                       const offload_output_sink *output)
 {
     ProcessSpec spec;
+    spec.tree_scope = tree_scope_of(host);
     spec.argv = to_strings(argv);
     spec.working_dir =
         working_dir
@@ -85,7 +133,10 @@ offload_status run_process_v2(const offload_host *host, const offload_process_re
         spec.cancel = request->cancel;
         spec.handled_level = (request->flags & OFFLOAD_PROCESS_CLEANUP) ? -1 : 0;
         spec.input = request->input;
-        return finish(run_subprocess(spec), result, error);
+        const Expected<ProcessExit> exit = run_subprocess(spec);
+        if (exit)
+            report_leaks(spec, *exit);
+        return finish(exit, result, error);
     } catch (const std::exception &e) {
         append(error, e.what());
         return OFFLOAD_ERROR;
@@ -115,6 +166,8 @@ offload_status run_process_v1(const offload_host *host, const offload_process_re
         // On the thread running exec(): the batch's command, or its cleanup once one was stopped.
         spec.handled_level = CancelToken::handled_level();
         const Expected<ProcessExit> exit = run_subprocess(spec);
+        if (exit)
+            report_leaks(spec, *exit);
         if (exit && exit->cancelled)
             CancelToken::note_handled(cancel_level(spec.cancel));
         return finish(exit, result, error);
@@ -122,6 +175,25 @@ offload_status run_process_v1(const offload_host *host, const offload_process_re
         append(error, e.what());
         return OFFLOAD_ERROR;
     }
+}
+
+LeakCollector::LeakCollector() : m_outer(std::exchange(t_collector, this))
+{
+}
+
+LeakCollector::~LeakCollector()
+{
+    t_collector = m_outer;
+}
+
+void LeakCollector::add(const std::vector<LeakedProcess> &leaked)
+{
+    m_leaked.insert(m_leaked.end(), leaked.begin(), leaked.end());
+}
+
+std::vector<LeakedProcess> LeakCollector::take()
+{
+    return std::exchange(m_leaked, {});
 }
 
 void offer_process_extension()

@@ -2,6 +2,7 @@
 
 #include "plugin_host/abi_text.hpp"
 #include "plugin_host/plugin_config.hpp"
+#include "plugin_host/process_service.hpp"
 #include "process/cancel_token.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
@@ -45,6 +46,7 @@ ExecResult PluginSandbox::exec(const ExecRequest &request)
     result.struct_size = sizeof result;
     result.exit_code = -1;
     CollectingSink error(64 << 10);
+    LeakCollector leaks;
     offload_status status;
     if (const offload_provider_exec_v2 *exec2 = m_plugin.provider_exec) {
         offload_exec_request_v2 exec_request{};
@@ -78,6 +80,8 @@ ExecResult PluginSandbox::exec(const ExecRequest &request)
     }
     if (outcome.status != ExecResult::Status::Ran)
         outcome.error = error.text_or("no reason given");
+    for (const LeakedProcess &process : leaks.take())
+        outcome.leaked.push_back(fmt::format("{} ({})", process.pid, process.command_line));
     return outcome;
 }
 

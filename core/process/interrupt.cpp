@@ -1,5 +1,6 @@
 #include "process/interrupt.hpp"
 
+#include "process/orphan_reaper.hpp"
 #include "util/error.hpp"
 
 #include <atomic>
@@ -9,7 +10,6 @@
 #include <system_error>
 
 #include <fcntl.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 namespace offload {
@@ -135,7 +135,7 @@ void Interrupt::reset_for_tests()
 void become_subreaper()
 {
     // Failure only degrades cleanup (see the header), so it is not an error.
-    ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    start_orphan_reaper();
 }
 
 } // namespace offload

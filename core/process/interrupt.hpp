@@ -33,10 +33,11 @@ class Interrupt {
     static void reset_for_tests();
 };
 
-// Makes this process a child subreaper (prctl PR_SET_CHILD_SUBREAPER) so that orphaned grandchildren
-// of test commands are re-parented to offload and can be found and reaped by their process group.
-// Call once, before starting commands. Should the kernel refuse, orphans go to init as usual:
-// run_subprocess then still kills them by process group, but waits for init to reap them.
+// Makes this process a child subreaper (prctl PR_SET_CHILD_SUBREAPER) so that the processes test
+// commands orphan are re-parented to offload, where run_subprocess finds and ends them, and starts
+// the thread that reaps them as they die (process/orphan_reaper.hpp). Main thread, once, before
+// any other thread starts (it blocks SIGCHLD for every thread started later). Should the kernel
+// refuse, orphans go to init as usual: run_subprocess then still ends them, and init reaps them.
 void become_subreaper();
 
 } // namespace offload

@@ -2,6 +2,9 @@
 
 #include "process/cancel_token.hpp"
 #include "process/interrupt.hpp"
+#include "process/orphan_reaper.hpp"
+#include "process/process_tree.hpp"
+#include "process/spawn.hpp"
 #include "util/fd.hpp"
 
 #include <algorithm>
@@ -16,7 +19,6 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -89,40 +91,6 @@ std::vector<std::string> child_environment(const std::vector<std::string> &overr
     return result;
 }
 
-std::vector<char *> c_strings(std::vector<std::string> &strings)
-{
-    std::vector<char *> result;
-    result.reserve(strings.size() + 1);
-    for (std::string &s : strings)
-        result.push_back(s.data());
-    result.push_back(nullptr);
-    return result;
-}
-
-class SpawnAttributes {
-  public:
-    SpawnAttributes() { ::posix_spawnattr_init(&m_attr); }
-    ~SpawnAttributes() { ::posix_spawnattr_destroy(&m_attr); }
-    SpawnAttributes(const SpawnAttributes &) = delete;
-    SpawnAttributes &operator=(const SpawnAttributes &) = delete;
-    posix_spawnattr_t *get() { return &m_attr; }
-
-  private:
-    posix_spawnattr_t m_attr;
-};
-
-class SpawnFileActions {
-  public:
-    SpawnFileActions() { ::posix_spawn_file_actions_init(&m_actions); }
-    ~SpawnFileActions() { ::posix_spawn_file_actions_destroy(&m_actions); }
-    SpawnFileActions(const SpawnFileActions &) = delete;
-    SpawnFileActions &operator=(const SpawnFileActions &) = delete;
-    posix_spawn_file_actions_t *get() { return &m_actions; }
-
-  private:
-    posix_spawn_file_actions_t m_actions;
-};
-
 // Whether the working directory can be entered, or why not.
 Expected<void> check_working_dir(const std::string &dir)
 {
@@ -139,60 +107,13 @@ Expected<void> check_working_dir(const std::string &dir)
     return {};
 }
 
-// Starts the child: its pid, or why it could not be started. stdin_fd < 0: stdin from /dev/null.
-Expected<pid_t> spawn(const ProcessSpec &spec, int stdin_fd, int stdout_fd, int stderr_fd)
-{
-    SpawnFileActions actions;
-    int rc = stdin_fd >= 0 ? ::posix_spawn_file_actions_adddup2(actions.get(), stdin_fd, 0)
-                           : ::posix_spawn_file_actions_addopen(actions.get(), 0, "/dev/null", O_RDONLY, 0);
-    if (rc == 0)
-        rc = ::posix_spawn_file_actions_adddup2(actions.get(), stdout_fd, 1);
-    if (rc == 0)
-        rc = ::posix_spawn_file_actions_adddup2(actions.get(), stderr_fd, 2);
-    if (rc == 0 && !spec.working_dir.empty())
-        rc = ::posix_spawn_file_actions_addchdir_np(actions.get(), spec.working_dir.c_str());
-
-    SpawnAttributes attributes;
-    sigset_t empty_mask;
-    sigemptyset(&empty_mask);
-    // offload ignores SIGPIPE and handles the stop signals; an exec keeps ignored dispositions, so
-    // they are reset explicitly.
-    sigset_t default_signals;
-    sigemptyset(&default_signals);
-    for (int signal_number : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT, SIGCHLD})
-        sigaddset(&default_signals, signal_number);
-    if (rc == 0)
-        rc = ::posix_spawnattr_setflags(attributes.get(), POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                                              POSIX_SPAWN_SETSIGDEF);
-    if (rc == 0)
-        rc = ::posix_spawnattr_setpgroup(attributes.get(), 0);
-    if (rc == 0)
-        rc = ::posix_spawnattr_setsigmask(attributes.get(), &empty_mask);
-    if (rc == 0)
-        rc = ::posix_spawnattr_setsigdefault(attributes.get(), &default_signals);
-    if (rc != 0)
-        return failure(errno_text(rc));
-
-    std::vector<std::string> argv_strings = spec.argv;
-    std::vector<char *> argv = c_strings(argv_strings);
-    std::vector<std::string> env_strings = child_environment(spec.env);
-    std::vector<char *> envp = c_strings(env_strings);
-
-    // glibc's posix_spawnp returns only once the child has exec'd (or failed to, reporting why), so
-    // on success the child is in its own process group already.
-    pid_t pid = 0;
-    rc = ::posix_spawnp(&pid, argv[0], actions.get(), attributes.get(), argv.data(), envp.data());
-    if (rc != 0)
-        return failure(errno_text(rc));
-    return pid;
-}
-
-// Supervises one started child until its whole process group is gone.
+// Supervises one started child until its whole process tree is gone.
 class Supervisor {
   public:
-    Supervisor(const ProcessSpec &spec, pid_t pid, Fd stdin_write, Fd stdout_read, Fd stderr_read,
-               Clock::time_point start)
-        : m_spec(spec), m_pid(pid), m_start(start), m_stdin(std::move(stdin_write))
+    Supervisor(const ProcessSpec &spec, pid_t pid, ProcessTree &tree, Fd stdin_write, Fd stdout_read,
+               Fd stderr_read, Clock::time_point start)
+        : m_spec(spec), m_pid(pid), m_tree(tree), m_command_scope(spec.tree_scope == TreeScope::Command),
+          m_start(start), m_stdin(std::move(stdin_write))
     {
         m_streams[0] = std::move(stdout_read);
         m_streams[1] = std::move(stderr_read);
@@ -203,28 +124,38 @@ class Supervisor {
     Supervisor(const Supervisor &) = delete;
     Supervisor &operator=(const Supervisor &) = delete;
 
-    // Only on an exception (from on_output or an allocation): nothing of the group may outlive us.
+    // Only on an exception (from on_output or an allocation): nothing of the tree may outlive us.
     ~Supervisor()
     {
         if (m_finished)
             return;
-        ::kill(-m_pid, SIGKILL);
+        signal_group(SIGKILL);
         while (!m_leader_reaped) {
             int status = 0;
             if (::waitpid(m_pid, &status, 0) == m_pid || errno != EINTR)
                 m_leader_reaped = true;
         }
+        m_tree.leader_reaped();
         const timespec pause{0, 1000000};
-        while (!group_gone())
+        while (!tree_gone()) {
+            signal_group(SIGKILL); // what was forked meanwhile
             ::nanosleep(&pause, nullptr);
+        }
     }
 
     void run(ProcessExit &outcome);
 
   private:
-    void signal_group(int signal_number) { ::kill(-m_pid, signal_number); }
+    // The leader's process group, and the rest of the tree.
+    void signal_group(int signal_number)
+    {
+        ::kill(-m_pid, signal_number);
+        if (m_command_scope)
+            m_tree.signal_outside_group(signal_number);
+    }
     void check_leader(ProcessExit &outcome);
     bool group_gone();
+    bool tree_gone() { return group_gone() && (!m_command_scope || m_tree.gone()); }
     void read_stream(size_t index);
     void drain_streams();
     void pull_input();
@@ -233,6 +164,8 @@ class Supervisor {
 
     const ProcessSpec &m_spec;
     const pid_t m_pid; // also the pgid
+    ProcessTree &m_tree;
+    const bool m_command_scope; // else only the group is ended and waited for (TreeScope::Run)
     const Clock::time_point m_start;
     std::array<Fd, 2> m_streams; // read ends of stdout and stderr
     Fd m_stdin;                  // write end of stdin's pipe, while there is input to give
@@ -240,6 +173,7 @@ class Supervisor {
     std::string m_pending_input; // read from spec.input, not yet written to stdin
     Fd m_pidfd;
     bool m_leader_reaped = false;
+    bool m_leaks_checked = false;
     bool m_finished = false;
     std::vector<char> m_buffer = std::vector<char>(64 * 1024);
 };
@@ -252,6 +186,7 @@ void Supervisor::check_leader(ProcessExit &outcome)
         return;
     m_leader_reaped = true;
     m_pidfd.reset();
+    m_tree.leader_reaped();
     if (result < 0)
         return; // ECHILD: someone else reaped it against the rules; the status is lost
     if (WIFEXITED(status)) {
@@ -408,9 +343,17 @@ void Supervisor::run(ProcessExit &outcome)
         }
         if (m_leader_reaped) {
             end_input(); // nobody is left to read it
-            if (group_gone())
+            if (!m_leaks_checked && m_command_scope) {
+                m_leaks_checked = true;
+                // What a leader that ended on its own left running is reported, then ended.
+                if (!term_sent && !kill_sent)
+                    outcome.leaked = describe_processes(m_tree.members());
+            }
+            if (tree_gone())
                 break;
-            stop_gracefully(now); // the leader left others of its group behind
+            stop_gracefully(now); // the leader left others of its tree behind
+            if (kill_sent && m_command_scope)
+                m_tree.signal_outside_group(SIGKILL); // what they forked meanwhile
         }
         if (term_sent && !kill_sent && now >= kill_at)
             stop_now();
@@ -481,6 +424,10 @@ void Supervisor::run(ProcessExit &outcome)
             check_leader(outcome);
     }
 
+    // What was ended of the tree outside the group is gone, but may wait as a zombie of ours for the
+    // reaper: reaped now, so that the call returns with nothing of the tree left at all.
+    if (m_command_scope && orphan_reaper_running())
+        reap_orphans_now();
     drain_streams();
     m_finished = true;
     outcome.duration = std::chrono::duration_cast<milliseconds>(Clock::now() - m_start);
@@ -515,9 +462,22 @@ Expected<ProcessExit> run_subprocess(const ProcessSpec &spec)
     if (error != 0)
         return failure(prefix + "cannot create a pipe: " + errno_text(error));
 
+    ProcessTree tree(/*use_cgroup=*/spec.tree_scope == TreeScope::Command);
+    SpawnRequest request;
+    request.argv = spec.argv;
+    request.working_dir = spec.working_dir;
+    std::vector<std::string> overrides = spec.env;
+    overrides.push_back(tree.marker_entry());
+    request.environment = child_environment(overrides);
+    request.stdin_fd = spec.input ? stdin_read.get() : -1;
+    request.stdout_fd = stdout_write.get();
+    request.stderr_fd = stderr_write.get();
+
     const Clock::time_point start = Clock::now();
-    const Expected<pid_t> pid =
-        spawn(spec, spec.input ? stdin_read.get() : -1, stdout_write.get(), stderr_write.get());
+    const Expected<pid_t> pid = tree.start([&](int cgroup_fd) {
+        request.cgroup_fd = cgroup_fd;
+        return spawn_process(request);
+    });
     if (!pid)
         return failure(prefix + pid.error());
     // Only the child may hold the write ends (and stdin's read end), so that the pipes reach EOF
@@ -526,8 +486,8 @@ Expected<ProcessExit> run_subprocess(const ProcessSpec &spec)
     stderr_write.reset();
     stdin_read.reset();
 
-    Supervisor supervisor(spec, *pid, std::move(stdin_write), std::move(stdout_read), std::move(stderr_read),
-                          start);
+    Supervisor supervisor(spec, *pid, tree, std::move(stdin_write), std::move(stdout_read),
+                          std::move(stderr_read), start);
     supervisor.run(outcome);
     return outcome;
 }

@@ -45,6 +45,9 @@ struct ExecResult {
     bool timed_out = false; // the command's own limit killed it
     std::chrono::milliseconds duration{0};
     std::string error; // any status but Ran: why
+    // Processes the command left running when it exited, which offload then ended: "PID (command
+    // line)" each. A test that starts a server must stop it before its command ends.
+    std::vector<std::string> leaked;
 };
 
 // A place where one command runs at a time. Calls on one sandbox never overlap (one worker

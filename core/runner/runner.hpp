@@ -99,6 +99,8 @@ class Runner {
     void count_settled(Outcome outcome, int delta);
     void incident(std::string text, Notes &notes);
     std::string stopped_reason(Reached reached) const;
+    // The incident of a command that left processes running, naming its tests.
+    std::string leak_text(const Exec &exec, const std::vector<std::string> &leaked) const;
     double estimate(size_t test) const;
 
     // --- main thread ---

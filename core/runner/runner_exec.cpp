@@ -336,6 +336,10 @@ bool Runner::run_job(unsigned worker, Sandbox &sandbox, Job job)
             std::any_of(conclusion.charged.begin(), conclusion.charged.end(),
                         [](const TestVerdict &v) { return v.message.rfind("crashed", 0) == 0; });
         apply(*exec, conclusion, notes);
+        // A command that ran to its end (a crash included) and left processes behind; one killed
+        // with its sandbox, or by offload, leaves no leak of its own.
+        if (result.status == ExecResult::Status::Ran && !result.leaked.empty())
+            incident(leak_text(*exec, result.leaked), notes);
         if (exec->first_start && !exec->copy_of && kind == ExecKind::Worker)
             m_outcome.batch_overheads.push_back(*exec->first_start - exec->started_at);
         m_execs.erase(std::find(m_execs.begin(), m_execs.end(), exec));
@@ -359,6 +363,29 @@ bool Runner::run_job(unsigned worker, Sandbox &sandbox, Job job)
     for (RunObserver *observer : m_observers)
         observer->batch_finished(event);
     return result.status != ExecResult::Status::InfraFailed;
+}
+
+std::string Runner::leak_text(const Exec &exec, const std::vector<std::string> &leaked) const
+{
+    const std::vector<size_t> &tests = exec.tracker.tests();
+    std::string whose;
+    if (tests.size() == 1)
+        whose = "test " + m_outcome.report.tests[tests.front()].id;
+    else if (std::optional<size_t> last = exec.tracker.last_started())
+        whose =
+            fmt::format("{} tests, the last to start: {}", tests.size(), m_outcome.report.tests[*last].id);
+    else
+        whose = fmt::format("{} tests", tests.size());
+    constexpr size_t shown = 5;
+    std::string processes;
+    for (size_t i = 0; i < leaked.size() && i < shown; ++i)
+        processes += (i ? ", " : "") + leaked[i];
+    if (leaked.size() > shown)
+        processes += fmt::format(" and {} more", leaked.size() - shown);
+    return fmt::format("LEAK: batch {} ({}) left {} running after it exited; offload ended {}: {}",
+                       exec.number, whose,
+                       leaked.size() == 1 ? "1 process" : fmt::format("{} processes", leaked.size()),
+                       leaked.size() == 1 ? "it" : "them", processes);
 }
 
 } // namespace offload

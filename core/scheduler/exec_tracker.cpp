@@ -104,6 +104,7 @@ bool ExecTracker::start(size_t test, double at)
     entry->state = State::Running;
     entry->started_at = at;
     m_last_activity = at;
+    m_last_started = test;
     return true;
 }
 

@@ -132,6 +132,8 @@ class ExecTracker {
     std::vector<Running> running() const;
     // The time of the last start or end, or of `since` (the command's start) if none came yet.
     double last_activity(double since) const;
+    // The test that started last, if the command reported any start.
+    std::optional<size_t> last_started() const { return m_last_started; }
 
     // Set by the runner when it stops the command for this test's timeout.
     void set_timed_out_test(size_t test) { m_timed_out_test = test; }
@@ -174,6 +176,7 @@ class ExecTracker {
     bool m_done = false;
     std::optional<size_t> m_timed_out_test;
     double m_last_activity = -1;
+    std::optional<size_t> m_last_started;
     std::string m_log_path;
 };
 

@@ -7,7 +7,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -40,6 +42,62 @@ struct offload_sandbox {
 namespace {
 
 constexpr size_t max_inline_command = 64 << 10;
+
+// Each run directory names its owner in this file: "PID START" (start time in clock ticks, so that
+// a later process with the same pid is not taken for it) and the project. A later run of the same
+// project removes the directories of owners that are gone (offload killed by SIGKILL).
+constexpr const char *owner_file = ".offload-run";
+
+// The start time of pid from /proc/PID/stat (field 22), or 0 when it is gone or a zombie.
+uint64_t process_start(pid_t pid)
+{
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const size_t close = stat.rfind(')');
+    if (close == std::string::npos)
+        return 0;
+    std::istringstream fields(stat.substr(close + 1));
+    std::string field;
+    uint64_t start = 0;
+    for (int index = 3; fields >> field; ++index) {
+        if (index == 3 && (field == "Z" || field == "X"))
+            return 0;
+        if (index == 22) {
+            start = std::strtoull(field.c_str(), nullptr, 10);
+            break;
+        }
+    }
+    return start;
+}
+
+// Removes the run directories in scratch_root that a run of this project left when it died; their
+// names, for one line of log.
+std::vector<std::string> remove_dead_runs(const fs::path &scratch_root, const fs::path &project_dir,
+                                          std::string &owners)
+{
+    std::vector<std::string> removed;
+    std::error_code code;
+    for (const fs::directory_entry &entry : fs::directory_iterator(scratch_root, code)) {
+        const std::string name = entry.path().filename().string();
+        if (name.rfind("offload-run-", 0) != 0 || !entry.is_directory(code) || entry.is_symlink(code))
+            continue;
+        std::ifstream in(entry.path() / owner_file);
+        long pid = 0;
+        uint64_t start = 0;
+        std::string label, project;
+        if (!(in >> pid >> start) || !(in >> label) || label != "project" ||
+            !std::getline(in >> std::ws, project))
+            continue;
+        if (pid <= 0 || project != project_dir.string() || process_start(static_cast<pid_t>(pid)) == start)
+            continue;
+        fs::remove_all(entry.path(), code);
+        if (!code) {
+            removed.push_back(entry.path().string());
+            owners += (owners.empty() ? "" : ", ") + std::to_string(pid);
+        }
+    }
+    return removed;
+}
 
 bool shell_exists(const std::string &shell)
 {
@@ -130,6 +188,15 @@ offload_status prepare(offload_provider_instance *instance, const offload_prepar
         instance->project_dir = request->project_dir;
         std::error_code code;
         fs::create_directories(instance->scratch_root, code);
+        std::string owners;
+        const std::vector<std::string> removed =
+            remove_dead_runs(instance->scratch_root, instance->project_dir, owners);
+        if (!removed.empty())
+            log(instance->host, OFFLOAD_LOG_WARNING,
+                "removed the scratch director" + std::string(removed.size() == 1 ? "y " : "ies ") +
+                    removed[0] +
+                    (removed.size() > 1 ? " and " + std::to_string(removed.size() - 1) + " more" : "") +
+                    " of an earlier run of this project that did not end (pid " + owners + ")");
         std::string pattern = (instance->scratch_root / "offload-run-XXXXXX").string();
         if (!mkdtemp(pattern.data())) {
             offload_text_printf(error, "cannot create a scratch directory in %s: %s",
@@ -137,6 +204,9 @@ offload_status prepare(offload_provider_instance *instance, const offload_prepar
             return OFFLOAD_ERROR;
         }
         instance->run_dir = pattern;
+        std::ofstream(instance->run_dir / owner_file)
+            << getpid() << " " << process_start(getpid()) << "\nproject " << instance->project_dir.string()
+            << "\n";
         // mkdtemp makes it 0700. Tests that hand a path under their TMPDIR to another user (a
         // daemon they start, a test account) need to traverse it; its name stays unguessable.
         fs::permissions(instance->run_dir,

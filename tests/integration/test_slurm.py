@@ -550,7 +550,7 @@ esac
         status.write_text("")
         r = self.script("exec", job, "true", env=env)
         self.assertNotEqual(r.returncode, 0)
-        self.assertRegex(status.read_text(), rf"^infra-error slurm job {job} (no longer exists|on n\d ended: CANCELLED)\n")
+        self.assertRegex(status.read_text(), rf"^infra-error slurm job {job} (no longer exists|on n\d ended: (CANCELLED|it is COMPLETING))")
         self.assertEqual(self.script("destroy", job, env=env).returncode, 0, r)
 
         # A controller that does not answer: prepare fails, exec is an infra-error, destroy fails

@@ -34,7 +34,8 @@ struct Behaviour {
         Hang,
         FailThenPass,
         SlowFailFastPass,
-        SlowPassFastFail
+        SlowPassFastFail,
+        LeavesServer // passes, and its command leaves a process running
     } kind = Pass;
     std::chrono::milliseconds duration{5};
 };
@@ -169,6 +170,7 @@ class FakeSandbox final : public Sandbox {
             case Behaviour::FailThenPass: outcome = run == 1 ? "failed" : "passed"; break;
             case Behaviour::SlowFailFastPass: outcome = run == 1 ? "failed" : "passed"; break;
             case Behaviour::SlowPassFastFail: outcome = run == 1 ? "passed" : "failed"; break;
+            case Behaviour::LeavesServer: result.leaked.push_back("4242 (server --port 1)"); break;
             case Behaviour::Pass: break;
             }
             std::chrono::milliseconds duration = behaviour.duration;
@@ -381,6 +383,17 @@ TEST_CASE("a failing test is retried on another sandbox and, passing then, is fl
     CHECK(r.final["broken"] == Outcome::Failed);
     CHECK(r.attempts["broken"] == 3);
     CHECK(r.final["fine"] == Outcome::Passed);
+}
+
+TEST_CASE("a command that leaves a process running is a LEAK incident naming its last test")
+{
+    Script script;
+    script.tests["server"] = {Behaviour::LeavesServer};
+    Run r = run(script, {"server"}, {}, TestCommandStyle::Batch, false);
+    CHECK(r.final["server"] == Outcome::Passed);
+    REQUIRE(r.outcome.incidents.size() == 1);
+    CHECK(r.outcome.incidents[0] == "LEAK: batch 1 (test server) left 1 process running after it exited; "
+                                    "offload ended it: 4242 (server --port 1)");
 }
 
 TEST_CASE("sandboxes that fail under a test three times in a row lose it, with the reason")

@@ -5,13 +5,16 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <mutex>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -85,6 +88,16 @@ pid_t read_pid(const std::string &path)
 bool process_exists(pid_t pid)
 {
     return ::kill(pid, 0) == 0 || errno != ESRCH;
+}
+
+// Exists and is not a zombie (one that waits to be reaped by its parent, or by our reaper thread).
+bool process_running(pid_t pid)
+{
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const size_t close = text.rfind(')');
+    return close != std::string::npos && close + 2 < text.size() && text[close + 2] != 'Z' &&
+           text[close + 2] != 'X';
 }
 
 bool readable(int fd)
@@ -259,7 +272,7 @@ TEST_CASE("a process left behind by the leader is killed, and the exit code is t
     }
 }
 
-TEST_CASE("a process that left the group and holds stdout does not make the call hang")
+TEST_CASE("a process that left the group and holds stdout is ended with the command and reported")
 {
     TempDir dir;
     const std::string pidfile = dir.file("pid");
@@ -269,14 +282,98 @@ TEST_CASE("a process that left the group and holds stdout does not make the call
                                      " ]; do sleep 0.01; done; echo hi; echo ho >&2",
                                  0ms, 10s);
     const pid_t escapee = read_pid(pidfile);
-    CHECK(process_exists(escapee));
-    ::kill(escapee, SIGKILL);
-    ::waitpid(escapee, nullptr, 0); // re-parented to us when its parent, the leader, exited
+    CHECK_FALSE(process_running(escapee));
 
     CHECK(escaped.outcome.exit_code == 0);
     CHECK(escaped.outcome.duration < 5s);
     CHECK(escaped.out == "hi\n");
     CHECK(escaped.err == "ho\n");
+    REQUIRE(escaped.outcome.leaked.size() == 1);
+    CHECK(escaped.outcome.leaked[0].pid == escapee);
+    // "sleep 30", or the shell about to exec it.
+    CHECK(escaped.outcome.leaked[0].command_line.find("sleep 30") != std::string::npos);
+}
+
+TEST_CASE("what leaves the process group is ended with the command: setsid, setpgid, a daemon's double fork")
+{
+    TempDir dir;
+    const std::string pids = dir.file("pids");
+    // Each writes its pid once it has left the group; the leader exits once all three have.
+    const std::string script =
+        "setsid sh -c 'echo $$ >> " + pids + "; exec sleep 300' < /dev/null > /dev/null 2>&1 &\n" +
+        "perl -e 'setpgrp(0, 0); open(F, \">>\", $ARGV[0]); print F \"$$\\n\"; close F; sleep 300' " + pids +
+        " < /dev/null > /dev/null 2>&1 &\n" +
+        // A daemon: fork, setsid, fork again, the middle one exits at once.
+        "perl -e 'exit 0 if fork; POSIX::setsid(); exit 0 if fork; open(F, \">>\", $ARGV[0]); "
+        "print F \"$$\\n\"; close F; sleep 300' -MPOSIX " +
+        pids + " < /dev/null > /dev/null 2>&1\n" + "while [ \"$(wc -l < " + pids +
+        " 2>/dev/null)\" != 3 ]; do sleep 0.01; done\nexit 3\n";
+    Captured left = run_shell(script, 0ms, 10s);
+    CHECK(left.outcome.exit_code == 3);
+    CHECK(left.outcome.duration < 5s);
+
+    std::ifstream in(pids);
+    std::vector<pid_t> escaped;
+    for (long pid = 0; in >> pid;)
+        escaped.push_back(static_cast<pid_t>(pid));
+    REQUIRE(escaped.size() == 3);
+    for (pid_t pid : escaped) {
+        CAPTURE(pid);
+        CHECK_FALSE(process_running(pid));
+        CHECK(std::any_of(left.outcome.leaked.begin(), left.outcome.leaked.end(),
+                          [pid](const LeakedProcess &leaked) { return leaked.pid == pid; }));
+    }
+}
+
+TEST_CASE("a timeout ends what left the group too, and a stopped command reports no leak")
+{
+    TempDir dir;
+    const std::string pidfile = dir.file("pid");
+    Captured hung =
+        run_shell("setsid sh -c 'trap \"\" TERM; echo $$ > " + pidfile + ".tmp; mv " + pidfile + ".tmp " +
+                      pidfile + "; while :; do sleep 0.05; done' < /dev/null > /dev/null &" + " sleep 30",
+                  300ms, 300ms);
+    CHECK(hung.outcome.timed_out);
+    CHECK(hung.outcome.duration >= 600ms);
+    CHECK(hung.outcome.duration < 5s);
+    CHECK(hung.outcome.leaked.empty());
+    CHECK_FALSE(process_running(read_pid(pidfile)));
+}
+
+TEST_CASE("orphans are reaped as they die, not when offload exits")
+{
+    // 200 helpers, each orphaned at once (setsid -f forks, and its parent exits) and alive for 20 ms;
+    // then the command counts the zombies its parent (this process) has.
+    const std::string count_zombies =
+        "cat /proc/[0-9]*/stat 2>/dev/null | awk -v p=$PPID "
+        "'{ s = $0; sub(/.*\\) /, \"\", s); split(s, f, \" \"); if (f[1] == \"Z\" && f[2] == p) n++ } "
+        "END { print n + 0 }'";
+    Captured counted = run_shell("i=0; while [ $i -lt 200 ]; do setsid -f sleep 0.02; i=$((i+1)); done; "
+                                 "sleep 0.5; " +
+                                 count_zombies);
+    REQUIRE(counted.outcome.exit_code == 0);
+    INFO("zombies: " << counted.out);
+    CHECK(std::stoi(counted.out) <= 2);
+}
+
+TEST_CASE(
+    "a command runs in a cgroup of its own where cgroups are used, and its marker is in its environment")
+{
+    const TreeTracking &tracking = tree_tracking();
+    MESSAGE(tracking.description);
+    Captured shown = run_shell("sed -n 's/^0:://p' /proc/self/cgroup; echo \"$OFFLOAD_PROCESS_TREE\"");
+    std::istringstream lines(shown.out);
+    std::string cgroup, marker;
+    std::getline(lines, cgroup);
+    std::getline(lines, marker);
+    CHECK(marker.rfind(tracking.run_id + ".", 0) == 0);
+    if (tracking.run_cgroup.empty()) {
+        CHECK(cgroup.find("/offload-") == std::string::npos);
+    } else {
+        CHECK(cgroup.rfind(tracking.run_cgroup.name + "/cmd-", 0) == 0);
+        // Removed once the command is done.
+        CHECK_FALSE(std::filesystem::exists(tracking.run_cgroup.dir / cgroup.substr(cgroup.rfind('/') + 1)));
+    }
 }
 
 TEST_CASE("an exception from on_output kills the group and propagates")
