@@ -10,12 +10,13 @@ small crate has a name of its own."""
 import os
 import re
 import secrets
+import signal
 import shutil
 import subprocess
 import tempfile
 import time
 
-from harness import BUILD_DIR, SOURCE_DIR, ProjectTest, main, offload, seconds
+from harness import BUILD_DIR, SOURCE_DIR, ProjectTest, main, offload, processes_with_env, seconds
 
 EXAMPLE = SOURCE_DIR / "examples" / "cargo"
 PLUGIN = BUILD_DIR / "plugins" / "offload-cargo.so"
@@ -229,10 +230,10 @@ mod tests {
     #[ignore]
     fn ignored() {}
 
-    // Leaves a process behind that holds the test's output open for 20 s.
+    // Leaves a process behind that holds the test's output open for 20 s (the Python test ends it).
     #[test]
     fn leaves_a_process_behind() {
-        Command::new("sh").args(["-c", "sleep 20"]).spawn().unwrap();
+        Command::new("sh").args(["-c", "sleep 20"]).env("OFFLOAD_IT_LEFTOVER", "cargo-worker").spawn().unwrap();
     }
 
     #[test]
@@ -343,6 +344,10 @@ class OutcomeTest(WorkerTest):
         self.assertNotIn(self.last_mark, output)
 
     def test_a_process_the_test_left_behind_does_not_hold_up_the_worker(self):
+        def end_leftovers():
+            for pid in processes_with_env("OFFLOAD_IT_LEFTOVER=cargo-worker"):
+                os.kill(pid, signal.SIGKILL)
+        self.addCleanup(end_leftovers)
         run = self.run_tests(["leaves_a_process_behind", "passes"])
         self.assertEqual(run.outcomes(), {"lib::tests::leaves_a_process_behind": "passed",
                                           "lib::tests::passes": "passed"})
