@@ -250,6 +250,7 @@ int run_cli(int argc, char **argv)
     if (command == "run") {
         RunCommandOptions run;
         run.selection = selection_of(arguments);
+        run.rediscover = arguments.flag("rediscover");
         if (arguments.value("parallel"))
             run.parallel = number(arguments, "parallel", 1, 4096);
         if (arguments.value("retries"))
@@ -274,7 +275,7 @@ int run_cli(int argc, char **argv)
     }
     if (command == "collect") {
         bool json = arguments.value("format").value_or("text") == "json";
-        return command_collect(global, selection_of(arguments),
+        return command_collect(global, selection_of(arguments), arguments.flag("rediscover"),
                                json ? CollectFormat::Json : CollectFormat::Text);
     }
     if (command == "validate") {

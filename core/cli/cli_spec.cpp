@@ -29,9 +29,18 @@ const std::vector<Option> selection_options = {
      "(hash:K/N)"},
 };
 
+// Finding tests: shared by run and collect.
+const Option rediscover_option = {
+    "rediscover",
+    0,
+    {},
+    "run discovery even when the discovery cache holds the list for this project as it is now (and keep "
+    "what it finds)"};
+
 std::vector<Option> with_selection(std::vector<Option> options)
 {
     options.insert(options.begin(), selection_options.begin(), selection_options.end());
+    options.insert(options.begin() + selection_options.size(), rediscover_option);
     return options;
 }
 

@@ -43,6 +43,13 @@ retry_count = 0
 output_dir = "test-results"
 junit = true
 junit_file = "junit.xml"
+
+# The list of tests is kept (in .offload/discovery) and used again while nothing it depends on has
+# changed; `offload run --rediscover` discovers anyway.
+# [discovery_cache]
+# enabled = true
+# Files the list also depends on, beyond what the framework names (data a parametrization reads):
+# inputs = ["tests/data/**/*.json"]
 )",
                        std::max(1u, std::thread::hardware_concurrency()));
 }

@@ -2,6 +2,7 @@
 #include "cli/commands.hpp"
 
 #include "cli/run_lock.hpp"
+#include "discovery/discovery.hpp"
 #include "history/history.hpp"
 #include "report/json_events.hpp"
 #include "report/junit_writer.hpp"
@@ -9,7 +10,6 @@
 #include "report/terminal_reporter.hpp"
 #include "report/trace_writer.hpp"
 #include "results/rerun_list.hpp"
-#include "runner/discovery.hpp"
 #include "runner/runner.hpp"
 #include "scheduler/estimates.hpp"
 #include "util/error.hpp"
@@ -107,8 +107,8 @@ History load_history(const Settings &settings)
     return std::move(*history);
 }
 
-// Discovery, then the selection of the command line.
-std::vector<DiscoveredTest> selected_tests(Session &session, const Selection &selection)
+// Discovery (from the cache when it holds the list), then the selection of the command line.
+Discovery selected_tests(Session &session, const Selection &selection, bool rediscover)
 {
     const Settings &settings = session.settings();
     // A local provider's directory and environment reach discovery too (a src/ layout's PYTHONPATH).
@@ -118,9 +118,13 @@ std::vector<DiscoveredTest> selected_tests(Session &session, const Selection &se
             place.working_dir = std::filesystem::absolute(settings.project_dir / local->working_dir);
         place.env = std::move(local->env);
     }
-    std::vector<DiscoveredTest> tests = discover_tests(session.framework(), place, batch_timeout(settings));
+    DiscoveryRequest request{place, batch_timeout(settings), {}, rediscover, settings.discovery_cache_inputs};
+    if (settings.discovery_cache)
+        request.cache_dir = settings.discovery_cache_dir;
+    Discovery discovery = discover_tests(session.framework(), request);
     if (selection.empty())
-        return tests;
+        return discovery;
+    std::vector<DiscoveredTest> &tests = discovery.tests;
     const size_t discovered = tests.size();
     std::vector<std::string> failed;
     if (selection.rerun_failed) {
@@ -133,7 +137,7 @@ std::vector<DiscoveredTest> selected_tests(Session &session, const Selection &se
     }
     tests = select_tests(std::move(tests), selection, failed);
     log::info(fmt::format("selected {} of {} tests", tests.size(), discovered));
-    return tests;
+    return discovery;
 }
 
 } // namespace
@@ -152,7 +156,8 @@ int command_run(const GlobalOptions &global, const RunCommandOptions &options)
     const std::unique_ptr<RunLock> lock = RunLock::acquire(settings.output_dir);
 
     History history = load_history(settings);
-    std::vector<DiscoveredTest> tests = selected_tests(session, options.selection);
+    Discovery discovery = selected_tests(session, options.selection, options.rediscover);
+    const std::vector<DiscoveredTest> &tests = discovery.tests;
     if (tests.empty()) {
         // A --filter with a typo in CI must not pass silently.
         if (options.no_tests == "fail")
@@ -225,10 +230,11 @@ int command_run(const GlobalOptions &global, const RunCommandOptions &options)
     return exit_code_for(outcome);
 }
 
-int command_collect(const GlobalOptions &global, const Selection &selection, CollectFormat format)
+int command_collect(const GlobalOptions &global, const Selection &selection, bool rediscover,
+                    CollectFormat format)
 {
     Session session(global);
-    std::vector<DiscoveredTest> tests = selected_tests(session, selection);
+    const std::vector<DiscoveredTest> tests = selected_tests(session, selection, rediscover).tests;
     std::string out;
     if (format == CollectFormat::Json) {
         out += "[\n";

@@ -14,6 +14,7 @@ struct RunCommandOptions {
     std::optional<unsigned> parallel; // --parallel, overrides [offload] max_parallel
     std::optional<unsigned> retries;  // --retries, overrides [offload] retry_count
     Selection selection;
+    bool rediscover = false;          // --rediscover: discovery runs even when the cache holds the list
     std::optional<unsigned> max_fail; // --max-fail N, --fail-fast
     bool kill_running = false;        // --kill-running
     std::string no_tests = "fail";    // --no-tests fail|warn|pass: an empty selection
@@ -25,7 +26,8 @@ struct RunCommandOptions {
 int command_run(const GlobalOptions &global, const RunCommandOptions &options);
 
 enum class CollectFormat { Text, Json };
-int command_collect(const GlobalOptions &global, const Selection &selection, CollectFormat format);
+int command_collect(const GlobalOptions &global, const Selection &selection, bool rediscover,
+                    CollectFormat format);
 
 int command_validate(const GlobalOptions &global);
 

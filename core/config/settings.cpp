@@ -242,11 +242,12 @@ std::unique_ptr<Settings> settings_from_text(const std::string &text, const fs::
     for (const auto &[key, node] : document) {
         std::string_view section = key.str();
         if (section != "offload" && section != "report" && section != "history" && section != "provider" &&
-            section != "discovery")
-            diagnostics.warning(location_of(key, name),
-                                fmt::format("unknown section [{}] is ignored (offload reads [offload], "
-                                            "[report], [history], [provider] and [discovery])",
-                                            section));
+            section != "discovery" && section != "discovery_cache")
+            diagnostics.warning(
+                location_of(key, name),
+                fmt::format("unknown section [{}] is ignored (offload reads [offload], "
+                            "[report], [history], [discovery_cache], [provider] and [discovery])",
+                            section));
     }
 
     SectionReader offload(document, "offload",
@@ -272,6 +273,12 @@ std::unique_ptr<Settings> settings_from_text(const std::string &text, const fs::
     settings->history = history.boolean("enabled").value_or(true);
     settings->history_file =
         resolve(settings->project_dir, history.string("path").value_or(".offload/history"));
+
+    SectionReader cache(document, "discovery_cache", {"enabled", "path", "inputs"}, name, diagnostics);
+    settings->discovery_cache = cache.boolean("enabled").value_or(true);
+    settings->discovery_cache_dir =
+        resolve(settings->project_dir, cache.string("path").value_or(".offload/discovery"));
+    settings->discovery_cache_inputs = cache.string_list("inputs").value_or(std::vector<std::string>{});
 
     for (const char *section : {"provider", "discovery"}) {
         SectionReader plugin(document, section, {}, name, diagnostics);
@@ -318,9 +325,18 @@ std::string describe_settings(const Settings &settings)
         {"enabled", settings.history},
         {"path", settings.history_file.string()},
     };
+    toml::array inputs;
+    for (const std::string &input : settings.discovery_cache_inputs)
+        inputs.push_back(input);
+    toml::table cache{
+        {"enabled", settings.discovery_cache},
+        {"path", settings.discovery_cache_dir.string()},
+        {"inputs", std::move(inputs)},
+    };
     std::ostringstream out;
     out << "# " << settings.config_file.string() << ", with defaults filled in\n";
     out << "[offload]\n" << offload << "\n\n[report]\n" << report << "\n\n[history]\n" << history << "\n";
+    out << "\n[discovery_cache]\n" << cache << "\n";
     if (settings.provider_table)
         out << "\n[provider]\n" << *settings.provider_table << "\n";
     if (settings.discovery_table)

@@ -35,6 +35,10 @@ struct Settings {
     // [history]
     bool history = true;                // read and write the timing history
     std::filesystem::path history_file; // absolute
+    // [discovery_cache] (discovery/discovery_cache.hpp)
+    bool discovery_cache = true;
+    std::filesystem::path discovery_cache_dir;       // absolute
+    std::vector<std::string> discovery_cache_inputs; // globs, relative to where discovery runs
 
     // [provider] and [discovery]: `type` plus the plugin's own keys.
     std::string provider_type;

@@ -79,6 +79,45 @@ std::string FrameworkInstance::discover_command() const
     return command.text();
 }
 
+std::optional<std::vector<DiscoveryInput>> FrameworkInstance::discovery_inputs() const
+{
+    const offload_framework_discovery_inputs_v1 *table = m_plugin.framework_discovery;
+    if (!table)
+        return std::nullopt;
+    struct Collected {
+        std::vector<DiscoveryInput> inputs;
+        size_t invalid = 0;
+    } collected;
+    offload_discovery_input_sink sink{
+        sizeof(offload_discovery_input_sink), &collected,
+        [](void *context, const offload_discovery_input *input) {
+            auto &c = *static_cast<Collected *>(context);
+            const bool known = input && OFFLOAD_SIZE_OK(input, offload_discovery_input) && input->value &&
+                               *input->value && input->kind >= OFFLOAD_INPUT_GLOB &&
+                               input->kind <= OFFLOAD_INPUT_SKIP_DIRECTORY;
+            if (!known) {
+                ++c.invalid;
+                return;
+            }
+            c.inputs.push_back({DiscoveryInput::Kind(input->kind), copy_bounded(input->value, 64 << 10)});
+        }};
+    CollectingSink error;
+    const offload_status status = table->inputs(m_instance, &sink, error.get());
+    if (status == OFFLOAD_NOT_FOUND)
+        return std::nullopt;
+    if (status != OFFLOAD_OK)
+        throw Error(fmt::format("the {} framework cannot name the inputs of its discovery: {}", m_plugin.id,
+                                error.text_or("no reason given")));
+    // An input offload cannot read could be one that changes the list: nothing is cached.
+    if (collected.invalid > 0) {
+        log::warning(fmt::format("the {} framework named {} discovery input{} offload does not know; "
+                                 "discovery runs every time",
+                                 m_plugin.id, collected.invalid, collected.invalid == 1 ? "" : "s"));
+        return std::nullopt;
+    }
+    return std::move(collected.inputs);
+}
+
 TestCommandStyle FrameworkInstance::ask_style() const
 {
     const offload_framework_live_v1 *live = m_plugin.framework_live;

@@ -2,10 +2,12 @@
 // back (NULL strings, unknown test ids, wrong struct sizes).
 #pragma once
 
+#include "discovery/discovery_inputs.hpp"
 #include "plugin_host/plugin_library.hpp"
 #include "results/test_result.hpp"
 #include "runner/executor.hpp"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +30,11 @@ class FrameworkInstance final : public TestCommands {
     std::string discover_command() const;
     std::vector<DiscoveredTest> parse_discovery(const std::string &stdout_text,
                                                 const std::string &stderr_text, int exit_code);
+    // What the list of tests depends on (offload.framework.discovery_inputs/1): nullopt when the
+    // plugin does not say, or says that this configuration is discovered every time. Throws
+    // offload::Error with the plugin's message. Main thread; before discovery, and again after
+    // parse_discovery() (which may add inputs).
+    std::optional<std::vector<DiscoveryInput>> discovery_inputs() const;
 
     // TestCommands. Any thread, after discovery.
     std::string name() const override { return m_plugin.id; }

@@ -5,6 +5,7 @@
 #include "plugin_host/host_services.hpp"
 
 #include <offload/framework.h>
+#include <offload/framework_discovery.h>
 #include <offload/framework_live.h>
 #include <offload/plugin.h>
 #include <offload/provider.h>
@@ -33,6 +34,8 @@ struct Plugin {
     // offer them, always NULL without the interface they extend.
     const offload_provider_exec_v2 *provider_exec = nullptr;   // offload.provider.exec/2
     const offload_framework_live_v1 *framework_live = nullptr; // offload.framework.live/1
+    // offload.framework.discovery_inputs/1
+    const offload_framework_discovery_inputs_v1 *framework_discovery = nullptr;
     const HostServices *services = nullptr;
 
     // "framework", "provider" or "framework, provider".

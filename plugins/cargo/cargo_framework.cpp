@@ -15,6 +15,7 @@
 #include "cargo_listing.hpp"
 #include "cargo_worker_script.hpp"
 #include "common/command.hpp"
+#include "common/discovery_inputs.hpp"
 #include "common/text.hpp"
 #include "libtest_output.hpp"
 #include "test_ids.hpp"
@@ -390,6 +391,32 @@ const offload_framework_v1 framework_interface = {
     .parse_results = parse_results,
 };
 
+// What the list depends on: the sources of every package (test functions, doc comments, macros
+// that generate tests), the manifests and lock file here and above (a workspace that adopts the
+// crate), cargo's configuration and the toolchain. Discovery also builds; skipping it is safe
+// because every batch and worker runs cargo, which rebuilds what changed.
+offload_status discovery_inputs(const offload_framework_instance *instance,
+                                const offload_discovery_input_sink *sink, const offload_text_sink *error)
+{
+    return guarded(error, [&]() -> offload_status {
+        const DiscoveryInputs inputs(sink);
+        for (const char *glob : {"**/*.rs", "**/Cargo.toml", "**/Cargo.lock", ".cargo/config.toml",
+                                 ".cargo/config", "rust-toolchain", "rust-toolchain.toml"})
+            inputs.glob(glob);
+        inputs.files_above({"Cargo.toml", "Cargo.lock", ".cargo/config.toml", ".cargo/config",
+                            "rust-toolchain", "rust-toolchain.toml"},
+                           12);
+        inputs.skip_directory("target");
+        inputs.command(instance->cargo + " -V && rustc -vV");
+        return OFFLOAD_OK;
+    });
+}
+
+const offload_framework_discovery_inputs_v1 discovery_inputs_interface = {
+    .struct_size = sizeof(offload_framework_discovery_inputs_v1),
+    .inputs = discovery_inputs,
+};
+
 const offload_framework_live_v1 live_interface = {
     .struct_size = sizeof(offload_framework_live_v1),
     .capabilities = capabilities,
@@ -404,4 +431,4 @@ constexpr offload::sdk::PluginInfo plugin_info{
 
 } // namespace
 
-OFFLOAD_PLUGIN(plugin_info, framework_interface, live_interface)
+OFFLOAD_PLUGIN(plugin_info, framework_interface, live_interface, discovery_inputs_interface)

@@ -61,6 +61,13 @@ std::string failure_message(const std::string &output)
         size_t at = lines[i].find(" panicked at ");
         if (at == std::string_view::npos || lines[i].substr(0, 8) != "thread '")
             continue;
+        // Rust before 1.73 reports a test that returned Err with a panic in libtest; the reason is
+        // the "Error: ..." the test printed before, maybe after "test NAME ... " on the same line.
+        for (size_t k = i; k < std::min(i + 3, lines.size()); ++k)
+            if (lines[k].find("returned a termination value with a non-zero") != std::string_view::npos)
+                for (size_t j = 0; j < i; ++j)
+                    if (size_t error = lines[j].find("Error: "); error != std::string_view::npos)
+                        return std::string(lines[j].substr(error));
         std::string_view rest = lines[i].substr(at + 13);
         if (!rest.empty() && rest.front() == '\'') {
             // Rust before 1.73: panicked at 'message', src/lib.rs:12:5 with the message on one

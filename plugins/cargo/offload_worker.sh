@@ -420,7 +420,7 @@ BEGIN {
         first_error = line
     }
 }
-function panic_message(    message) {
+function panic_message(    message, at) {
     message = section_count ? failure_message(section, section_count) : ""
     if (message == "") {
         # No section of its own: the output was not captured (--nocapture), or the process died.
@@ -428,6 +428,12 @@ function panic_message(    message) {
             if (substr(output[i], 1, 8) == "thread \047" && index(output[i], " panicked at "))
                 return failure_message(output, output_count)
     }
+    # Rust before 1.73 reports a test that returned Err with a panic in libtest; the reason is the
+    # "Error: ..." the test printed, maybe after "test NAME ... " on the same line.
+    if (index(message, "returned a termination value with a non-zero"))
+        for (i = 1; i <= output_count; i++)
+            if ((at = index(output[i], "Error: ")))
+                return substr(output[i], at)
     return message
 }
 function ignored_message(test) {

@@ -4,9 +4,13 @@
 //                     {result_file} (optional) a path where the command writes JUnit XML
 //   events = true     run_command reports each test with test-protocol records
 //   worker_command    a worker: reads `run id=...` lines on stdin, reports with records
+//   discovery_inputs  globs of the files the list depends on, and/or
+//   fingerprint_command  a cheap command whose output changes when the list may: with either,
+//                     an unchanged project is not discovered again (the discovery cache)
 // With records, results come from them (and from a result file too, the worse winning); with a
 // result file alone, JUnit <testcase>s are matched to the ids; without either, the exit code
 // decides, and a batch holds one test unless batch_size says otherwise.
+#include "common/discovery_inputs.hpp"
 #include "common/text.hpp"
 
 #include <offload/plugin.hpp>
@@ -33,6 +37,8 @@ struct offload_framework_instance {
     bool uses_result_file = false; // the command writes JUnit (at {result_file} or result_file)
     size_t batch_size = 0;         // 0: no limit
     int skip_exit_code = -1;       // exit code meaning "skipped" (77 for automake and meson); -1: none
+    std::vector<std::string> discovery_inputs; // globs; with fingerprint_command, the cache's inputs
+    std::string fingerprint_command;
     // The longest id of the last discovery, quoted for sh: learned by parse_discovery (main thread,
     // before any batch), read by max_batch_size from any thread.
     mutable std::atomic<size_t> longest_quoted_id{0};
@@ -87,6 +93,19 @@ offload_status create(const offload_host *host, const offload_config *config,
             // The exit code of a batch can only speak for one test.
             instance->batch_size = 1;
         }
+        if (auto inputs = settings.string_list("discovery_inputs")) {
+            for (size_t i = 0; i < inputs->size(); ++i)
+                if ((*inputs)[i].empty())
+                    settings.fail("discovery_inputs[" + std::to_string(i) + "]",
+                                  "must not be empty: a glob such as \"tests/**/*.sh\"");
+            instance->discovery_inputs = std::move(*inputs);
+        }
+        instance->fingerprint_command = settings.string("fingerprint_command").value_or("");
+        if (settings.has("fingerprint_command") && instance->fingerprint_command.empty())
+            settings.fail(
+                "fingerprint_command",
+                "must not be empty: a cheap command whose output changes when the list of tests may, "
+                "e.g. \"git ls-files -s tests\"");
         if (auto code = settings.integer("skip_exit_code")) {
             if (*code < 1 || *code > 255)
                 settings.fail("skip_exit_code", "must be an exit code from 1 to 255");
@@ -122,7 +141,12 @@ void config_template(const offload_text_sink *toml)
               "# enforces per-test timeouts and keeps the results of a batch that crashed.\n"
               "# events = true\n"
               "# Or a worker that reads `run id=...` lines on stdin, one test at a time (same protocol):\n"
-              "# worker_command = \"./run-tests-worker\"\n");
+              "# worker_command = \"./run-tests-worker\"\n"
+              "# What the list of tests depends on, so that an unchanged project is not discovered again:\n"
+              "# globs of files (relative to this file) and/or a cheap command whose output changes when\n"
+              "# the list may. Without either, discovery runs every time.\n"
+              "# discovery_inputs = [\"tests/**/*.sh\"]\n"
+              "# fingerprint_command = \"git ls-files -s tests\"\n");
 }
 
 // A batch's ids are arguments of one exec of the test tool, and Linux caps arguments plus
@@ -362,6 +386,27 @@ const offload_framework_v1 framework_interface = {
     .parse_results = parse_results,
 };
 
+// The user's inputs; none named: the list may depend on anything, so it is discovered every time.
+offload_status discovery_inputs(const offload_framework_instance *instance,
+                                const offload_discovery_input_sink *sink, const offload_text_sink *error)
+{
+    return guarded(error, [&]() -> offload_status {
+        if (instance->discovery_inputs.empty() && instance->fingerprint_command.empty())
+            return OFFLOAD_NOT_FOUND;
+        const DiscoveryInputs inputs(sink);
+        for (const std::string &glob : instance->discovery_inputs)
+            inputs.glob(glob);
+        if (!instance->fingerprint_command.empty())
+            inputs.command(instance->fingerprint_command);
+        return OFFLOAD_OK;
+    });
+}
+
+const offload_framework_discovery_inputs_v1 discovery_inputs_interface = {
+    .struct_size = sizeof(offload_framework_discovery_inputs_v1),
+    .inputs = discovery_inputs,
+};
+
 const offload_framework_live_v1 live_interface = {
     .struct_size = sizeof(offload_framework_live_v1),
     .capabilities = live_capabilities,
@@ -376,4 +421,4 @@ constexpr offload::sdk::PluginInfo plugin_info{
 
 } // namespace
 
-OFFLOAD_PLUGIN(plugin_info, framework_interface, live_interface)
+OFFLOAD_PLUGIN(plugin_info, framework_interface, live_interface, discovery_inputs_interface)

@@ -11,6 +11,7 @@
 // junit_matching.hpp).
 #include "collection.hpp"
 #include "common/command.hpp"
+#include "common/discovery_inputs.hpp"
 #include "junit_matching.hpp"
 #include "offload_worker_program.hpp"
 
@@ -26,6 +27,7 @@
 #include <vector>
 
 using namespace offload::sdk;
+using offload::common::DiscoveryInputs;
 using offload::common::shell_words;
 
 // Where the node ids of the last discovery are rooted, and how long the longest one is.
@@ -190,6 +192,42 @@ offload_status parse_discovery(const offload_framework_instance *instance,
     });
 }
 
+// What pytest's list depends on: every Python file below the directory (test modules, conftest.py,
+// the modules they import, which may parametrize), the files pytest reads its configuration from,
+// here and above (a new pytest.ini above moves the rootdir, and the ids with it), the configured
+// paths outside the directory, and the interpreter with what is installed for it (a plugin
+// installed or upgraded changes the mtime of its site-packages directory).
+offload_status discovery_inputs(const offload_framework_instance *instance,
+                                const offload_discovery_input_sink *sink, const offload_text_sink *error)
+{
+    return guarded(error, [&]() -> offload_status {
+        const DiscoveryInputs inputs(sink);
+        inputs.glob("**/*.py");
+        const std::vector<std::string> config_files = {"pytest.ini", "pyproject.toml", "tox.ini",
+                                                       "setup.cfg"};
+        for (const std::string &name : config_files)
+            inputs.glob("**/" + name);
+        std::vector<std::string> above = config_files;
+        above.insert(above.end(), {"conftest.py", "setup.py"});
+        inputs.files_above(above, 12);
+        // Where pytest does not collect by default (norecursedirs), and virtual environments.
+        for (const char *skipped : {"__pycache__", "node_modules", "venv", "*.egg", "*.egg-info", "build",
+                                    "dist", "_darcs", "CVS", "{arch}", "site-packages"})
+            inputs.skip_directory(skipped);
+        for (const std::string &path : instance->paths)
+            if (path.starts_with('/') || path.starts_with(".."))
+                inputs.glob(path + "/**/*.py");
+        inputs.command(shell_words(instance->host,
+                                   {instance->python, "-c",
+                                    "import os, sys\n"
+                                    "print(sys.version)\nprint(sys.executable)\n"
+                                    "for p in sys.path:\n"
+                                    "    if p and os.path.isdir(p) and os.path.abspath(p) != os.getcwd():\n"
+                                    "        print(p, os.stat(p).st_mtime_ns)\n"}));
+        return OFFLOAD_OK;
+    });
+}
+
 // `python -c program` and the pytest options of every command that runs tests (a batch, a worker).
 std::vector<std::string> run_words(const offload_framework_instance &instance, std::string_view program,
                                    const std::optional<Layout> &layout)
@@ -341,6 +379,11 @@ const offload_framework_v1 framework_interface = {
     .parse_results = parse_results,
 };
 
+const offload_framework_discovery_inputs_v1 discovery_inputs_interface = {
+    .struct_size = sizeof(offload_framework_discovery_inputs_v1),
+    .inputs = discovery_inputs,
+};
+
 const offload_framework_live_v1 live_interface = {
     .struct_size = sizeof(offload_framework_live_v1),
     .capabilities = capabilities,
@@ -355,4 +398,4 @@ constexpr offload::sdk::PluginInfo plugin_info{
 
 } // namespace
 
-OFFLOAD_PLUGIN(plugin_info, framework_interface, live_interface)
+OFFLOAD_PLUGIN(plugin_info, framework_interface, live_interface, discovery_inputs_interface)

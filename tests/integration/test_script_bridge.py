@@ -15,6 +15,8 @@ SCRIPT = SOURCE_DIR / "tests" / "fixtures" / "scripts" / "offload-provider-local
 # call) is this sh worker of docs/test-protocol.md, which notes every line of its stdin in
 # received.PID, then EOF when its input ends.
 FAKE_PYTHON = r"""#!/bin/sh
+# Discovery, and the interpreter's fingerprint for the discovery cache (no mark): the real Python.
+[ -z "$OFFLOAD_EVENT_MARK" ] && exec /usr/bin/python3 "$@"
 for arg in "$@"; do
     [ "$arg" = --collect-only ] && exec /usr/bin/python3 "$@"
 done

@@ -13,7 +13,7 @@
  * borrowed for the call; what a function produces goes into the caller's sinks.
  *
  * Extensions of this interface (answer them from get_interface too): OFFLOAD_FRAMEWORK_LIVE_V1
- * (framework_live.h).
+ * (framework_live.h), OFFLOAD_FRAMEWORK_DISCOVERY_INPUTS_V1 (framework_discovery.h).
  */
 #pragma once
 

@@ -4,6 +4,7 @@
 #include "abi.h"
 #include "cancel.h"
 #include "framework.h"
+#include "framework_discovery.h"
 #include "framework_live.h"
 #include "host.h"
 #include "host_process.h"

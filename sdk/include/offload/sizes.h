@@ -18,6 +18,7 @@
 #include "abi.h"
 #include "cancel.h"
 #include "framework.h"
+#include "framework_discovery.h"
 #include "framework_live.h"
 #include "host.h"
 #include "host_process.h"
@@ -74,3 +75,8 @@
 /* framework_live.h: framework extension offload.framework.live/1 */
 #define OFFLOAD_MIN_SIZE_offload_framework_live_v1 OFFLOAD_END_OF(offload_framework_live_v1, worker_command)
 #define OFFLOAD_MIN_SIZE_offload_worker_request OFFLOAD_END_OF(offload_worker_request, sandbox_index)
+/* framework_discovery.h: framework extension offload.framework.discovery_inputs/1 */
+#define OFFLOAD_MIN_SIZE_offload_framework_discovery_inputs_v1                                               \
+    OFFLOAD_END_OF(offload_framework_discovery_inputs_v1, inputs)
+#define OFFLOAD_MIN_SIZE_offload_discovery_input OFFLOAD_END_OF(offload_discovery_input, value)
+#define OFFLOAD_MIN_SIZE_offload_discovery_input_sink OFFLOAD_END_OF(offload_discovery_input_sink, add)

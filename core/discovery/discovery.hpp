@@ -1,0 +1,43 @@
+// Test discovery: the framework's discovery command, run locally in the project directory, or its
+// list from the discovery cache when nothing it depends on changed (discovery_cache.hpp).
+#pragma once
+
+#include "plugin_host/framework_instance.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace offload {
+
+// Where discovery runs: the project directory, or where a local provider's commands run, with its
+// environment added (so that discovery sees what the tests will see).
+struct DiscoveryPlace {
+    std::filesystem::path working_dir;
+    std::vector<std::string> env; // "NAME=value"
+};
+
+struct DiscoveryRequest {
+    DiscoveryPlace place;
+    std::chrono::milliseconds timeout{0};
+    // Where the cache keeps its entries; empty: no cache.
+    std::filesystem::path cache_dir;
+    // Run discovery even when the cache holds the list, and keep what it finds.
+    bool rediscover = false;
+    // More globs the list depends on, from the user's [discovery_cache] inputs.
+    std::vector<std::string> extra_inputs;
+};
+
+struct Discovery {
+    std::vector<DiscoveredTest> tests;
+    bool from_cache = false;
+};
+
+// The tests, from the cache or from the discovery command (run with sh in place.working_dir), and
+// parsed by the framework. Throws offload::Error when the command cannot run, times out, is
+// interrupted, or the framework rejects its output (with the tool's own message). The cache never
+// makes discovery fail: a cache that cannot be read or written is a warning.
+Discovery discover_tests(FrameworkInstance &framework, const DiscoveryRequest &request);
+
+} // namespace offload
