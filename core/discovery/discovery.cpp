@@ -218,17 +218,27 @@ Discovery discover_tests(FrameworkInstance &framework, const DiscoveryRequest &r
                 std::vector<DiscoveryInput> all = *inputs;
                 all.insert(all.end(), entry->later_inputs.begin(), entry->later_inputs.end());
                 std::optional<std::vector<std::string>> now =
-                    input_files(base, all, DiscoveryCache::max_files);
+                    entry->later_inputs.empty() ? paths : input_files(base, all, DiscoveryCache::max_files);
                 FileCheck check =
                     now ? check_files(base, *entry, *now) : FileCheck{"too many files", {}, false};
+                std::optional<Discovery> found;
+                if (!check.difference) {
+                    // A list the framework cannot read now (it should not happen: its version is in
+                    // the key) is discovered again.
+                    try {
+                        found = from_entry(framework, command, *entry);
+                    } catch (const Error &error) {
+                        check.difference = fmt::format("the framework cannot read the list kept ({})",
+                                                       std::string(error.what()).substr(0, 200));
+                    }
+                }
                 if (check.difference) {
                     miss = *check.difference;
                 } else {
-                    Discovery found = from_entry(framework, command, *entry);
                     log::info(
                         fmt::format("found {} test{} in the discovery cache ({} files checked in {:.0f} ms; "
                                     "discovery took {:.2f}s when it ran)",
-                                    found.tests.size(), found.tests.size() == 1 ? "" : "s", now->size(),
+                                    found->tests.size(), found->tests.size() == 1 ? "" : "s", now->size(),
                                     elapsed_ms(started), entry->output.secs));
                     if (check.reread) {
                         // Files read again (touched, or too recent to trust their times): their new
@@ -237,7 +247,7 @@ Discovery discover_tests(FrameworkInstance &framework, const DiscoveryRequest &r
                         if (Expected<void> stored = plan->cache.store(*entry); !stored)
                             log::debug("the discovery cache entry was not refreshed: " + stored.error());
                     }
-                    return found;
+                    return std::move(*found);
                 }
             }
             log::info(fmt::format("discovering tests (the discovery cache has no list for this: {})", *miss));

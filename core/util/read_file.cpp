@@ -28,7 +28,8 @@ Expected<void> read_file_chunks(const std::filesystem::path &path,
         if (got == 0)
             return {};
         if (!on_chunk({buffer, size_t(got)}))
-            return failure(refusal.empty() ? fmt::format("{} was not read to its end", path.string()) : refusal);
+            return failure(refusal.empty() ? fmt::format("{} was not read to its end", path.string())
+                                           : refusal);
     }
 }
 
@@ -38,7 +39,8 @@ std::vector<std::string_view> split(std::string_view text, char separator)
     size_t start = 0;
     for (;;) {
         const size_t at = text.find(separator, start);
-        pieces.push_back(text.substr(start, at == std::string_view::npos ? std::string_view::npos : at - start));
+        pieces.push_back(
+            text.substr(start, at == std::string_view::npos ? std::string_view::npos : at - start));
         if (at == std::string_view::npos)
             return pieces;
         start = at + 1;

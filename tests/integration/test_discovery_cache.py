@@ -181,6 +181,17 @@ python = {toml_string(PYTHON)}
         self.assert_discovers_pytests_list()
         self.assertFalse((self.project / ".offload" / "discovery").exists())
 
+    def test_a_kept_list_the_framework_cannot_read_is_discovered_again(self):
+        self.assert_discovers_pytests_list()
+        for entry in (self.project / ".offload" / "discovery").iterdir():
+            text = entry.read_bytes()
+            start = text.index(b"\nstdout ") + 1
+            end = text.index(b"\nstderr ", start) + 1
+            entry.write_bytes(text[:start] + b"stdout 8\ngarbage\n\n" + text[end:])
+        r = self.assert_discovers_pytests_list()
+        self.assertIn("the framework cannot read the list kept", r.err)
+        self.assert_cached()
+
     def test_a_damaged_entry_is_discovered_again_without_an_error(self):
         self.assert_discovers_pytests_list()
         for entry in (self.project / ".offload" / "discovery").iterdir():
