@@ -89,9 +89,11 @@ class FaultTest(ProjectTest):
                          dict.fromkeys(set("abcde") - running, "not run: the run was interrupted before it ran"))
 
         # A batch that reports nothing may have been running any of its tests.
-        self.write({"offload.toml": generic_config("printf 'a\\nb\\nc\\n'", "sleep 60; : {tests}", parallel=2,
-                                                   discovery_extra="batch_size = 1", provider_extra=provider)})
-        messages = self.interrupt_run(marker, lambda: len(processes_with_env(marker)) >= 2)
+        # (Each batch says it started: two processes with the marker may be one batch's sh and sleep.)
+        self.write({"offload.toml": generic_config("printf 'a\\nb\\nc\\n'", 'touch "batch.$$"; sleep 60; : {tests}',
+                                                   parallel=2, discovery_extra="batch_size = 1",
+                                                   provider_extra=provider)})
+        messages = self.interrupt_run(marker, lambda: len(list(self.project.glob("batch.*"))) >= 2)
         self.assertEqual(sorted(messages.values()), ["not run: the run was interrupted before it ran"] +
                          ["not run: the run was interrupted while its batch ran"] * 2)
 
