@@ -336,6 +336,16 @@ def timed(command, cwd, env=None):
     return {"wall": seconds, "cpu": cpu, "completed": completed}
 
 
+def ms(seconds):
+    return seconds * 1000 if seconds is not None else None
+
+
+def collected_in(output):
+    """The collection time pytest --collect-only -q reports ("2096 tests collected in 0.53s")."""
+    match = re.search(r"collected.* in ([\d.]+)s\b", ANSI.sub("", output))
+    return float(match.group(1)) if match else None
+
+
 def pytest_counts(output):
     """pytest's closing line ("40 failed, 1992 passed, 47 skipped, 17 xfailed in 22.85s") as a
     dict, plus its session time under "seconds"; None when there is no such line (pytest crashed)."""
@@ -369,15 +379,16 @@ def offload_json_run(offload, directory, env):
     """`offload run --message-format json` (the human output goes to stderr), as timed() with what
     the events tell: counts (not run counts as failed), the run phase (discovery's end to the
     last result), worker start-up (each worker's start to its first test, median), the tests' own
-    durations summed, each test's final outcome; and discovery's time from "found N tests in X s"."""
+    durations summed (setup + call + teardown), each test's final outcome, the workers' time outside
+    both per test; and discovery's time from "found N tests in X s"."""
     result = timed([offload, "run", "--message-format", "json"], directory, env)
     completed = result["completed"]
     result.update(counts=None, flaky=0, run_phase=None, startup=None, workers=0, test_sum=0.0, outcomes={},
-                  discovery=None, found=None)
+                  discovery=None, found=None, per_test_overhead=None)
     found = re.search(r"found (\d+) tests? in ([\d.]+)s", completed.stderr)
     if found:
         result["found"], result["discovery"] = int(found.group(1)), float(found.group(2))
-    batch_start, first_test = {}, {}
+    batch_start, first_test, busy = {}, {}, 0.0
     for line in completed.stdout.splitlines():
         try:
             event = json.loads(line)
@@ -388,6 +399,8 @@ def offload_json_run(offload, directory, env):
             batch_start[event["batch"]] = event["time"]
         elif kind == "test-started":
             first_test.setdefault(event["batch"], event["time"])
+        elif kind == "batch-finished":
+            busy += event.get("duration") or 0.0
         elif kind == "test-finished":
             result["test_sum"] += event.get("duration") or 0.0
             result["outcomes"][event["id"]] = event["outcome"]
@@ -396,7 +409,12 @@ def offload_json_run(offload, directory, env):
                                 "skipped": event["skipped"]}
             result["flaky"], result["run_phase"] = event["flaky"], event["duration"]
     result["workers"] = len(batch_start)
-    result["startup"] = median([first_test[b] - t for b, t in batch_start.items() if b in first_test])
+    startups = [first_test[b] - t for b, t in batch_start.items() if b in first_test]
+    result["startup"] = median(startups)
+    # What the workers spent outside their start-up and the tests' setup, call and teardown:
+    # pytest's own work per test, offload's protocol, and what contention with each other adds.
+    if result["found"]:
+        result["per_test_overhead"] = (busy - sum(startups) - result["test_sum"]) / result["found"]
     return result
 
 
@@ -417,17 +435,15 @@ def serial_outcomes(directory, args, env):
     return outcomes
 
 
-def explain_mismatch(offload_outcomes, directory, args, env, limit=10):
-    """Lines naming the tests whose outcome differs between offload's run and a serial pytest -v."""
+def differing_tests(offload_outcomes, serial, limit=10):
+    """Lines naming the tests whose outcome differs between offload's run and serial pytest -v's."""
     offload_words = {"error": "failed", "not-run": "failed"}
-    serial = serial_outcomes(directory, args, env)
     lines = []
     for test in sorted(set(serial) | set(offload_outcomes)):
         mine = offload_words.get(offload_outcomes.get(test), offload_outcomes.get(test))
         if mine != serial.get(test):
             lines.append(f"      {test}: offload {mine or 'absent'}, serial pytest {serial.get(test) or 'absent'}")
-    more = f"\n      ... and {len(lines) - limit} more" if len(lines) > limit else ""
-    return "\n".join(lines[:limit]) + more if lines else "      (no test differs in a serial pytest -v run)"
+    return lines[:limit] + ([f"      ... and {len(lines) - limit} more"] if len(lines) > limit else [])
 
 
 REAL_CONTENDERS = {"first": "offload, first run (no history)", "history": "offload, with timing history",
@@ -458,6 +474,7 @@ def real_suite_once(offload, directory, args, env, round_number):
 
 def check_real_round(rounds, expected_tests, directory, args, env, warnings):
     """Exit codes and counts of one round against serial pytest's; appends warning lines."""
+    serial_detail = None
     serial = rounds["serial"]["completed"]
     reference = as_offload_counts(pytest_counts(serial.stdout))
     if serial.returncode not in (0, 1) or reference is None:
@@ -476,8 +493,17 @@ def check_real_round(rounds, expected_tests, directory, args, env, warnings):
                             + (f", {result['flaky']} flaky" if result["flaky"] else "")
                             + (f": {result['completed'].stderr[-400:]}" if code not in (0, 1, 2) else ""))
         if result["counts"] != reference:
-            warnings.append(f"{label} counts {counts_text(result['counts'])}; serial pytest {counts_text(reference)}\n"
-                            + explain_mismatch(result["outcomes"], directory, args, env))
+            # pytest's closing line counts a test twice when its teardown errs after the call
+            # (passed or failed, and an error): a serial pytest -v names each test's outcome.
+            if serial_detail is None:
+                serial_detail = serial_outcomes(directory, args, env)
+            lines = differing_tests(result["outcomes"], serial_detail)
+            if lines:
+                warnings.append(f"{label} counts {counts_text(result['counts'])}; serial pytest "
+                                f"{counts_text(reference)}\n" + "\n".join(lines))
+            else:
+                warnings.append(f"pytest's closing line ({counts_text(reference)}) counts tests twice that err in "
+                                f"teardown; per test, {label} agrees with a serial pytest -v")
         if expected_tests and result["found"] is not None and result["found"] != expected_tests:
             warnings.append(f"{label} found {result['found']} tests; bench/suites.toml says {expected_tests}")
 
@@ -515,14 +541,18 @@ def real_table(name, settings, samples, warnings):
             ("offload: a worker's start to its first test", med("first", "startup"), med("history", "startup")),
             ("offload: workers started", med("first", "workers"), med("history", "workers")),
             ("the tests' own durations, summed (offload's events)", med("first", "test_sum"),
-             med("history", "test_sum"))]
+             med("history", "test_sum")),
+            ("offload: workers' time outside start-up and tests (ms/test)", ms(med("first", "per_test_overhead")),
+             ms(med("history", "per_test_overhead")))]
     session = median([(pytest_counts(s["serial"]["completed"].stdout) or {}).get("seconds") for s in samples])
+    collection = median([collected_in(s["collect"]["completed"].stdout) for s in samples])
     rows += [(f"{PYTHON} -c pass (interpreter start)", med("python", "wall"), None),
              ("pytest --collect-only (one start + the whole collection)", med("collect", "wall"), None),
+             ("pytest --collect-only's own \"collected in X s\"", collection, None),
              ("serial pytest's own \"in X s\" (collection + tests)", session, None)]
-    print(f"  {'where the time goes (medians, s)':<59} {'first run':>9}  {'with history':>12}")
+    print(f"  {'where the time goes (medians, s)':<62} {'first run':>9}  {'with history':>12}")
     for label, first, history in rows:
-        line = f"    {label:<57} {seconds_text(first, 9)}  {seconds_text(history, 12) if history is not None else ''}"
+        line = f"    {label:<60} {seconds_text(first, 9)}  {seconds_text(history, 12) if history is not None else ''}"
         print(line.rstrip())
     for text in dict.fromkeys(warnings):
         print(f"  ! warning ({warnings.count(text)} of {len(samples)} runs): {text}")
@@ -573,9 +603,10 @@ def real(offload, out, paths, repeat):
     print("\n" + textwrap.fill(
         f"real suites: P = 2, {repeat} rounds; in each round, per suite and one after the other, taking "
         f"turns at going first: offload (first run: no .offload/ history, no report dir) then offload again "
-        f"(with its history), pytest -n 2, serial pytest, all with -p no:cacheprovider, after one warm-up --collect-only per suite (bytecode "
-        f"compiled). Ratios are of medians. CPU: user + system time of the command and its descendants. "
-        f"1-minute load average during the rounds: {min(loads):.1f} to {max(loads):.1f}.", 100))
+        f"(with its history), pytest -n 2, serial pytest, all with -p no:cacheprovider, after one warm-up "
+        f"--collect-only per suite (bytecode compiled). Ratios are of medians. CPU: user + system time of "
+        f"the command and its descendants. 1-minute load average during the rounds: {min(loads):.1f} to "
+        f"{max(loads):.1f}.", 100))
     for name, settings, *_ in suites:
         real_table(name, settings, samples[name], warnings[name])
     shutil.rmtree(work, ignore_errors=True)
