@@ -380,14 +380,21 @@ def offload_json_run(offload, directory, env):
     the events tell: counts (not run counts as failed), the run phase (discovery's end to the
     last result), worker start-up (each worker's start to its first test, median), the tests' own
     durations summed (setup + call + teardown), each test's final outcome, the workers' time outside
-    both per test; and discovery's time from "found N tests in X s"."""
+    both per test; and discovery's time from "found N tests in X s" (or the discovery cache's check)."""
     result = timed([offload, "run", "--message-format", "json"], directory, env)
     completed = result["completed"]
     result.update(counts=None, flaky=0, run_phase=None, startup=None, workers=0, test_sum=0.0, outcomes={},
-                  discovery=None, found=None, per_test_overhead=None)
+                  discovery=None, found=None, per_test_overhead=None, cached=False)
     found = re.search(r"found (\d+) tests? in ([\d.]+)s", completed.stderr)
+    # An offload with a discovery cache says instead: "found N tests in the discovery cache (K files
+    # checked in M ms; ...)"; discovery's time is then the check's.
+    cached = re.search(r"found (\d+) tests? in the discovery cache \(\d+ files? checked in ([\d.]+) ms",
+                       completed.stderr)
     if found:
         result["found"], result["discovery"] = int(found.group(1)), float(found.group(2))
+    elif cached:
+        result["found"], result["discovery"] = int(cached.group(1)), float(cached.group(2)) / 1000
+        result["cached"] = True
     batch_start, first_test, busy = {}, {}, 0.0
     for line in completed.stdout.splitlines():
         try:
@@ -534,7 +541,8 @@ def real_table(name, settings, samples, warnings):
 
     def rest(key):
         return median([s[key]["wall"] - (s[key]["discovery"] or 0) - (s[key]["run_phase"] or 0) for s in samples])
-    rows = [("offload: discovery (\"found N tests in X s\")", med("first", "discovery"), med("history", "discovery")),
+    rows = [("offload: discovery (or the discovery cache's check)", med("first", "discovery"),
+             med("history", "discovery")),
             ("offload: run phase (discovery's end to the last test)", med("first", "run_phase"),
              med("history", "run_phase")),
             ("offload: the rest (start, plugins, report, exit)", rest("first"), rest("history")),
@@ -554,6 +562,10 @@ def real_table(name, settings, samples, warnings):
     for label, first, history in rows:
         line = f"    {label:<60} {seconds_text(first, 9)}  {seconds_text(history, 12) if history is not None else ''}"
         print(line.rstrip())
+    hits = {key: sum(s[key]["cached"] for s in samples) for key in ("first", "history")}
+    if any(hits.values()):
+        print(f"  offload took the test list from its discovery cache in {hits['first']} first runs and "
+              f"{hits['history']} second runs of {len(samples)}")
     for text in dict.fromkeys(warnings):
         print(f"  ! warning ({warnings.count(text)} of {len(samples)} runs): {text}")
     sys.stdout.flush()
@@ -602,11 +614,11 @@ def real(offload, out, paths, repeat):
                   file=sys.stderr, flush=True)
     print("\n" + textwrap.fill(
         f"real suites: P = 2, {repeat} rounds; in each round, per suite and one after the other, taking "
-        f"turns at going first: offload (first run: no .offload/ history, no report dir) then offload again "
-        f"(with its history), pytest -n 2, serial pytest, all with -p no:cacheprovider, after one warm-up "
-        f"--collect-only per suite (bytecode compiled). Ratios are of medians. CPU: user + system time of "
-        f"the command and its descendants. 1-minute load average during the rounds: {min(loads):.1f} to "
-        f"{max(loads):.1f}.", 100))
+        f"turns at going first: offload (first run: no .offload/, so no history, no discovery cache, and no "
+        f"report dir) then offload again (with them), pytest -n 2, serial pytest, all with "
+        f"-p no:cacheprovider, after one warm-up --collect-only per suite (bytecode compiled). Ratios are "
+        f"of medians. CPU: user + system time of the command and its descendants. 1-minute load average "
+        f"during the rounds: {min(loads):.1f} to {max(loads):.1f}.", 100))
     for name, settings, *_ in suites:
         real_table(name, settings, samples[name], warnings[name])
     shutil.rmtree(work, ignore_errors=True)
@@ -694,6 +706,9 @@ type = "cargo"
         runs = " ".join(f"{s[key]['wall']:.2f}" for s in samples)
         print(f"  {label:<34} {seconds_text(walls[key], 8)} {walls[key] / walls['cargo']:>12.2f} "
               f"{seconds_text(cpu, 8)}   {runs}")
+    hits = sum(s["history"]["cached"] for s in samples)
+    if hits:
+        print(f"  offload took the test list from its discovery cache in {hits} second runs of {repeat}")
     print(f"  offload: discovery {seconds_text(median([s['history']['discovery'] for s in samples]), 0)} s, "
           f"a worker's start to its first test {seconds_text(median([s['history']['startup'] for s in samples]), 0)} s "
           f"(with history, medians)")
