@@ -214,9 +214,12 @@ offload_status discovery_inputs(const offload_framework_instance *instance,
         for (const char *skipped : {"__pycache__", "node_modules", "venv", "*.egg", "*.egg-info", "build",
                                     "dist", "_darcs", "CVS", "{arch}", "site-packages"})
             inputs.skip_directory(skipped);
-        for (const std::string &path : instance->paths)
-            if (path.starts_with('/') || path.starts_with(".."))
-                inputs.glob(path + "/**/*.py");
+        // The configured paths, also where the globs above do not go (outside, or a skipped name).
+        for (const std::string &path : instance->paths) {
+            inputs.glob(path + "/**/*.py");
+            if (path.ends_with(".py"))
+                inputs.file(path);
+        }
         inputs.command(shell_words(instance->host,
                                    {instance->python, "-c",
                                     "import os, sys\n"
