@@ -10,9 +10,6 @@
 
 #include <algorithm>
 #include <optional>
-#include <unistd.h>
-
-extern char **environ;
 
 namespace offload {
 
@@ -76,14 +73,7 @@ std::vector<DiscoveredTest> parse_output(FrameworkInstance &framework, const std
 // The environment discovery runs with, as it enters the key: sorted, volatile variables left out.
 std::vector<std::string> environment_for_key(const DiscoveryPlace &place)
 {
-    std::vector<std::string> entries;
-    for (char **entry = environ; entry && *entry; ++entry)
-        entries.emplace_back(*entry);
-    for (const std::string &override_entry : place.env) {
-        const std::string name = override_entry.substr(0, override_entry.find('='));
-        std::erase_if(entries, [&](const std::string &e) { return e.substr(0, e.find('=')) == name; });
-        entries.push_back(override_entry);
-    }
+    std::vector<std::string> entries = child_environment(place.env);
     std::erase_if(entries, [](const std::string &e) {
         return environment_variable_is_volatile(std::string_view(e).substr(0, e.find('=')));
     });

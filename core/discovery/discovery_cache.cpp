@@ -3,6 +3,7 @@
 #include "util/atomic_file.hpp"
 #include "util/percent_encoding.hpp"
 #include "util/read_file.hpp"
+#include "util/split.hpp"
 
 #include <fmt/format.h>
 

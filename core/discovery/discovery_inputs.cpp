@@ -1,6 +1,6 @@
 #include "discovery/discovery_inputs.hpp"
 
-#include "util/read_file.hpp"
+#include "util/split.hpp"
 
 #include <algorithm>
 #include <array>

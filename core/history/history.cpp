@@ -2,6 +2,7 @@
 
 #include "util/atomic_file.hpp"
 #include "util/fd.hpp"
+#include "util/read_file.hpp"
 
 #include <fmt/format.h>
 
@@ -197,19 +198,16 @@ Expected<History> History::load(const std::filesystem::path &path)
             fmt::format("it is {} bytes, more than a history of {} tests can be", status.st_size, max_tests));
     std::string text;
     text.reserve(static_cast<size_t>(status.st_size));
-    char chunk[65536];
-    while (true) {
-        const ssize_t got = ::read(fd.get(), chunk, sizeof chunk);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0)
-            return ignored(std::string("cannot read it: ") + std::strerror(errno));
-        if (got == 0)
-            break;
-        if (text.size() + static_cast<size_t>(got) > max_file_bytes) // it grew while being read
-            return ignored("it is larger than a history can be");
-        text.append(chunk, static_cast<size_t>(got));
-    }
+    const int read = read_chunks(fd.get(), [&](std::string_view chunk) {
+        if (text.size() + chunk.size() > max_file_bytes) // it grew while being read
+            return false;
+        text.append(chunk);
+        return true;
+    });
+    if (read > 0)
+        return ignored(std::string("cannot read it: ") + std::strerror(read));
+    if (read < 0)
+        return ignored("it is larger than a history can be");
     if (text.empty())
         return History(); // nothing in it yet: nothing to lose
     Expected<History> history = parse(text);

@@ -2,6 +2,7 @@
 
 #include "util/error.hpp"
 #include "util/log.hpp"
+#include "util/split.hpp"
 
 #include <fmt/format.h>
 
@@ -53,20 +54,6 @@ std::string unescape_field(std::string_view text)
         out += c == 't' ? '\t' : c == 'n' ? '\n' : c == 'r' ? '\r' : c;
     }
     return out;
-}
-
-std::vector<std::string_view> split(std::string_view text, char separator)
-{
-    std::vector<std::string_view> parts;
-    size_t start = 0;
-    while (true) {
-        const size_t end = text.find(separator, start);
-        parts.push_back(
-            text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
-        if (end == std::string_view::npos)
-            return parts;
-        start = end + 1;
-    }
 }
 
 std::optional<uint32_t> number(std::string_view text)

@@ -68,29 +68,6 @@ std::string_view env_name(std::string_view entry)
     return entry.substr(0, entry.find('='));
 }
 
-// offload's environment with the overrides applied, in order: a same-named entry is replaced in
-// place, a new one appended.
-std::vector<std::string> child_environment(const std::vector<std::string> &overrides)
-{
-    std::vector<std::string> result;
-    for (char **entry = environ; entry != nullptr && *entry != nullptr; ++entry)
-        result.emplace_back(*entry);
-    if (overrides.empty())
-        return result;
-
-    std::unordered_map<std::string, size_t> index;
-    for (size_t i = 0; i < result.size(); ++i)
-        index.emplace(std::string(env_name(result[i])), i);
-    for (const std::string &entry : overrides) {
-        auto [it, added] = index.emplace(std::string(env_name(entry)), result.size());
-        if (added)
-            result.push_back(entry);
-        else
-            result[it->second] = entry;
-    }
-    return result;
-}
-
 // Whether the working directory can be entered, or why not.
 Expected<void> check_working_dir(const std::string &dir)
 {
@@ -434,6 +411,29 @@ void Supervisor::run(ProcessExit &outcome)
 }
 
 } // namespace
+
+// offload's environment with the overrides applied, in order: a same-named entry is replaced in
+// place, a new one appended.
+std::vector<std::string> child_environment(const std::vector<std::string> &overrides)
+{
+    std::vector<std::string> result;
+    for (char **entry = environ; entry != nullptr && *entry != nullptr; ++entry)
+        result.emplace_back(*entry);
+    if (overrides.empty())
+        return result;
+
+    std::unordered_map<std::string, size_t> index;
+    for (size_t i = 0; i < result.size(); ++i)
+        index.emplace(std::string(env_name(result[i])), i);
+    for (const std::string &entry : overrides) {
+        auto [it, added] = index.emplace(std::string(env_name(entry)), result.size());
+        if (added)
+            result.push_back(entry);
+        else
+            result[it->second] = entry;
+    }
+    return result;
+}
 
 Expected<ProcessExit> run_subprocess(const ProcessSpec &spec)
 {

@@ -60,6 +60,10 @@ struct ProcessExit {
     std::vector<LeakedProcess> leaked;
 };
 
+// offload's environment with overrides ("NAME=value") applied, in order: a same-named entry is
+// replaced in place, a new one appended. What a command started by run_subprocess gets.
+std::vector<std::string> child_environment(const std::vector<std::string> &overrides);
+
 // Runs argv in a new process group (its pgid == its pid) with stdin from spec.input (else /dev/null)
 // and stdout and stderr on separate pipes, and waits until the leader AND every process of its tree
 // are gone. The tree is the group and whatever left it (setsid, setpgid, a daemon's double fork):

@@ -1,6 +1,7 @@
 #include "results/junit_reader.hpp"
 
 #include "util/fd.hpp"
+#include "util/read_file.hpp"
 #include "util/utf8.hpp"
 #include "util/xml_text.hpp"
 
@@ -506,19 +507,19 @@ Expected<std::optional<size_t>> read_junit(const std::filesystem::path &path,
     std::string text;
     if (S_ISREG(status.st_mode))
         text.reserve(static_cast<size_t>(status.st_size));
-    char chunk[65536];
-    while (true) {
-        const ssize_t got = ::read(fd.get(), chunk, sizeof chunk);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0)
-            return failed(std::string("cannot read: ") + std::strerror(errno));
-        if (got == 0)
-            break;
-        if (text.size() + static_cast<size_t>(got) > max_file_bytes)
-            return failed(too_big(text.size() + static_cast<size_t>(got)));
-        text.append(chunk, static_cast<size_t>(got));
-    }
+    size_t refused_at = 0; // the size the file reached when it went over the limit
+    const int read = read_chunks(fd.get(), [&](std::string_view chunk) {
+        if (text.size() + chunk.size() > max_file_bytes) {
+            refused_at = text.size() + chunk.size();
+            return false;
+        }
+        text.append(chunk);
+        return true;
+    });
+    if (read > 0)
+        return failed(std::string("cannot read: ") + std::strerror(read));
+    if (read < 0)
+        return failed(too_big(refused_at));
 
     Expected<size_t> cases = parse_junit(std::move(text), on_case);
     if (!cases)
