@@ -8,7 +8,8 @@ std::vector<std::string_view> split(std::string_view text, char separator)
     size_t start = 0;
     for (;;) {
         const size_t at = text.find(separator, start);
-        pieces.push_back(text.substr(start, at == std::string_view::npos ? std::string_view::npos : at - start));
+        pieces.push_back(
+            text.substr(start, at == std::string_view::npos ? std::string_view::npos : at - start));
         if (at == std::string_view::npos)
             return pieces;
         start = at + 1;
