@@ -409,12 +409,20 @@ python = "/usr/bin/python3"
 
     def test_a_node_that_goes_down_mid_batch_loses_nothing_its_batch_reruns_on_the_other_node(self):
         ids = [f"n{i}" for i in range(1, 7)]
-        self.write({"t.sh": 'touch "started-$1-$SLURMD_NODENAME"\nsleep 1.5\necho "$1 finished on $SLURMD_NODENAME"\n'})
+        # The first test to start holds its node until the node is gone (30 s at most), so that the node
+        # goes down under it however slow this machine is; the others take 1.5 s.
+        self.write({"t.sh": 'touch "started-$1-$SLURMD_NODENAME"\n'
+                            'if mkdir first 2>/dev/null; then\n'
+                            '  echo "$1 $SLURMD_NODENAME" > first/who.tmp && mv first/who.tmp first/who\n'
+                            '  i=0; while [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done\n'
+                            'else sleep 1.5; fi\n'
+                            'echo "$1 finished on $SLURMD_NODENAME"\n'})
         self.configure(ids, "sh ./t.sh {tests}", parallel=2, provider="cpus_per_task = 1")
         process = self.start_offload("run")
         started = lambda: sorted(p.name for p in self.project.glob("started-*"))
-        self.assertTrue(wait_until(started, 20), "no batch started")
-        _, victim_test, victim = started()[0].split("-")
+        who = self.project / "first" / "who"
+        self.assertTrue(wait_until(who.exists, 20), "no batch started")
+        victim_test, victim = who.read_text().split()
         cluster.run("scontrol", "update", f"nodename={victim}", "state=down", "reason=offload-test")
         self.addCleanup(cluster.wait_idle, 20)
         self.addCleanup(cluster.run, "scontrol", "update", f"nodename={victim}", "state=resume", check=False)
