@@ -384,14 +384,19 @@ def offload_json_run(offload, directory, env):
     result = timed([offload, "run", "--message-format", "json"], directory, env)
     completed = result["completed"]
     result.update(counts=None, flaky=0, run_phase=None, startup=None, workers=0, test_sum=0.0, outcomes={},
-                  discovery=None, found=None, per_test_overhead=None, cached=False)
+                  discovery=None, found=None, per_test_overhead=None, cached=False, listed=False)
     found = re.search(r"found (\d+) tests? in ([\d.]+)s", completed.stderr)
     # An offload with a discovery cache says instead: "found N tests in the discovery cache (K files
     # checked in M ms; ...)"; discovery's time is then the check's.
     cached = re.search(r"found (\d+) tests? in the discovery cache \(\d+ files? checked in ([\d.]+) ms",
                        completed.stderr)
+    # An offload whose workers list the tests on a first run says "listing the tests in the workers";
+    # "found N tests in X s" is then a worker's collection, inside the run phase, not before it.
+    result["listed"] = "listing the tests in the workers" in completed.stderr
     if found:
         result["found"], result["discovery"] = int(found.group(1)), float(found.group(2))
+        if result["listed"]:
+            result["listing"], result["discovery"] = result["discovery"], 0.0
     elif cached:
         result["found"], result["discovery"] = int(cached.group(1)), float(cached.group(2)) / 1000
         result["cached"] = True
@@ -543,6 +548,8 @@ def real_table(name, settings, samples, warnings):
         return median([s[key]["wall"] - (s[key]["discovery"] or 0) - (s[key]["run_phase"] or 0) for s in samples])
     rows = [("offload: discovery (or the discovery cache's check)", med("first", "discovery"),
              med("history", "discovery")),
+            ("offload: a worker's listing of the tests (inside the run phase)",
+             median([s["first"].get("listing") for s in samples]), None),
             ("offload: run phase (discovery's end to the last test)", med("first", "run_phase"),
              med("history", "run_phase")),
             ("offload: the rest (start, plugins, report, exit)", rest("first"), rest("history")),
@@ -566,6 +573,9 @@ def real_table(name, settings, samples, warnings):
     if any(hits.values()):
         print(f"  offload took the test list from its discovery cache in {hits['first']} first runs and "
               f"{hits['history']} second runs of {len(samples)}")
+    listed = sum(s["first"]["listed"] for s in samples)
+    if listed:
+        print(f"  the workers listed the tests (no discovery of its own) in {listed} first runs of {len(samples)}")
     for text in dict.fromkeys(warnings):
         print(f"  ! warning ({warnings.count(text)} of {len(samples)} runs): {text}")
     sys.stdout.flush()

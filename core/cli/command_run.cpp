@@ -3,6 +3,7 @@
 
 #include "cli/run_lock.hpp"
 #include "discovery/discovery.hpp"
+#include "discovery/discovery_cache.hpp"
 #include "history/history.hpp"
 #include "report/json_events.hpp"
 #include "report/junit_writer.hpp"
@@ -107,11 +108,11 @@ History load_history(const Settings &settings)
     return std::move(*history);
 }
 
-// Discovery (from the cache when it holds the list), then the selection of the command line.
-Discovery selected_tests(Session &session, const Selection &selection, bool rediscover)
+// Where discovery runs, and its cache. A local provider's directory and environment reach discovery
+// too (a src/ layout's PYTHONPATH).
+DiscoveryRequest discovery_request(Session &session, bool rediscover)
 {
     const Settings &settings = session.settings();
-    // A local provider's directory and environment reach discovery too (a src/ layout's PYTHONPATH).
     DiscoveryPlace place{settings.project_dir, {}};
     if (std::optional<ProviderInstance::LocalContext> local = session.provider().local_context()) {
         if (!local->working_dir.empty())
@@ -121,23 +122,102 @@ Discovery selected_tests(Session &session, const Selection &selection, bool redi
     DiscoveryRequest request{place, batch_timeout(settings), {}, rediscover, settings.discovery_cache_inputs};
     if (settings.discovery_cache)
         request.cache_dir = settings.discovery_cache_dir;
-    Discovery discovery = discover_tests(session.framework(), request);
+    return request;
+}
+
+// The ids --rerun-failed runs: from the list the last run left; a run of an older offload left
+// only its JUnit report. Empty without --rerun-failed.
+std::vector<std::string> last_failed(const Settings &settings, const Selection &selection)
+{
+    if (!selection.rerun_failed)
+        return {};
+    Expected<std::optional<std::vector<std::string>>> listed = read_rerun_list(rerun_list_of(settings));
+    if (!listed)
+        throw Error("--rerun-failed: " + listed.error());
+    return *listed ? std::move(**listed) : failed_in_report(settings.junit_file);
+}
+
+// The selection of the command line, applied to what discovery found.
+std::vector<DiscoveredTest> apply_selection(std::vector<DiscoveredTest> tests, const Selection &selection,
+                                            const std::vector<std::string> &failed)
+{
     if (selection.empty())
-        return discovery;
-    std::vector<DiscoveredTest> &tests = discovery.tests;
+        return tests;
     const size_t discovered = tests.size();
-    std::vector<std::string> failed;
-    if (selection.rerun_failed) {
-        // The exact ids, from the list the last run left; a run of an older offload left only its
-        // JUnit report.
-        Expected<std::optional<std::vector<std::string>>> listed = read_rerun_list(rerun_list_of(settings));
-        if (!listed)
-            throw Error("--rerun-failed: " + listed.error());
-        failed = *listed ? std::move(**listed) : failed_in_report(settings.junit_file);
-    }
     tests = select_tests(std::move(tests), selection, failed);
     log::info(fmt::format("selected {} of {} tests", tests.size(), discovered));
-    return discovery;
+    return tests;
+}
+
+// Discovery (from the cache when it holds the list), then the selection of the command line.
+std::vector<DiscoveredTest> selected_tests(Session &session, const Selection &selection, bool rediscover)
+{
+    const std::vector<std::string> failed = last_failed(session.settings(), selection);
+    return apply_selection(discover_tests(session.framework(), discovery_request(session, rediscover)).tests,
+                           selection, failed);
+}
+
+// Per test, what the history says of it.
+TestPlan plan_with_history(std::vector<DiscoveredTest> tests, const History &history)
+{
+    TestPlan plan;
+    std::vector<TestReport> reports;
+    for (const DiscoveredTest &test : tests)
+        reports.push_back({test.id, test.file, {}, {}});
+    plan.estimated_secs = estimate_durations(reports, history);
+    plan.estimates_known = std::any_of(tests.begin(), tests.end(),
+                                       [&](const DiscoveredTest &test) { return history.find(test.id); });
+    plan.tests = std::move(tests);
+    return plan;
+}
+
+// A first run's tests, from the first worker that lists them: the text the discovery command would
+// print, read and cached as if it had run.
+class ListingFromWorkers final : public TestListing {
+  public:
+    ListingFromWorkers(PendingDiscovery &pending, const Selection &selection, std::vector<std::string> failed,
+                       const History &history)
+        : m_pending(pending), m_selection(selection), m_failed(std::move(failed)), m_history(history)
+    {
+    }
+
+    Expected<TestPlan> take(const std::string &listing, int exit_code, double secs) override
+    {
+        // A collection that failed is discovered again, for discovery's own account of it.
+        if (exit_code != 0)
+            return failure(fmt::format("its collection ended with exit code {}", exit_code));
+        DiscoveryOutput output;
+        output.stdout_text = listing;
+        output.secs = secs;
+        try {
+            Discovery found = m_pending.finish(output);
+            return plan_with_history(apply_selection(std::move(found.tests), m_selection, m_failed),
+                                     m_history);
+        } catch (const Error &error) {
+            return failure(error.what());
+        }
+    }
+
+  private:
+    PendingDiscovery &m_pending;
+    const Selection &m_selection;
+    const std::vector<std::string> m_failed;
+    const History &m_history;
+};
+
+// A run that starts no test: an empty selection. The exit code, or an Error.
+int nothing_selected(const std::string &no_tests)
+{
+    // A --filter with a typo in CI must not pass silently.
+    if (no_tests == "fail")
+        throw Error(
+            "no test is selected: the selection (ids, --filter, --exclude, --rerun-failed, --partition) "
+            "leaves none of the discovered tests; check it with `offload collect` and the same options, "
+            "or pass --no-tests=pass (or warn) if an empty selection is expected");
+    if (no_tests == "warn")
+        log::warning("no test is selected: nothing to run");
+    log::print("No test is selected: nothing to run.\n0 passed, 0 failed\n");
+    return exit_passed;
 }
 
 } // namespace
@@ -156,20 +236,8 @@ int command_run(const GlobalOptions &global, const RunCommandOptions &options)
     const std::unique_ptr<RunLock> lock = RunLock::acquire(settings.output_dir);
 
     History history = load_history(settings);
-    Discovery discovery = selected_tests(session, options.selection, options.rediscover);
-    const std::vector<DiscoveredTest> &tests = discovery.tests;
-    if (tests.empty()) {
-        // A --filter with a typo in CI must not pass silently.
-        if (options.no_tests == "fail")
-            throw Error(
-                "no test is selected: the selection (ids, --filter, --exclude, --rerun-failed, --partition) "
-                "leaves none of the discovered tests; check it with `offload collect` and the same options, "
-                "or pass --no-tests=pass (or warn) if an empty selection is expected");
-        if (options.no_tests == "warn")
-            log::warning("no test is selected: nothing to run");
-        log::print("No test is selected: nothing to run.\n0 passed, 0 failed\n");
-        return exit_passed;
-    }
+    DiscoveryLookup lookup = look_up_tests(framework, discovery_request(session, options.rediscover));
+    const std::vector<std::string> failed = last_failed(settings, options.selection);
 
     RunOptions run_options;
     run_options.parallel = options.parallel.value_or(settings.max_parallel);
@@ -177,64 +245,103 @@ int command_run(const GlobalOptions &global, const RunCommandOptions &options)
     run_options.slow_timeout = seconds(settings.slow_timeout_secs);
     run_options.retries = options.retries.value_or(settings.retry_count);
     run_options.output_dir = settings.output_dir;
-    std::vector<TestReport> reports;
-    for (const DiscoveredTest &test : tests)
-        reports.push_back({test.id, test.file, {}, {}});
-    run_options.estimated_secs = estimate_durations(reports, history);
-    run_options.estimates_known = std::any_of(
-        tests.begin(), tests.end(), [&](const DiscoveredTest &test) { return history.find(test.id); });
     // Duplicates cost little where sandboxes are local processes (the provider says so); elsewhere
     // they may cost money.
     run_options.tail_hedging = settings.tail_hedging;
     run_options.batch_overhead_secs = history.batch_overhead_secs().value_or(0);
     run_options.max_fail = options.max_fail.value_or(0);
     run_options.kill_running = options.kill_running;
-    remove_old_batch_logs(settings.output_dir / "logs");
 
-    provider.prepare(settings.project_dir.string(), run_options.parallel);
-    if (unsigned capacity = provider.sandbox_capacity(); capacity > 0 && capacity < run_options.parallel) {
-        log::info(fmt::format("the {} provider has room for {} sandbox{}: running {} at once, not {}",
-                              provider.plugin().id, capacity, capacity == 1 ? "" : "es", capacity,
-                              run_options.parallel));
-        run_options.parallel = capacity;
-    }
-    Runner runner(run_options, framework, provider, tests);
     TerminalOptions terminal = terminal_options(options.color, options.ci, options.json_events);
     TerminalReporter reporter(terminal);
-    runner.add_observer(reporter);
     std::optional<JsonEvents> events;
     if (options.json_events)
-        runner.add_observer(events.emplace());
+        events.emplace();
     std::optional<TraceWriter> trace;
     if (!options.trace_file.empty())
-        runner.add_observer(trace.emplace(options.trace_file));
-    RunOutcome outcome = runner.run();
+        trace.emplace(options.trace_file);
+    auto run = [&](Runner &runner) {
+        runner.add_observer(reporter);
+        if (events)
+            runner.add_observer(*events);
+        if (trace)
+            runner.add_observer(*trace);
+        return runner.run();
+    };
+    bool prepared = false;
+    auto prepare = [&] {
+        remove_old_batch_logs(settings.output_dir / "logs");
+        provider.prepare(settings.project_dir.string(), run_options.parallel);
+        if (unsigned capacity = provider.sandbox_capacity();
+            capacity > 0 && capacity < run_options.parallel) {
+            log::info(fmt::format("the {} provider has room for {} sandbox{}: running {} at once, not {}",
+                                  provider.plugin().id, capacity, capacity == 1 ? "" : "es", capacity,
+                                  run_options.parallel));
+            run_options.parallel = capacity;
+        }
+        prepared = true;
+    };
+
+    // A first run: the workers collect the tests anyway, so the first of them to list them replaces
+    // discovery, and every sandbox collects once, at the same time. When that fails (a collection
+    // error, a crash) discovery runs after all, and says what went wrong in its own words.
+    std::optional<RunOutcome> outcome;
+    if (!lookup.found && framework.prepare_listing())
+        prepare(); // the provider says whether it feeds input once it is prepared
+    if (prepared && provider.feeds_input()) {
+        log::info("listing the tests in the workers (a first run: they collect them anyway)");
+        ListingFromWorkers listing(*lookup.pending, options.selection, failed, history);
+        Runner runner(run_options, framework, provider, listing);
+        outcome = run(runner);
+        if (!outcome->listing_failed.empty()) {
+            if (outcome->interrupted)
+                throw Error("interrupted during test discovery", exit_interrupted);
+            log::info(fmt::format("the workers' list of tests is not used ({}): discovering them",
+                                  outcome->listing_failed));
+            outcome.reset();
+        } else if (outcome->report.tests.empty()) {
+            return nothing_selected(options.no_tests);
+        }
+    }
+    if (!outcome) {
+        Discovery discovery = lookup.found ? std::move(*lookup.found) : lookup.pending->run();
+        TestPlan plan = plan_with_history(
+            apply_selection(std::move(discovery.tests), options.selection, failed), history);
+        if (plan.tests.empty())
+            return nothing_selected(options.no_tests);
+        run_options.estimated_secs = std::move(plan.estimated_secs);
+        run_options.estimates_known = plan.estimates_known;
+        if (!prepared)
+            prepare();
+        Runner runner(run_options, framework, provider, plan.tests);
+        outcome = run(runner);
+    }
 
     if (settings.history)
-        save_history(history, outcome, settings.history_file);
+        save_history(history, *outcome, settings.history_file);
 
-    if (Expected<void> listed = write_rerun_list(rerun_list_of(settings), outcome.report); !listed)
+    if (Expected<void> listed = write_rerun_list(rerun_list_of(settings), outcome->report); !listed)
         log::warning("the list of tests for --rerun-failed was not written: " + listed.error());
 
     std::filesystem::path junit_file;
     if (settings.junit) {
         junit_file = settings.junit_file;
-        if (Expected<void> written = write_junit_file(junit_file.string(), outcome.report); !written)
+        if (Expected<void> written = write_junit_file(junit_file.string(), outcome->report); !written)
             throw Error(written.error());
     }
-    std::string summary = format_summary(outcome, junit_file);
+    std::string summary = format_summary(*outcome, junit_file);
     // With JSON events on stdout, the human summary goes to stderr.
     std::fwrite(summary.data(), 1, summary.size(), terminal.out);
     std::fflush(terminal.out);
     log_resource_use();
-    return exit_code_for(outcome);
+    return exit_code_for(*outcome);
 }
 
 int command_collect(const GlobalOptions &global, const Selection &selection, bool rediscover,
                     CollectFormat format)
 {
     Session session(global);
-    const std::vector<DiscoveredTest> tests = selected_tests(session, selection, rediscover).tests;
+    const std::vector<DiscoveredTest> tests = selected_tests(session, selection, rediscover);
     std::string out;
     if (format == CollectFormat::Json) {
         out += "[\n";

@@ -155,14 +155,6 @@ std::vector<FileFingerprint> fingerprints(const std::filesystem::path &base,
     return prints;
 }
 
-// What discovery runs with the cache: the lookup's findings, for storing what discovery finds.
-struct CachePlan {
-    DiscoveryCache cache;
-    std::string key;
-    std::vector<DiscoveryInput> inputs;
-    std::vector<FileFingerprint> files; // of inputs, taken before discovery ran
-};
-
 Discovery from_entry(FrameworkInstance &framework, const std::string &command, const CacheEntry &entry)
 {
     Discovery found;
@@ -173,117 +165,158 @@ Discovery from_entry(FrameworkInstance &framework, const std::string &command, c
 
 } // namespace
 
-Discovery discover_tests(FrameworkInstance &framework, const DiscoveryRequest &request)
+// What discovery runs with the cache: the lookup's findings, for storing what discovery finds.
+struct PendingDiscovery::CachePlan {
+    DiscoveryCache cache;
+    std::string key;
+    std::vector<DiscoveryInput> inputs;
+    std::vector<FileFingerprint> files; // of inputs, taken before discovery ran
+};
+
+DiscoveryLookup look_up_tests(FrameworkInstance &framework, const DiscoveryRequest &request)
 {
     const std::string command = framework.discover_command();
     const DiscoveryPlace &place = request.place;
     const std::filesystem::path base = std::filesystem::absolute(place.working_dir);
+    DiscoveryLookup lookup;
+    lookup.pending.emplace(framework, request, command);
+    PendingDiscovery &pending = *lookup.pending;
+    if (request.cache_dir.empty())
+        return lookup;
 
-    // The lookup.
-    std::optional<CachePlan> plan;
-    if (!request.cache_dir.empty()) {
-        const auto started = std::chrono::steady_clock::now();
-        std::optional<std::vector<DiscoveryInput>> inputs = inputs_to_check(framework, request);
-        std::optional<std::string> outputs = inputs ? command_outputs(*inputs, place) : std::nullopt;
-        std::optional<std::vector<std::string>> paths =
-            outputs ? input_files(base, *inputs, DiscoveryCache::max_files) : std::nullopt;
-        if (!inputs)
-            log::debug(fmt::format("the {} framework names no discovery inputs: discovery runs every time",
-                                   framework.plugin().id));
-        else if (outputs && !paths)
-            log::info(fmt::format("the discovery cache is not used: its inputs match more than {} files",
-                                  DiscoveryCache::max_files));
-        if (paths) {
-            plan.emplace(CachePlan{DiscoveryCache(request.cache_dir),
-                                   key_text(framework, command, place, *inputs, *outputs),
-                                   *inputs,
-                                   {}});
-            Expected<CacheEntry> entry = plan->cache.load(plan->key);
-            std::optional<std::string> miss;
-            if (!entry) {
-                miss = entry.error();
-            } else if (request.rediscover) {
-                miss = "--rediscover";
-            } else {
-                std::vector<DiscoveryInput> all = *inputs;
-                all.insert(all.end(), entry->later_inputs.begin(), entry->later_inputs.end());
-                std::optional<std::vector<std::string>> now =
-                    entry->later_inputs.empty() ? paths : input_files(base, all, DiscoveryCache::max_files);
-                FileCheck check =
-                    now ? check_files(base, *entry, *now) : FileCheck{"too many files", {}, false};
-                std::optional<Discovery> found;
-                if (!check.difference) {
-                    // A list the framework cannot read now (it should not happen: its version is in
-                    // the key) is discovered again.
-                    try {
-                        found = from_entry(framework, command, *entry);
-                    } catch (const Error &error) {
-                        check.difference = fmt::format("the framework cannot read the list kept ({})",
-                                                       std::string(error.what()).substr(0, 200));
-                    }
-                }
-                if (check.difference) {
-                    miss = *check.difference;
-                } else {
-                    log::info(
-                        fmt::format("found {} test{} in the discovery cache ({} files checked in {:.0f} ms; "
-                                    "discovery took {:.2f}s when it ran)",
-                                    found->tests.size(), found->tests.size() == 1 ? "" : "s", now->size(),
-                                    elapsed_ms(started), entry->output.secs));
-                    if (check.reread) {
-                        // Files read again (touched, or too recent to trust their times): their new
-                        // times go in, so that the next lookup need not read them.
-                        entry->files = std::move(check.current);
-                        if (Expected<void> stored = plan->cache.store(*entry); !stored)
-                            log::debug("the discovery cache entry was not refreshed: " + stored.error());
-                    }
-                    return std::move(*found);
-                }
+    const auto started = std::chrono::steady_clock::now();
+    std::optional<std::vector<DiscoveryInput>> inputs = inputs_to_check(framework, request);
+    std::optional<std::string> outputs = inputs ? command_outputs(*inputs, place) : std::nullopt;
+    std::optional<std::vector<std::string>> paths =
+        outputs ? input_files(base, *inputs, DiscoveryCache::max_files) : std::nullopt;
+    if (!inputs)
+        log::debug(fmt::format("the {} framework names no discovery inputs: discovery runs every time",
+                               framework.plugin().id));
+    else if (outputs && !paths)
+        log::info(fmt::format("the discovery cache is not used: its inputs match more than {} files",
+                              DiscoveryCache::max_files));
+    if (!paths)
+        return lookup;
+    pending.m_plan.reset(
+        new PendingDiscovery::CachePlan{DiscoveryCache(request.cache_dir),
+                                        key_text(framework, command, place, *inputs, *outputs),
+                                        *inputs,
+                                        {}});
+    PendingDiscovery::CachePlan &plan = *pending.m_plan;
+    Expected<CacheEntry> entry = plan.cache.load(plan.key);
+    std::optional<std::string> miss;
+    if (!entry) {
+        miss = entry.error();
+    } else if (request.rediscover) {
+        miss = "--rediscover";
+    } else {
+        std::vector<DiscoveryInput> all = *inputs;
+        all.insert(all.end(), entry->later_inputs.begin(), entry->later_inputs.end());
+        std::optional<std::vector<std::string>> now =
+            entry->later_inputs.empty() ? paths : input_files(base, all, DiscoveryCache::max_files);
+        FileCheck check = now ? check_files(base, *entry, *now) : FileCheck{"too many files", {}, false};
+        std::optional<Discovery> found;
+        if (!check.difference) {
+            // A list the framework cannot read now (it should not happen: its version is in the
+            // key) is discovered again.
+            try {
+                found = from_entry(framework, command, *entry);
+            } catch (const Error &error) {
+                check.difference = fmt::format("the framework cannot read the list kept ({})",
+                                               std::string(error.what()).substr(0, 200));
             }
-            log::info(fmt::format("discovering tests (the discovery cache has no list for this: {})", *miss));
-            plan->files = fingerprints(base, *paths);
+        }
+        if (check.difference) {
+            miss = *check.difference;
+        } else {
+            log::info(fmt::format("found {} test{} in the discovery cache ({} files checked in {:.0f} ms; "
+                                  "discovery took {:.2f}s when it ran)",
+                                  found->tests.size(), found->tests.size() == 1 ? "" : "s", now->size(),
+                                  elapsed_ms(started), entry->output.secs));
+            if (check.reread) {
+                // Files read again (touched, or too recent to trust their times): their new times
+                // go in, so that the next lookup need not read them.
+                entry->files = std::move(check.current);
+                if (Expected<void> stored = plan.cache.store(*entry); !stored)
+                    log::debug("the discovery cache entry was not refreshed: " + stored.error());
+            }
+            lookup.found = std::move(*found);
+            lookup.pending.reset();
+            return lookup;
         }
     }
+    log::info(fmt::format("the discovery cache has no list for this: {}", *miss));
+    plan.files = fingerprints(base, *paths);
+    return lookup;
+}
 
-    log::info(fmt::format("discovering tests: {}", command));
-    const DiscoveryOutput output = run_discovery_command(command, place, request.timeout);
+PendingDiscovery::PendingDiscovery(FrameworkInstance &framework, const DiscoveryRequest &request,
+                                   std::string command)
+    : m_framework(framework), m_place(request.place), m_timeout(request.timeout),
+      m_command(std::move(command))
+{
+}
+
+PendingDiscovery::~PendingDiscovery() = default;
+PendingDiscovery::PendingDiscovery(PendingDiscovery &&) noexcept = default;
+
+Discovery PendingDiscovery::run()
+{
+    log::info(fmt::format("discovering tests: {}", m_command));
+    return finish(run_discovery_command(m_command, m_place, m_timeout));
+}
+
+Discovery PendingDiscovery::finish(const DiscoveryOutput &output)
+{
     Discovery found;
-    found.tests = parse_output(framework, command, output);
+    found.tests = parse_output(m_framework, m_command, output);
     log::info(fmt::format("found {} test{} in {:.2f}s", found.tests.size(),
                           found.tests.size() == 1 ? "" : "s", output.secs));
-
-    if (plan) {
-        // Asked again: discovery may have named more (the binaries it built).
-        std::optional<std::vector<DiscoveryInput>> after = framework.discovery_inputs();
-        if (!after)
-            return found;
-        CacheEntry entry;
-        entry.key_text = plan->key;
-        for (DiscoveryInput &input : *after)
-            if (std::find(plan->inputs.begin(), plan->inputs.end(), input) == plan->inputs.end())
-                entry.later_inputs.push_back(std::move(input));
-        entry.files = std::move(plan->files);
-        if (!entry.later_inputs.empty()) {
-            std::vector<DiscoveryInput> later = entry.later_inputs;
-            for (const DiscoveryInput &input : plan->inputs)
-                if (input.kind == DiscoveryInput::Kind::SkipDirectory)
-                    later.push_back(input);
-            std::optional<std::vector<std::string>> paths =
-                input_files(base, later, DiscoveryCache::max_files);
-            if (!paths)
-                return found;
-            for (FileFingerprint &print : fingerprints(base, *paths))
-                if (std::none_of(entry.files.begin(), entry.files.end(),
-                                 [&](const FileFingerprint &f) { return f.path == print.path; }))
-                    entry.files.push_back(std::move(print));
-            std::sort(entry.files.begin(), entry.files.end(),
-                      [](const FileFingerprint &a, const FileFingerprint &b) { return a.path < b.path; });
-        }
-        entry.output = output;
-        if (Expected<void> stored = plan->cache.store(entry); !stored)
-            log::warning("the discovery cache was not written: " + stored.error());
-    }
+    if (m_plan)
+        store(output);
     return found;
+}
+
+void PendingDiscovery::store(const DiscoveryOutput &output)
+{
+    const std::filesystem::path base = std::filesystem::absolute(m_place.working_dir);
+    CachePlan &plan = *m_plan;
+    // Asked again: discovery may have named more (the binaries it built).
+    std::optional<std::vector<DiscoveryInput>> after = m_framework.discovery_inputs();
+    if (!after)
+        return;
+    CacheEntry entry;
+    entry.key_text = plan.key;
+    for (DiscoveryInput &input : *after)
+        if (std::find(plan.inputs.begin(), plan.inputs.end(), input) == plan.inputs.end())
+            entry.later_inputs.push_back(std::move(input));
+    entry.files = plan.files;
+    if (!entry.later_inputs.empty()) {
+        std::vector<DiscoveryInput> later = entry.later_inputs;
+        for (const DiscoveryInput &input : plan.inputs)
+            if (input.kind == DiscoveryInput::Kind::SkipDirectory)
+                later.push_back(input);
+        std::optional<std::vector<std::string>> paths = input_files(base, later, DiscoveryCache::max_files);
+        if (!paths)
+            return;
+        for (FileFingerprint &print : fingerprints(base, *paths))
+            if (std::none_of(entry.files.begin(), entry.files.end(),
+                             [&](const FileFingerprint &f) { return f.path == print.path; }))
+                entry.files.push_back(std::move(print));
+        std::sort(entry.files.begin(), entry.files.end(),
+                  [](const FileFingerprint &a, const FileFingerprint &b) { return a.path < b.path; });
+    }
+    entry.output = output;
+    if (Expected<void> stored = plan.cache.store(entry); !stored)
+        log::warning("the discovery cache was not written: " + stored.error());
+}
+
+Discovery discover_tests(FrameworkInstance &framework, const DiscoveryRequest &request)
+{
+    DiscoveryLookup lookup = look_up_tests(framework, request);
+    if (lookup.found)
+        return std::move(*lookup.found);
+    return lookup.pending->run();
 }
 
 } // namespace offload

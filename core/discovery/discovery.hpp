@@ -6,6 +6,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +35,45 @@ struct Discovery {
     std::vector<DiscoveredTest> tests;
     bool from_cache = false;
 };
+
+struct DiscoveryOutput;
+struct DiscoveryLookup;
+
+// A discovery the cache could not answer: its command still has to run, or a worker lists the same
+// text (docs/test-protocol.md, `list`). Either way finish() reads it and keeps it in the cache.
+class PendingDiscovery {
+  public:
+    PendingDiscovery(FrameworkInstance &framework, const DiscoveryRequest &request, std::string command);
+    ~PendingDiscovery();
+    PendingDiscovery(PendingDiscovery &&) noexcept;
+
+    const std::string &command() const { return m_command; }
+    // Runs the discovery command (in place.working_dir, with sh) and finishes with its output.
+    Discovery run();
+    // The framework reads output (the command's, or a worker's listing); the cache keeps it. Throws
+    // offload::Error as discover_tests() does. Main thread.
+    Discovery finish(const DiscoveryOutput &output);
+
+  private:
+    friend DiscoveryLookup look_up_tests(FrameworkInstance &, const DiscoveryRequest &);
+    struct CachePlan;
+    void store(const DiscoveryOutput &output);
+
+    FrameworkInstance &m_framework;
+    DiscoveryPlace m_place;
+    std::chrono::milliseconds m_timeout;
+    std::string m_command;
+    std::unique_ptr<CachePlan> m_plan; // with a cache: what the lookup found, to store the result
+};
+
+// The cache's answer: the tests it holds, or a discovery still to make.
+struct DiscoveryLookup {
+    std::optional<Discovery> found;
+    std::optional<PendingDiscovery> pending;
+};
+
+// Looks the tests up in the cache (when request.cache_dir is set) without running discovery.
+DiscoveryLookup look_up_tests(FrameworkInstance &framework, const DiscoveryRequest &request);
 
 // The tests, from the cache or from the discovery command (run with sh in place.working_dir), and
 // parsed by the framework. Throws offload::Error when the command cannot run, times out, is

@@ -173,10 +173,27 @@ std::vector<DiscoveredTest> FrameworkInstance::parse_discovery(const std::string
     if (collected.empty > 0)
         log::warning(fmt::format("the {} framework reported {} test{} without an id; ignored", m_plugin.id,
                                  collected.empty, collected.empty == 1 ? "" : "s"));
-    m_style = ask_style();
-    m_pulls = m_style == TestCommandStyle::Worker &&
-              (m_plugin.framework_live->capabilities(m_instance) & OFFLOAD_LIVE_PULL) != 0;
+    // Workers listing the tests run already with what prepare_listing() set: it stays.
+    if (!m_lists) {
+        m_style = ask_style();
+        m_pulls = m_style == TestCommandStyle::Worker &&
+                  (m_plugin.framework_live->capabilities(m_instance) & OFFLOAD_LIVE_PULL) != 0;
+    }
     return std::move(collected.tests);
+}
+
+bool FrameworkInstance::prepare_listing()
+{
+    const offload_framework_live_v1 *live = m_plugin.framework_live;
+    if (!live || !live->worker_command)
+        return false;
+    const uint32_t capabilities = live->capabilities(m_instance);
+    if ((capabilities & OFFLOAD_LIVE_WORKER) == 0 || (capabilities & OFFLOAD_LIVE_LISTS) == 0)
+        return false;
+    m_style = TestCommandStyle::Worker;
+    m_pulls = (capabilities & OFFLOAD_LIVE_PULL) != 0;
+    m_lists = true;
+    return true;
 }
 
 Expected<std::string> FrameworkInstance::batch_command(const std::vector<std::string> &test_ids,

@@ -36,10 +36,16 @@ class FrameworkInstance final : public TestCommands {
     // parse_discovery() (which may add inputs).
     std::optional<std::vector<DiscoveryInput>> discovery_inputs() const;
 
-    // TestCommands. Any thread, after discovery.
+    // Before discovery: whether the framework's workers can list the tests (OFFLOAD_LIVE_LISTS);
+    // when they can, its commands are ready for a Runner with a TestListing, whose listing then
+    // goes to parse_discovery(). Main thread.
+    bool prepare_listing();
+
+    // TestCommands. Any thread, after discovery (or prepare_listing()).
     std::string name() const override { return m_plugin.id; }
     TestCommandStyle style() const override { return m_style; }
     bool worker_pulls() const override { return m_pulls; }
+    bool worker_lists() const override { return m_lists; }
     size_t max_batch_size() const override;
     Expected<std::string> batch_command(const std::vector<std::string> &test_ids,
                                         const std::string &result_file) const override;
@@ -59,6 +65,7 @@ class FrameworkInstance final : public TestCommands {
     offload_framework_instance *m_instance = nullptr;
     TestCommandStyle m_style = TestCommandStyle::Batch;
     bool m_pulls = false;
+    bool m_lists = false;
 };
 
 } // namespace offload

@@ -114,6 +114,8 @@ TestRecord parse_record(std::string_view line)
                   : verb == "end"    ? TestRecord::Verb::End
                   : verb == "done"   ? TestRecord::Verb::Done
                   : verb == "next"   ? TestRecord::Verb::Next
+                  : verb == "list"   ? TestRecord::Verb::List
+                  : verb == "listed" ? TestRecord::Verb::Listed
                                      : TestRecord::Verb::Unknown;
     bool has_id = false, has_outcome = false;
     for (std::string_view word = next_word(); !word.empty(); word = next_word()) {
@@ -144,6 +146,10 @@ TestRecord parse_record(std::string_view line)
             record.version = parse_count(value);
             if (!record.version)
                 record.problem = "version=" + value + " is not a whole number";
+        } else if (key == "exit") {
+            record.exit = parse_count(value);
+            if (!record.exit)
+                record.problem = "exit=" + value + " is not a whole number";
         }
     }
     using Verb = TestRecord::Verb;
@@ -152,6 +158,8 @@ TestRecord parse_record(std::string_view line)
     if ((record.verb == Verb::Start || record.verb == Verb::Output || record.verb == Verb::End) &&
         (!has_id || record.id.empty())) {
         record.problem = "`" + record.verb_text + "` without an id";
+    } else if (record.verb == Verb::Listed && !record.exit) {
+        record.problem = "`listed` without an exit code";
     } else if (record.verb == Verb::End) {
         if (!has_outcome)
             record.problem = "`end` without an outcome";

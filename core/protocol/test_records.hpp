@@ -29,16 +29,17 @@ std::string command_with_fixed_input(std::string_view worker_command,
                                      std::string_view delimiter_salt);
 
 struct TestRecord {
-    enum class Verb { Hello, Start, Output, End, Done, Next, Unknown };
+    enum class Verb { Hello, Start, Output, End, Done, Next, List, Listed, Unknown };
     Verb verb = Verb::Unknown;
     std::string verb_text; // as written
     std::string id;
     std::string outcome;              // end: passed, failed, skipped, error
     std::optional<double> secs;       // end
     std::string message;              // end
-    std::string data;                 // output
+    std::string data;                 // output, list
     std::optional<long long> count;   // done
     std::optional<long long> version; // hello
+    std::optional<long long> exit;    // listed
     // Non-empty when the record cannot be used (says why); such a record changes nothing.
     std::string problem;
 };

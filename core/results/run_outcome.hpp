@@ -4,6 +4,7 @@
 #include "results/test_result.hpp"
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,9 @@ struct RunOutcome {
     std::vector<double> batch_overheads;
     size_t hedges_started = 0; // duplicates of straggling tests
     size_t hedges_won = 0;     // ...that passed before the original ended
+    // A run that started before its tests were known (Runner with a TestListing):
+    std::string listing_failed;         // why the workers' listing was not used (nothing ran then)
+    std::optional<double> listing_secs; // when it was: how long the worker took to list the tests
 };
 
 } // namespace offload

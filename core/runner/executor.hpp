@@ -103,6 +103,9 @@ class TestCommands {
                                                 const std::string &result_file) const = 0;
     // A worker that asks for each test with a `next` record and needs none sent ahead.
     virtual bool worker_pulls() const { return false; }
+    // A worker started with OFFLOAD_WORKER_LIST=1 lists the tests it collected (`list` and `listed`
+    // records) before it asks for its first test.
+    virtual bool worker_lists() const { return false; }
     // A worker (style() == Worker). known_tests: the only tests it will get, when known up front.
     virtual Expected<std::string> worker_command(const std::vector<std::string> *known_tests,
                                                  unsigned sandbox_index) const = 0;

@@ -83,6 +83,23 @@ Runner::Runner(RunOptions options, const TestCommands &commands, Executor &execu
     : m_options(std::move(options)), m_commands(commands), m_executor(executor), m_style(commands.style())
 {
     m_workers_done_fd.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    m_live_input = m_style == TestCommandStyle::Worker && m_executor.feeds_input();
+    plan_tests(tests);
+}
+
+Runner::Runner(RunOptions options, const TestCommands &commands, Executor &executor, TestListing &listing)
+    : m_options(std::move(options)), m_commands(commands), m_executor(executor), m_style(commands.style())
+{
+    m_workers_done_fd.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    m_listing_fd.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    m_live_input = m_style == TestCommandStyle::Worker && m_executor.feeds_input();
+    m_listing = &listing;
+    m_list_pending = true;
+    m_listing_given.assign(std::max(1u, m_options.parallel), false);
+}
+
+void Runner::plan_tests(const std::vector<DiscoveredTest> &tests)
+{
     m_outcome.report.tests.reserve(tests.size());
     for (const DiscoveredTest &test : tests) {
         TestReport report;
@@ -91,7 +108,6 @@ Runner::Runner(RunOptions options, const TestCommands &commands, Executor &execu
         m_outcome.report.tests.push_back(std::move(report));
     }
     m_tests.resize(tests.size());
-    m_live_input = m_style == TestCommandStyle::Worker && m_executor.feeds_input();
     m_hedging = m_options.tail_hedging.value_or(m_executor.cheap_duplicates()) && m_options.estimates_known;
     if (m_options.estimated_secs.size() != tests.size())
         m_options.estimated_secs.assign(tests.size(), 1.0);
@@ -107,7 +123,8 @@ Runner::Runner(RunOptions options, const TestCommands &commands, Executor &execu
             std::stable_sort(all.tests.begin(), all.tests.end(), [&](size_t a, size_t b) {
                 return m_options.estimated_secs[a] > m_options.estimated_secs[b];
             });
-        m_queue.push_back(std::move(all));
+        if (!all.tests.empty())
+            m_queue.push_back(std::move(all));
         return;
     }
     std::vector<std::vector<size_t>> planned =
@@ -140,11 +157,15 @@ RunOutcome Runner::run()
 {
     m_start = std::chrono::steady_clock::now();
     m_outcome.report.started_at = iso8601_now();
-    const size_t work_units = m_live_input ? m_outcome.report.tests.size() : m_planned_batches;
+    // Before the tests are known, every sandbox starts a worker to list them.
+    const size_t work_units = m_list_pending ? m_options.parallel
+                              : m_live_input ? m_outcome.report.tests.size()
+                                             : m_planned_batches;
     const unsigned workers = unsigned(std::max<size_t>(1, std::min<size_t>(m_options.parallel, work_units)));
-    for (RunObserver *observer : m_observers)
-        observer->run_started(m_outcome.report.tests.size(), m_live_input ? 0 : m_planned_batches, workers,
-                              m_executor.name());
+    if (!m_list_pending)
+        for (RunObserver *observer : m_observers)
+            observer->run_started(m_outcome.report.tests.size(), m_live_input ? 0 : m_planned_batches,
+                                  workers, m_executor.name());
 
     m_workers_left = workers;
     std::vector<std::thread> threads;
@@ -153,8 +174,12 @@ RunOutcome Runner::run()
 
     bool announced = false;
     while (m_workers_left > 0) {
-        pollfd fds[] = {{Interrupt::wait_fd(), POLLIN, 0}, {m_workers_done_fd.get(), POLLIN, 0}};
-        poll(fds, announced ? 1 : 2, int(watch_interval.count()));
+        pollfd fds[] = {{Interrupt::wait_fd(), POLLIN, 0},
+                        {m_listing_fd ? m_listing_fd.get() : -1, POLLIN, 0},
+                        {m_workers_done_fd.get(), POLLIN, 0}};
+        poll(fds, announced ? 2 : 3, int(watch_interval.count()));
+        if (m_listing)
+            take_listing();
         if (Interrupt::level() > 0 && !announced) {
             announced = true;
             {
@@ -169,8 +194,9 @@ RunOutcome Runner::run()
         }
         watch();
         RunProgress now = progress();
-        for (RunObserver *observer : m_observers)
-            observer->tick(now);
+        if (!listing_unsettled())
+            for (RunObserver *observer : m_observers)
+                observer->tick(now);
     }
     for (std::thread &thread : threads)
         thread.join();
@@ -185,11 +211,18 @@ RunOutcome Runner::run()
         if (!m_tests[test].settled && m_outcome.report.tests[test].attempts.empty())
             settle_not_run(test, stopped_reason(Reached::NotStarted));
 
+    if (m_list_pending && m_outcome.listing_failed.empty())
+        m_outcome.listing_failed = m_interrupted || Interrupt::level() > 0
+                                       ? "the run was interrupted"
+                                       : "no worker listed the tests: " + m_last_sandbox_error;
     m_outcome.interrupted = Interrupt::level() > 0;
     m_outcome.stopped_early = m_stopped_early;
     m_outcome.report.wall_secs = seconds_since_start();
-    for (RunObserver *observer : m_observers)
-        observer->run_finished(m_outcome);
+    // A listing not used, or one that left nothing to run: nothing ran, and the caller runs again or
+    // says so (observers saw nothing of it).
+    if (!m_observers_muted)
+        for (RunObserver *observer : m_observers)
+            observer->run_finished(m_outcome);
     return std::move(m_outcome);
 }
 
@@ -248,12 +281,16 @@ std::unique_ptr<Sandbox> Runner::create_sandbox(std::string &error, bool &cancel
         const unsigned index = m_next_sandbox_index++;
         Expected<std::unique_ptr<Sandbox>> created = m_executor.create_sandbox(index);
         if (created) {
+            Notes notes;
             {
                 std::lock_guard lock(m_mutex);
                 ++m_outcome.sandboxes_created;
             }
-            for (RunObserver *observer : m_observers)
-                observer->sandbox_created(index, seconds_since_start());
+            notes.push_back([this, index, at = seconds_since_start()] {
+                for (RunObserver *observer : m_observers)
+                    observer->sandbox_created(index, at);
+            });
+            run_notes(notes);
             return std::move(*created);
         }
         error = created.error();
@@ -276,16 +313,16 @@ void Runner::worker(unsigned worker_index)
 {
     std::unique_ptr<Sandbox> sandbox;
     auto destroy_sandbox = [&] {
+        Notes notes;
         if (Expected<void> destroyed = sandbox->destroy(); !destroyed) {
-            Notes notes;
-            {
-                std::lock_guard lock(m_mutex);
-                incident(fmt::format("sandbox {}: {}", sandbox->index(), destroyed.error()), notes);
-            }
-            run_notes(notes);
+            std::lock_guard lock(m_mutex);
+            incident(fmt::format("sandbox {}: {}", sandbox->index(), destroyed.error()), notes);
         }
-        for (RunObserver *observer : m_observers)
-            observer->sandbox_destroyed(sandbox->index(), seconds_since_start());
+        notes.push_back([this, index = sandbox->index(), at = seconds_since_start()] {
+            for (RunObserver *observer : m_observers)
+                observer->sandbox_destroyed(index, at);
+        });
+        run_notes(notes);
         sandbox.reset();
     };
     for (;;) {
@@ -302,7 +339,9 @@ void Runner::worker(unsigned worker_index)
                     std::lock_guard lock(m_mutex);
                     --m_jobs_starting;
                     --m_busy_workers;
-                    if (!job->copy_of)
+                    if (job->batch.tests.empty() && !job->copy_of) // a worker to list the tests
+                        lister_gone("no sandbox could be created for the last: " + error);
+                    else if (!job->copy_of)
                         m_queue.push_front(std::move(job->batch));
                     else
                         m_tests[*job->copy_of].hedged = false;
@@ -343,8 +382,18 @@ std::optional<Runner::Job> Runner::next_job(unsigned worker, bool has_sandbox)
 {
     std::unique_lock lock(m_mutex);
     for (;;) {
-        if (m_interrupted || Interrupt::level() > 0 || m_stopped_early)
+        if (m_interrupted || Interrupt::level() > 0 || m_stopped_early || !m_outcome.listing_failed.empty())
             return std::nullopt;
+        // Before the tests are known, each worker thread starts one worker to list them.
+        if (m_list_pending && !has_sandbox && worker < m_listing_given.size() && !m_listing_given[worker]) {
+            m_listing_given[worker] = true;
+            ++m_listers;
+            Job job;
+            job.batch.number = m_next_batch_number++;
+            ++m_jobs_starting;
+            ++m_busy_workers;
+            return job;
+        }
         // Work that avoids this worker (a retry of what failed here) waits for another worker if
         // one is waiting; otherwise it is taken rather than left to idle.
         const bool avoided_too = m_waiting == 0;
@@ -366,7 +415,7 @@ std::optional<Runner::Job> Runner::next_job(unsigned worker, bool has_sandbox)
             ++m_busy_workers;
             return job;
         }
-        if (m_queue.empty() && m_execs.empty() && m_jobs_starting == 0)
+        if (m_queue.empty() && m_execs.empty() && m_jobs_starting == 0 && !m_list_pending)
             return std::nullopt; // nothing runs that could queue more
         if (has_sandbox && m_queue.empty()) {
             if (move_work(worker)) {
@@ -491,9 +540,120 @@ void Runner::incident(std::string text, Notes &notes)
 
 void Runner::run_notes(Notes &notes)
 {
+    {
+        // Before run_started (the tests are being listed) observers hear nothing; what happened
+        // meanwhile follows run_started, or is dropped with a listing not used.
+        std::lock_guard lock(m_mutex);
+        if (m_list_pending || m_observers_muted) {
+            std::move(notes.begin(), notes.end(), std::back_inserter(m_deferred));
+            notes.clear();
+            return;
+        }
+    }
     for (auto &note : notes)
         note();
     notes.clear();
+}
+
+bool Runner::listing_unsettled()
+{
+    std::lock_guard lock(m_mutex);
+    return m_list_pending || m_observers_muted;
+}
+
+void Runner::end_listing()
+{
+    m_list_pending = false;
+    m_observers_muted = true;
+    for (const std::shared_ptr<Exec> &exec : m_execs)
+        stop_exec(*exec, StopReason::Unneeded);
+    m_deferred.clear();
+    m_changed.notify_all();
+}
+
+void Runner::lister_gone(std::string why)
+{
+    if (--m_listers == 0 && m_list_pending && !m_listing_taken && !m_interrupted && Interrupt::level() == 0)
+        fail_listing("no worker listed the tests (" + why + ")");
+}
+
+void Runner::fail_listing(std::string why)
+{
+    if (!m_list_pending)
+        return;
+    m_outcome.listing_failed = std::move(why);
+    end_listing();
+}
+
+void Runner::on_listed(Exec &exec, int exit_code)
+{
+    if (!exec.lists)
+        return;
+    exec.lists = false;
+    std::string listing = std::move(exec.listing);
+    if (m_list_pending && !m_listing_taken) {
+        m_listing_taken = true;
+        m_first_listing = listing;
+        m_listing_ready =
+            Listing{std::move(listing), exit_code, seconds_since_start() - exec.started_at, exec.sandbox};
+        uint64_t one = 1;
+        [[maybe_unused]] ssize_t written = ::write(m_listing_fd.get(), &one, sizeof one);
+        return;
+    }
+    if (listing != m_first_listing)
+        log::warning(fmt::format(
+            "the worker on sandbox {} collected other tests than the worker whose list this run uses "
+            "(does the collection change from one run to the next?); a test it did not collect is "
+            "reported as an error if it gets one",
+            exec.sandbox));
+}
+
+void Runner::take_listing()
+{
+    std::optional<Listing> listing;
+    {
+        std::lock_guard lock(m_mutex);
+        if (!m_listing_ready)
+            return;
+        listing = std::move(m_listing_ready);
+        m_listing_ready.reset();
+        uint64_t count = 0;
+        [[maybe_unused]] ssize_t read = ::read(m_listing_fd.get(), &count, sizeof count);
+    }
+    Expected<TestPlan> plan = m_listing->take(listing->text, listing->exit_code, listing->secs);
+    std::lock_guard lock(m_mutex);
+    if (!m_list_pending)
+        return; // interrupted meanwhile
+    if (!plan) {
+        fail_listing(plan.error());
+        return;
+    }
+    if (plan->tests.empty()) {
+        end_listing(); // nothing to run: the caller says so
+        return;
+    }
+    m_options.estimated_secs = std::move(plan->estimated_secs);
+    m_options.estimates_known = plan->estimates_known;
+    plan_tests(plan->tests);
+    m_list_pending = false;
+    m_outcome.listing_secs = listing->secs;
+    // Observers hear of the run now, then of what happened while the tests were listed; under the
+    // lock, so that nothing a worker does next comes before.
+    for (RunObserver *observer : m_observers)
+        observer->run_started(m_outcome.report.tests.size(), 0, unsigned(m_listing_given.size()),
+                              m_executor.name());
+    for (auto &note : m_deferred)
+        note();
+    m_deferred.clear();
+    // The listing workers get their tests: one that asked meanwhile is answered.
+    const double now = seconds_since_start();
+    for (const std::shared_ptr<Exec> &exec : m_execs) {
+        exec->ready_at = now;
+        const bool asked = exec->next_waiting;
+        exec->next_waiting = false;
+        feed(*exec, asked);
+    }
+    m_changed.notify_all();
 }
 
 void Runner::watch()
@@ -510,7 +670,8 @@ void Runner::watch()
             // A worker that neither asked for tests nor started one within a second of its start
             // does not ask (`next`), or reads ahead: it gets its test, or a second one, anyway,
             // and tests one ahead from then on. (One that starts a test gets more then.)
-            if (exec->live_input && !exec->asked && !exec->first_start && now - exec->started_at > 1.0) {
+            if (exec->live_input && !exec->asked && !exec->first_start && !m_list_pending &&
+                now - exec->ready_at > 1.0) {
                 exec->pulls = false;
                 for (size_t test : exec->held)
                     exec->input.write(worker_input_line(m_outcome.report.tests[test].id));

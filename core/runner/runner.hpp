@@ -46,11 +46,35 @@ struct RunOptions {
     bool kill_running = false;                 // ...and kill the running tests too
 };
 
+// The tests of a run and what plans them, once they are known.
+struct TestPlan {
+    std::vector<DiscoveredTest> tests;
+    std::vector<double> estimated_secs; // per test; empty: all alike
+    bool estimates_known = false;       // from a timing history
+};
+
+// Where a runner started before its tests are known gets them: from the first of its workers that
+// lists what it collected (docs/test-protocol.md, `list`), so that a first run collects once per
+// sandbox, in parallel, instead of once before anything runs and again in every worker.
+class TestListing {
+  public:
+    virtual ~TestListing() = default;
+    // [main-thread] The tests to run, read from a worker's listing: the text the discovery command
+    // would print, the exit code it would end with, and how long the worker took. An error when
+    // the listing cannot be used (it says why): the runner then stops its workers and ends, with
+    // RunOutcome::listing_failed, and nothing has run.
+    virtual Expected<TestPlan> take(const std::string &listing, int exit_code, double secs) = 0;
+};
+
 class Runner {
   public:
     // The commands and executor must outlive the runner; tests must not be empty.
     Runner(RunOptions options, const TestCommands &commands, Executor &executor,
            const std::vector<DiscoveredTest> &tests);
+    // A runner whose workers list the tests first: commands.worker_lists() and
+    // executor.feeds_input() must hold. options.estimated_secs and estimates_known come from the
+    // plan instead. listing must outlive the runner.
+    Runner(RunOptions options, const TestCommands &commands, Executor &executor, TestListing &listing);
     ~Runner();
     Runner(const Runner &) = delete;
     Runner &operator=(const Runner &) = delete;
@@ -103,6 +127,19 @@ class Runner {
     std::string leak_text(const Exec &exec, const std::vector<std::string> &leaked) const;
     double estimate(size_t test) const;
 
+    // Queues the tests to run (constructors, take_listing()); under m_mutex once workers run.
+    void plan_tests(const std::vector<DiscoveredTest> &tests);
+
+    // --- listing (a run started before its tests are known) ---
+    // Under m_mutex: an observer call held back until run_started (sandboxes made for the listing).
+    void note_or_defer(std::function<void()> note, Notes &notes);
+    void end_listing();                        // under m_mutex: stop every worker; nothing runs
+    void fail_listing(std::string why);        // ...because the listing cannot be used
+    void lister_gone(std::string why);         // under m_mutex: a worker ended without listing the tests
+    void on_listed(Exec &exec, int exit_code); // under m_mutex: a worker's listing is complete
+    void take_listing();                       // main thread: a listing arrived
+    bool listing_unsettled();                  // the tests are not known yet, or will not be
+
     // --- main thread ---
     void watch();
     RunProgress progress();
@@ -135,6 +172,24 @@ class Runner {
     bool m_stopped_early = false;
     bool m_interrupted = false;
     std::string m_last_sandbox_error;
+
+    // Listing: the first worker's listing waits for the main thread in m_listing_ready.
+    struct Listing {
+        std::string text;
+        int exit_code = 0;
+        double secs = 0;
+        unsigned sandbox = 0;
+    };
+    TestListing *m_listing = nullptr; // set: the run started before its tests were known
+    bool m_list_pending = false;      // ...and they are not planned yet
+    bool m_listing_taken = false;     // a worker's listing reached m_listing_ready
+    size_t m_listers = 0;             // workers listing the tests, or starting to
+    std::optional<Listing> m_listing_ready;
+    std::string m_first_listing;       // the text taken, to compare the other workers' with
+    std::vector<bool> m_listing_given; // per worker thread: it started a listing worker
+    Notes m_deferred;                  // observer calls held back until run_started
+    bool m_observers_muted = false;    // the listing ended the run before it started: they hear nothing
+    Fd m_listing_fd;                   // an eventfd raised when a listing is ready
 
     std::atomic<unsigned> m_next_sandbox_index{0};
     std::atomic<unsigned> m_workers_left{0};

@@ -83,7 +83,7 @@ void Runner::give(Exec &exec, size_t test)
 
 void Runner::feed(Exec &exec, bool asked)
 {
-    if (!exec.live_input || exec.input.closed())
+    if (!exec.live_input || exec.input.closed() || m_list_pending)
         return;
     if (m_interrupted || m_stopped_early || exec.stop_after_test || exec.stop != StopReason::None) {
         exec.input.close();
@@ -155,6 +155,8 @@ bool Runner::run_job(unsigned worker, Sandbox &sandbox, Job job)
     {
         std::lock_guard lock(m_mutex);
         exec->started_at = seconds_since_start();
+        exec->ready_at = exec->started_at;
+        exec->lists = m_list_pending && job.batch.tests.empty() && !job.copy_of;
         for (size_t test : job.batch.tests) {
             give(*exec, test);
             initial_ids.push_back(m_outcome.report.tests[test].id);
@@ -203,8 +205,11 @@ bool Runner::run_job(unsigned worker, Sandbox &sandbox, Job job)
     event.at_secs = exec->started_at;
     event.log_path = exec->log_path;
     event.worker = kind == ExecKind::Worker;
-    for (RunObserver *observer : m_observers)
-        observer->batch_started(event);
+    notes.push_back([this, event] {
+        for (RunObserver *observer : m_observers)
+            observer->batch_started(event);
+    });
+    run_notes(notes);
 
     ExecResult result;
     if (command) {
@@ -243,6 +248,8 @@ bool Runner::run_job(unsigned worker, Sandbox &sandbox, Job job)
         request.command = *command;
         request.env = {"OFFLOAD_EVENT_MARK=" + exec->mark, fmt::format("OFFLOAD_BATCH={}", exec->number),
                        fmt::format("OFFLOAD_ATTEMPT={}", attempt)};
+        if (exec->lists)
+            request.env.push_back("OFFLOAD_WORKER_LIST=1");
         request.timeout = kind == ExecKind::Batch ? batch_limit(m_options.test_timeout, initial_ids.size())
                                                   : std::chrono::milliseconds(0);
         request.input = exec->live_input ? exec->input.view() : nullptr;
@@ -344,6 +351,14 @@ bool Runner::run_job(unsigned worker, Sandbox &sandbox, Job job)
             m_outcome.batch_overheads.push_back(*exec->first_start - exec->started_at);
         m_execs.erase(std::find(m_execs.begin(), m_execs.end(), exec));
         event.end = end_word(result, exec->stop, crashed);
+        // A worker that ended before it listed the tests: when none is left to list them, the run
+        // discovers them otherwise.
+        if (exec->lists)
+            lister_gone(fmt::format("the last, on sandbox {}, ended before it did: {}{}", sandbox.index(),
+                                    result.status == ExecResult::Status::Ran
+                                        ? fmt::format("exit code {}", result.exit_code)
+                                        : std::string(event.end),
+                                    result.error.empty() ? "" : ": " + result.error));
     }
     if (result.status == ExecResult::Status::InfraFailed || result.status == ExecResult::Status::Failed) {
         std::lock_guard lock(m_mutex);
@@ -360,8 +375,11 @@ bool Runner::run_job(unsigned worker, Sandbox &sandbox, Job job)
     event.at_secs = seconds_since_start();
     event.exit_code = result.exit_code;
     event.timed_out = result.timed_out || exec->stop == StopReason::TestTimeout;
-    for (RunObserver *observer : m_observers)
-        observer->batch_finished(event);
+    notes.push_back([this, event] {
+        for (RunObserver *observer : m_observers)
+            observer->batch_finished(event);
+    });
+    run_notes(notes);
     return result.status != ExecResult::Status::InfraFailed;
 }
 

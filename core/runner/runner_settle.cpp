@@ -49,9 +49,27 @@ void Runner::on_record(Exec &exec, const TestRecord &record, Notes &notes)
         return;
     }
     if (record.verb == Verb::Next) {
+        // One that asks first never lists (a wrapper that does not know the variable, say).
+        if (exec.lists) {
+            exec.lists = false;
+            lister_gone(
+                fmt::format("the last, on sandbox {}, asked for a test without listing them", exec.sandbox));
+        }
         exec.asked = true;
         exec.pulls = exec.live_input; // it asks: from now on it gets tests only when it does
-        feed(exec, true);
+        if (m_list_pending)
+            exec.next_waiting = true; // answered once the tests are known
+        else
+            feed(exec, true);
+        return;
+    }
+    if (record.verb == Verb::List) {
+        if (exec.lists)
+            exec.listing += record.data;
+        return;
+    }
+    if (record.verb == Verb::Listed) {
+        on_listed(exec, int(*record.exit));
         return;
     }
     if (record.verb != Verb::Start && record.verb != Verb::End && record.verb != Verb::Output)

@@ -40,6 +40,10 @@ struct Runner::Exec {
     std::unordered_map<std::string, size_t> ids;        // the tests it was given, by id
     std::unordered_map<size_t, unsigned> slow_reported; // test -> multiples of slow_timeout reported
     bool problem_reported = false;                      // a malformed record was reported already
+    bool lists = false;        // started to list the tests (OFFLOAD_WORKER_LIST), not done yet
+    std::string listing;       // ...what it listed so far
+    bool next_waiting = false; // it asked (`next`) before the tests were known: answered once they are
+    double ready_at = 0;       // when it could first be given a test: its start, or when the list came
 };
 
 // Everything the runner knows of one test besides its report.

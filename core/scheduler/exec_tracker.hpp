@@ -39,6 +39,7 @@ enum class StopReason {
     StoppedEarly, // --fail-fast/--max-fail, at the end of a test
     KillRunning,  // --fail-fast/--max-fail with --kill-running
     Interrupted,  // Ctrl-C
+    Unneeded,     // a worker started to list the tests, for a run that discovers them otherwise
 };
 
 // How a command ended.

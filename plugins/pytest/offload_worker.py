@@ -4,7 +4,8 @@
 
 It speaks docs/test-protocol.md (version 1): it reads `run id=ID` lines, runs each test with
 pytest's own protocol, in the order received, and writes `start`, `output`, `end` records for it,
-then `done` at the end of its input. The pytest framework embeds this file in offload and sends it
+then `done` at the end of its input. With OFFLOAD_WORKER_LIST=1 it first lists what it collected,
+as offload's discovery command prints it (`list` and `listed` records). The pytest framework embeds this file in offload and sends it
 as the program of `python -c`, so it needs nothing installed beside pytest, and only the standard
 library before pytest: keep it that way (and Python 3.7 compatible, pytest 7's oldest).
 
@@ -93,6 +94,14 @@ class Records:
         while data:
             cut = cut_point(data, chunk) or chunk   # never 0: the loop must advance
             self.write(b"output", (b"id", test_id), encoded=b" data=" + data[:cut])
+            data = data[cut:]
+
+    def listing(self, text):
+        """`list` records holding text, then `listed` with the exit code discovery would have had."""
+        data = encode(to_bytes(text))
+        while data:
+            cut = cut_point(data, OUTPUT_CHUNK) or OUTPUT_CHUNK
+            self.write(b"list", encoded=b" data=" + data[:cut])
             data = data[cut:]
 
     def end(self, test_id, outcome, secs, message):
@@ -231,8 +240,10 @@ class Following:
 class Worker:
     """The loop over the input, and what it learns from pytest to report each test."""
 
-    def __init__(self, records, input, rootdir, missing):
+    def __init__(self, records, input, rootdir, missing, lists=False):
         self.records = records
+        self.lists = lists          # list the collected tests before the first `next`
+        self.xdist_workers = ""     # pytest-xdist's -n as configured, when it is on
         self.input = input
         self.rootdir = rootdir
         self.missing = missing
@@ -267,6 +278,20 @@ class Worker:
             current = following.id()
         self.records.write(b"done", (b"count", b"%d" % self.count))
         self.finished = True
+
+    def list_tests(self, session):
+        """What offload's discovery command (collection.cpp) would print for this collection, and
+        the exit code it would end with: 2 after a collection error, 5 when nothing was collected."""
+        config = session.config
+        inifile = os.path.relpath(str(config.inipath)) if getattr(config, "inipath", None) else ""
+        text = "\noffload-pytest-rootdir: %s\noffload-pytest-inifile: %s\noffload-pytest-xdist: %s%s" \
+               "\noffload-pytest-end\n" % (
+                   os.path.relpath(str(config.rootpath)), inifile,
+                   self.xdist_workers,
+                   "".join("\n" + item.nodeid for item in session.items))
+        code = 2 if self.collect_errors else 0 if session.items else 5
+        self.records.listing(text)
+        self.records.write(b"listed", (b"exit", b"%d" % code))
 
     def not_collected(self, test_id):
         node_id = test_id.decode("utf-8", "surrogateescape")
@@ -305,6 +330,20 @@ class Worker:
 
 def make_plugin(pytest, worker):
     class WorkerPlugin:
+        @pytest.hookimpl(hookwrapper=True)
+        def pytest_cmdline_main(self, config):
+            # pytest-xdist on (addopts = -n 2) would distribute instead of running the input: a
+            # worker started before discovery cannot have been given -n 0, so it turns xdist off
+            # itself, before xdist's own hook reads the option, and lists what was configured.
+            numprocesses = getattr(config.option, "numprocesses", None)
+            if worker.lists and (numprocesses or getattr(config.option, "dist", "no") != "no"):
+                worker.xdist_workers = str(numprocesses or "")
+                config.option.numprocesses = 0
+                config.option.dist = "no"
+                if getattr(config.option, "distload", False):
+                    config.option.distload = False
+            yield
+
         @pytest.hookimpl(tryfirst=True)
         def pytest_runtestloop(self, session):
             # -x, --maxfail and their like are offload's business: a worker runs all its input.
@@ -312,6 +351,8 @@ def make_plugin(pytest, worker):
             for item in session.items:
                 items_by_id.setdefault(to_bytes(item.nodeid), item)
                 worker.collected_files.add(file_of(item.nodeid))
+            if worker.lists:
+                worker.list_tests(session)
             worker.loop(items_by_id, worker.run_item)
             return True
 
@@ -331,6 +372,7 @@ def main(args):
     # never see it), the records get their own copy of stdout and the input its own copy of stdin,
     # and fd 0 becomes /dev/null, so that no test (with -s, or a child process) can eat the input.
     mark = os.environ.pop("OFFLOAD_EVENT_MARK", "")
+    lists = os.environ.pop("OFFLOAD_WORKER_LIST", "") == "1"
     if not mark:
         sys.stderr.write("offload worker: OFFLOAD_EVENT_MARK is not set; offload starts this program "
                          "(see docs/test-protocol.md)\n")
@@ -356,7 +398,7 @@ def main(args):
         args = args[:cut] + [path for path in paths if path not in missing]
     rootdir = ([a[len("--rootdir="):] for a in args if a.startswith("--rootdir=")] or ["."])[-1]
 
-    worker = Worker(records, Input(input_fd), rootdir, missing)
+    worker = Worker(records, Input(input_fd), rootdir, missing, lists)
     if args and args[-1] == "--":
         # No path to collect (pytest would collect its default ones): every test is an error.
         worker.loop({}, None)

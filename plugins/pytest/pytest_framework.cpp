@@ -335,13 +335,16 @@ offload_status parse_results(const offload_framework_instance *instance, const o
     });
 }
 
-// The worker asks for each test (`next`) when the running one's teardown needs to know what follows.
+// The worker asks for each test (`next`) when the running one's teardown needs to know what follows,
+// and lists what it collected as discovery would (collection.hpp), so that a first run needs no
+// discovery of its own.
 uint32_t capabilities(const offload_framework_instance *)
 {
-    return OFFLOAD_LIVE_EVENTS | OFFLOAD_LIVE_WORKER | OFFLOAD_LIVE_PULL;
+    return OFFLOAD_LIVE_EVENTS | OFFLOAD_LIVE_WORKER | OFFLOAD_LIVE_PULL | OFFLOAD_LIVE_LISTS;
 }
 
-// pytest collects what discovery collected, or, when the worker's tests are known, only their
+// pytest collects what discovery collected (before discovery, for a worker that lists the tests, as
+// discovery would, without its layout), or, when the worker's tests are known, only their
 // files: paths from the working directory (where pytest reads its arguments), while node ids are
 // relative to pytest's rootdir. The ids themselves come on stdin.
 offload_status worker_command(const offload_framework_instance *instance,

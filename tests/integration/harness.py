@@ -119,6 +119,19 @@ run_command = {toml_string(run)}
 """
 
 
+def pytest_config(python, *, parallel=2, discovery_extra=""):
+    """offload.toml for the pytest framework with `python` on local processes, plus [discovery] keys."""
+    return f"""[offload]
+max_parallel = {parallel}
+[provider]
+type = "process"
+[discovery]
+type = "pytest"
+python = {toml_string(python)}
+{discovery_extra}
+"""
+
+
 def junit(path):
     """{test id: (outcome, element)} of offload's JUnit report; outcome is passed, failed,
     error, skipped, or not run. The file must be well-formed XML."""

@@ -3,10 +3,9 @@ change the list of tests (a test added, removed, renamed, a parametrization, a c
 configuration, the environment) makes offload discover again. After every change, offload's list
 must be pytest's own."""
 import os
-import pathlib
 import subprocess
 
-from harness import ProjectTest, main, toml_string
+from harness import ProjectTest, main, pytest_config
 
 PYTHON = "/usr/bin/python3"   # Debian's, which has pytest
 
@@ -40,15 +39,7 @@ class PytestCacheTest(ProjectTest):
         })
 
     def config(self, extra=""):
-        return f"""[offload]
-max_parallel = 2
-[provider]
-type = "process"
-[discovery]
-type = "pytest"
-python = {toml_string(PYTHON)}
-{extra}
-"""
+        return pytest_config(PYTHON, discovery_extra=extra)
 
     def collections(self):
         """How many times offload's discovery collected the suite."""

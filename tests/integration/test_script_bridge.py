@@ -23,6 +23,14 @@ done
 mark=$OFFLOAD_EVENT_MARK; unset OFFLOAD_EVENT_MARK
 log=$(dirname "$0")/received.$$
 count=0
+# Like offload's pytest worker, asked to list the tests first (a first run), it lists what
+# discovery would print, percent-encoded (%0A: a line feed, %20: a space).
+if [ "$OFFLOAD_WORKER_LIST" = 1 ]; then
+    ids=$(sed -n 's/^def \(test_[0-9]*\).*/%0Atest_many.py::\1/p' "$(dirname "$0")/test_many.py" | tr -d '\n')
+    printf '%s list data=%%0Aoffload-pytest-rootdir:%%20.%%0Aoffload-pytest-inifile:%%20%%0Aoffload-pytest-xdist:%%20%s%%0Aoffload-pytest-end%%0A\n' "$mark" "$ids"
+    printf '%s listed exit=0\n' "$mark"
+fi
+unset OFFLOAD_WORKER_LIST
 # Like offload's pytest worker, it asks for each test (`next`).
 while printf '%s next\n' "$mark" && IFS= read -r line; do
     printf '%s\n' "$line" >> "$log"

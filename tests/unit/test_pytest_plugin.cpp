@@ -141,7 +141,7 @@ TEST_CASE("the pytest framework offers workers")
     Framework framework("python = \"/usr/bin/python3\"\n", listing(".", all_ids));
     CHECK(framework.live->struct_size == sizeof(offload_framework_live_v1));
     CHECK(framework.live->capabilities(framework.instance) ==
-          (OFFLOAD_LIVE_EVENTS | OFFLOAD_LIVE_WORKER | OFFLOAD_LIVE_PULL));
+          (OFFLOAD_LIVE_EVENTS | OFFLOAD_LIVE_WORKER | OFFLOAD_LIVE_PULL | OFFLOAD_LIVE_LISTS));
 }
 
 TEST_CASE("a worker with known tests collects only their files and reports them")

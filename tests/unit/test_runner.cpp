@@ -50,6 +50,13 @@ struct Script {
     std::atomic<int> execs{0};
     bool asks = false;        // the fake worker writes `next` before it reads a test
     bool reads_ahead = false; // ...it waits for the test after one (or the end) before starting it
+    // Workers started with OFFLOAD_WORKER_LIST=1 list these ids (one per line), ending with this code,
+    // after listing_delay; the first listers_dying of them die before they list.
+    std::vector<std::string> listing;
+    int listing_exit = 0;
+    std::chrono::milliseconds listing_delay{0};
+    std::atomic<int> listers_dying{0};
+    std::atomic<int> listings{0};
 
     Behaviour behaviour(const std::string &id)
     {
@@ -105,6 +112,24 @@ class FakeSandbox final : public Sandbox {
         }
         const std::string mark = env_value(request, "OFFLOAD_EVENT_MARK");
         auto record = [&](const std::string &text) { request.on_output(1, mark + " " + text + "\n"); };
+        if (env_value(request, "OFFLOAD_WORKER_LIST") == "1") {
+            if (!wait(request, m_script.listing_delay)) {
+                result.status = ExecResult::Status::Cancelled;
+                return result;
+            }
+            if (m_script.listers_dying.fetch_sub(1) > 0) {
+                result.exit_code = 139;
+                return result;
+            }
+            std::string text;
+            for (const std::string &id : m_script.listing)
+                text += id + "\n";
+            // In pieces, as a long listing comes.
+            for (size_t at = 0; at < text.size(); at += 7)
+                record("list data=" + percent_encode(text.substr(at, 7)));
+            record("listed exit=" + std::to_string(m_script.listing_exit));
+            ++m_script.listings;
+        }
 
         // The tests: from the command (a batch, or a worker's fixed input), else from stdin.
         std::vector<std::string> given;
@@ -239,6 +264,51 @@ class FakeCommands final : public TestCommands {
   private:
     TestCommandStyle m_style;
     bool m_pulls;
+};
+
+// Reads a fake worker's listing: one id per line; exit code 0 only.
+class FakeListing final : public TestListing {
+  public:
+    Expected<TestPlan> take(const std::string &listing, int exit_code, double) override
+    {
+        ++calls;
+        if (exit_code != 0)
+            return failure("its collection ended with exit code " + std::to_string(exit_code));
+        TestPlan plan;
+        size_t at = 0;
+        for (size_t end; (end = listing.find('\n', at)) != std::string::npos; at = end + 1)
+            if (listing.compare(at, end - at, "skip-me") != 0)
+                plan.tests.push_back({listing.substr(at, end - at), ""});
+        return plan;
+    }
+    int calls = 0;
+};
+
+// What observers hear, in order.
+class RecordingObserver final : public RunObserver {
+  public:
+    void run_started(size_t tests, size_t, unsigned, const std::string &) override
+    {
+        add("run_started " + std::to_string(tests));
+    }
+    void sandbox_created(unsigned, double) override { add("sandbox_created"); }
+    void batch_started(const BatchEvent &) override { add("batch_started"); }
+    void test_finished(const TestEvent &event) override { add("test_finished " + event.id); }
+    void run_finished(const RunOutcome &) override { add("run_finished"); }
+    std::vector<std::string> heard()
+    {
+        std::lock_guard lock(m_mutex);
+        return m_heard;
+    }
+
+  private:
+    void add(std::string text)
+    {
+        std::lock_guard lock(m_mutex);
+        m_heard.push_back(std::move(text));
+    }
+    std::mutex m_mutex;
+    std::vector<std::string> m_heard;
 };
 
 struct Run {
@@ -509,4 +579,156 @@ TEST_CASE("static workers (a provider without stdin) get their tests up front an
     CHECK(r.final["crash"] == Outcome::Failed);
     for (int i = 0; i < 10; ++i)
         CHECK(r.final["t" + std::to_string(i)] == Outcome::Passed);
+}
+
+namespace {
+
+// A run whose workers list its tests first (see Script::listing).
+Run run_listing(Script &script, FakeListing &listing, RecordingObserver &observer, bool pulls = true)
+{
+    RunOptions options;
+    options.parallel = 2;
+    options.output_dir = scratch();
+    FakeExecutor executor(script, true);
+    FakeCommands commands(TestCommandStyle::Worker, pulls);
+    Runner runner(options, commands, executor, listing);
+    runner.add_observer(observer);
+    Run result;
+    result.outcome = runner.run();
+    for (const TestReport &test : result.outcome.report.tests) {
+        result.final[test.id] = test.final_outcome();
+        result.attempts[test.id] = test.attempts.size();
+    }
+    return result;
+}
+
+} // namespace
+
+TEST_CASE("a run started before its tests are known runs what the first worker lists, once each")
+{
+    for (bool asks : {true, false}) {
+        CAPTURE(asks);
+        Script script;
+        script.asks = asks;
+        script.listing = many("t", 20);
+        script.listing.push_back("skip-me"); // the selection leaves it out
+        script.tests["t3"] = {Behaviour::Fail};
+        script.tests["t4"] = {Behaviour::Crash};
+        FakeListing listing;
+        RecordingObserver observer;
+        const auto start = std::chrono::steady_clock::now();
+        Run r = run_listing(script, listing, observer, asks);
+        CHECK(std::chrono::steady_clock::now() - start < 8s);
+        CHECK(r.outcome.listing_failed.empty());
+        CHECK(r.outcome.listing_secs.has_value());
+        CHECK(listing.calls == 1);
+        CHECK(r.final.size() == 20);
+        for (int i = 0; i < 20; ++i) {
+            const std::string id = "t" + std::to_string(i);
+            CHECK(r.final[id] == (i == 3 || i == 4 ? Outcome::Failed : Outcome::Passed));
+            CHECK(script.runs_of(id) == 1);
+        }
+        CHECK(script.runs_of("skip-me") == 0);
+        CHECK(r.outcome.sandboxes_created == 2);
+        // Observers hear of the run first, with its number of tests, then of the sandboxes made
+        // while the tests were listed.
+        const std::vector<std::string> heard = observer.heard();
+        REQUIRE(!heard.empty());
+        CHECK(heard.front() == "run_started 20");
+        CHECK(std::count(heard.begin(), heard.end(), "sandbox_created") == 2);
+        CHECK(heard.back() == "run_finished");
+    }
+}
+
+TEST_CASE("a listing that cannot be used stops every worker; nothing runs and observers hear nothing")
+{
+    Script script;
+    script.asks = true;
+    script.listing = many("t", 5);
+    script.listing_exit = 2;
+    FakeListing listing;
+    RecordingObserver observer;
+    Run r = run_listing(script, listing, observer);
+    CHECK(r.outcome.listing_failed == "its collection ended with exit code 2");
+    CHECK(r.outcome.report.tests.empty());
+    CHECK(listing.calls == 1);
+    CHECK(script.runs_of("t0") == 0);
+    CHECK(observer.heard().empty());
+}
+
+TEST_CASE("workers that die before they list: the others list; when none is left, the listing fails")
+{
+    SUBCASE("one of two dies")
+    {
+        Script script;
+        script.asks = true;
+        script.listing = many("t", 6);
+        script.listers_dying = 1;
+        FakeListing listing;
+        RecordingObserver observer;
+        Run r = run_listing(script, listing, observer);
+        CHECK(r.outcome.listing_failed.empty());
+        for (int i = 0; i < 6; ++i)
+            CHECK(r.final["t" + std::to_string(i)] == Outcome::Passed);
+    }
+    SUBCASE("both die")
+    {
+        Script script;
+        script.asks = true;
+        script.listing = many("t", 6);
+        script.listers_dying = 2;
+        FakeListing listing;
+        RecordingObserver observer;
+        Run r = run_listing(script, listing, observer);
+        CHECK(r.outcome.listing_failed.find("no worker listed the tests (the last, on sandbox ") == 0);
+        CHECK(r.outcome.listing_failed.find("ended before it did: exit code 139)") != std::string::npos);
+        CHECK(listing.calls == 0);
+        CHECK(r.outcome.report.tests.empty());
+        CHECK(observer.heard().empty());
+    }
+    SUBCASE("no sandbox can be made")
+    {
+        Script script;
+        script.listing = many("t", 2);
+        script.create_failures_left = 100;
+        FakeListing listing;
+        RecordingObserver observer;
+        Run r = run_listing(script, listing, observer);
+        CHECK(r.outcome.listing_failed.find("no sandbox could be created") != std::string::npos);
+        CHECK(r.outcome.report.tests.empty());
+    }
+}
+
+TEST_CASE("a listing that leaves no test to run ends the workers quietly")
+{
+    Script script;
+    script.asks = true;
+    script.listing = {"skip-me"};
+    FakeListing listing;
+    RecordingObserver observer;
+    Run r = run_listing(script, listing, observer);
+    CHECK(r.outcome.listing_failed.empty());
+    CHECK(r.outcome.report.tests.empty());
+    CHECK(observer.heard().empty());
+}
+
+TEST_CASE("Ctrl-C while the workers list the tests stops them at once")
+{
+    Script script;
+    script.listing = many("t", 2);
+    script.listing_delay = 20s;
+    FakeListing listing;
+    RecordingObserver observer;
+    std::thread interrupter([] {
+        std::this_thread::sleep_for(200ms);
+        Interrupt::request(1);
+    });
+    const auto start = std::chrono::steady_clock::now();
+    Run r = run_listing(script, listing, observer);
+    interrupter.join();
+    Interrupt::reset_for_tests();
+    CHECK(std::chrono::steady_clock::now() - start < 5s);
+    CHECK(r.outcome.interrupted);
+    CHECK(r.outcome.listing_failed == "the run was interrupted");
+    CHECK(listing.calls == 0);
 }

@@ -67,6 +67,12 @@ TEST_CASE("records are parsed with their keys; problems are named")
     CHECK(parse_record(" start id=x").verb == TestRecord::Verb::Start);
     CHECK(parse_record(" done count=3").count == 3);
     CHECK(parse_record(" hello version=1").version == 1);
+    CHECK(parse_record(" list data=a%0Ab%20c").verb == TestRecord::Verb::List);
+    CHECK(parse_record(" list data=a%0Ab%20c").data == "a\nb c");
+    CHECK(parse_record(" listed exit=2").verb == TestRecord::Verb::Listed);
+    CHECK(parse_record(" listed exit=2").exit == 2);
+    CHECK(parse_record(" listed").problem == "`listed` without an exit code");
+    CHECK(parse_record(" listed exit=x").problem == "exit=x is not a whole number");
     CHECK(parse_record(" later-verb id=x").verb == TestRecord::Verb::Unknown);
     CHECK(parse_record(" later-verb id=x").problem.empty());
 

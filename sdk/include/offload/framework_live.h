@@ -29,7 +29,13 @@ enum {
     /* The worker writes a `next` record whenever it wants its next test (see the protocol), and
      * needs none sent ahead: offload then commits no test to it before it asks, so that a test never
      * waits behind a slow one on a busy sandbox. Without the flag offload keeps one test ahead. */
-    OFFLOAD_LIVE_PULL = 1u << 2
+    OFFLOAD_LIVE_PULL = 1u << 2,
+    /* A worker started with OFFLOAD_WORKER_LIST=1 in its environment first lists the tests it
+     * collected: the text the discovery command would print, in `list` records, then `listed`
+     * with the exit code discovery would have had, before it asks for a test (see the protocol).
+     * On a first run offload may then start its workers before it knows the tests, and read the
+     * first listing with parse_discovery() instead of running discover_command() (ABI 1.2). */
+    OFFLOAD_LIVE_LISTS = 1u << 3
 };
 
 /* What a worker is started for. Borrowed for the call. */
@@ -48,12 +54,15 @@ typedef struct offload_framework_live_v1 {
     uint32_t struct_size;
 
     /* [main-thread] OFFLOAD_LIVE_* flags of this instance (its config may turn them on), asked
-     * once after parse_discovery(). */
+     * after parse_discovery(); also before discovery, where offload may have workers list the
+     * tests (then the answer must be the same as after it). */
     uint32_t (*capabilities)(const offload_framework_instance *instance);
 
     /* [worker-thread] [optional: required with OFFLOAD_LIVE_WORKER] The shell command line of a
      * worker, run in the sandbox's work dir with OFFLOAD_EVENT_MARK in its environment. Test ids
-     * reach it on stdin only, never inside this command. request is borrowed for the call. */
+     * reach it on stdin only, never inside this command. request is borrowed for the call. With
+     * OFFLOAD_LIVE_LISTS it may be called before parse_discovery() (for a worker that lists the
+     * tests: request->test_ids is then NULL). */
     offload_status (*worker_command)(const offload_framework_instance *instance,
                                      const offload_worker_request *request, const offload_text_sink *command,
                                      const offload_text_sink *error);
