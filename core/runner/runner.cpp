@@ -211,10 +211,12 @@ RunOutcome Runner::run()
         if (!m_tests[test].settled && m_outcome.report.tests[test].attempts.empty())
             settle_not_run(test, stopped_reason(Reached::NotStarted));
 
-    if (m_list_pending && m_outcome.listing_failed.empty())
+    if (m_list_pending) {
+        m_observers_muted = true;
         m_outcome.listing_failed = m_interrupted || Interrupt::level() > 0
                                        ? "the run was interrupted"
                                        : "no worker listed the tests: " + m_last_sandbox_error;
+    }
     m_outcome.interrupted = Interrupt::level() > 0;
     m_outcome.stopped_early = m_stopped_early;
     m_outcome.report.wall_secs = seconds_since_start();
@@ -622,8 +624,8 @@ void Runner::take_listing()
     }
     Expected<TestPlan> plan = m_listing->take(listing->text, listing->exit_code, listing->secs);
     std::lock_guard lock(m_mutex);
-    if (!m_list_pending)
-        return; // interrupted meanwhile
+    if (!m_list_pending || m_interrupted || Interrupt::level() > 0)
+        return; // interrupted meanwhile: nothing is planned
     if (!plan) {
         fail_listing(plan.error());
         return;

@@ -131,8 +131,6 @@ class Runner {
     void plan_tests(const std::vector<DiscoveredTest> &tests);
 
     // --- listing (a run started before its tests are known) ---
-    // Under m_mutex: an observer call held back until run_started (sandboxes made for the listing).
-    void note_or_defer(std::function<void()> note, Notes &notes);
     void end_listing();                        // under m_mutex: stop every worker; nothing runs
     void fail_listing(std::string why);        // ...because the listing cannot be used
     void lister_gone(std::string why);         // under m_mutex: a worker ended without listing the tests
