@@ -168,6 +168,10 @@ RunOutcome Runner::run()
                                   workers, m_executor.name());
 
     m_workers_left = workers;
+    // Each worker thread starts one worker to list the tests: counted from the start, so that one
+    // that ends before another thread got going does not look like the last.
+    if (m_list_pending)
+        m_listers = workers;
     std::vector<std::thread> threads;
     for (unsigned i = 0; i < workers; ++i)
         threads.emplace_back([this, i] { worker(i); });
@@ -389,7 +393,6 @@ std::optional<Runner::Job> Runner::next_job(unsigned worker, bool has_sandbox)
         // Before the tests are known, each worker thread starts one worker to list them.
         if (m_list_pending && !has_sandbox && worker < m_listing_given.size() && !m_listing_given[worker]) {
             m_listing_given[worker] = true;
-            ++m_listers;
             Job job;
             job.batch.number = m_next_batch_number++;
             ++m_jobs_starting;
