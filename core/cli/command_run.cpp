@@ -299,6 +299,8 @@ int command_run(const GlobalOptions &global, const RunCommandOptions &options)
             log::info(fmt::format("the workers' list of tests is not used ({}): discovering them",
                                   outcome->listing_failed));
             outcome.reset();
+            // Their logs are not this run's: the run's batches are numbered from 1 again.
+            remove_old_batch_logs(settings.output_dir / "logs");
         } else if (outcome->report.tests.empty()) {
             return nothing_selected(options.no_tests);
         }

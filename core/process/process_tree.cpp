@@ -281,25 +281,26 @@ Expected<pid_t> ProcessTree::start(const std::function<Expected<Spawned>(int cgr
     return m_leader;
 }
 
-std::vector<pid_t> ProcessTree::members()
+ProcessTree::Members ProcessTree::members()
 {
-    std::vector<pid_t> pids;
+    Members members;
     if (m_in_cgroup) {
         for (pid_t pid : cgroup_processes(*m_cgroup)) {
             const std::optional<ProcStat> stat = read_proc_stat(pid);
             if (pid != m_leader && stat && !stat->ended())
-                pids.push_back(pid);
+                members.pids.push_back(pid);
         }
-        return pids;
+        return members;
     }
     const bool none_seen = m_seen.empty();
     const TreeScan found = scan();
     for (const ProcStat &stat : found.members)
-        pids.push_back(stat.pid);
+        members.pids.push_back(stat.pid);
+    members.certain = found.certain;
     // Counts as a scan of gone() (no member seen earlier can be missing from it).
-    if (pids.empty() && none_seen)
+    if (members.pids.empty() && none_seen)
         m_empty_scans = found.certain ? 2 : 1;
-    return pids;
+    return members;
 }
 
 TreeScan ProcessTree::scan()

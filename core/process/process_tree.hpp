@@ -81,7 +81,13 @@ class ProcessTree {
     Expected<pid_t> start(const std::function<Expected<Spawned>(int cgroup_fd)> &spawn);
 
     // The processes of the tree that still run, the leader left out (zombies are not running).
-    std::vector<pid_t> members();
+    struct Members {
+        std::vector<pid_t> pids;
+        // Without a cgroup: no process vanished under the scan that may have forked one it missed
+        // (a daemon's double fork: the middle process forks and dies while /proc is read).
+        bool certain = true;
+    };
+    Members members();
     // Whether nothing of the tree runs any more; only once the leader is reaped. Without a cgroup,
     // a scan that may have missed a process counts only when the next one finds nothing either.
     bool gone();

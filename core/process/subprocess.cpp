@@ -38,6 +38,8 @@ constexpr milliseconds interrupt_tick{50};
 // The longest wait between checks that the rest of a process group is gone (members that are not
 // our children give no notification). Checks start at 1 ms and double up to this.
 constexpr milliseconds group_tick_max{50};
+// Scans for what a leader left running that may retry before the leak report is made (see run()).
+constexpr int max_uncertain_scans = 5;
 // Without a pidfd the leader is polled with waitpid(WNOHANG) this often.
 constexpr milliseconds leader_tick{10};
 
@@ -151,6 +153,7 @@ class Supervisor {
     Fd m_pidfd;
     bool m_leader_reaped = false;
     bool m_leaks_checked = false;
+    int m_uncertain_scans = 0; // scans for leaks that found nothing but may have missed a process
     bool m_finished = false;
     std::vector<char> m_buffer = std::vector<char>(64 * 1024);
 };
@@ -321,14 +324,23 @@ void Supervisor::run(ProcessExit &outcome)
         if (m_leader_reaped) {
             end_input(); // nobody is left to read it
             if (!m_leaks_checked && m_command_scope) {
-                m_leaks_checked = true;
-                // What a leader that ended on its own left running is reported, then ended.
-                if (!term_sent && !kill_sent)
-                    outcome.leaked = describe_processes(m_tree.members());
+                if (term_sent || kill_sent) {
+                    m_leaks_checked = true; // offload stopped it: nothing it left is its own leak
+                } else {
+                    // What a leader that ended on its own left running is reported, then ended. A
+                    // scan that may have missed a process, and found none, is made again before
+                    // anything is signalled (a few ticks at most).
+                    ProcessTree::Members left = m_tree.members();
+                    if (!left.pids.empty() || left.certain || ++m_uncertain_scans >= max_uncertain_scans) {
+                        m_leaks_checked = true;
+                        outcome.leaked = describe_processes(left.pids);
+                    }
+                }
             }
             if (tree_gone())
                 break;
-            stop_gracefully(now); // the leader left others of its tree behind
+            if (m_leaks_checked || !m_command_scope)
+                stop_gracefully(now); // the leader left others of its tree behind
             if (kill_sent && m_command_scope)
                 m_tree.signal_outside_group(SIGKILL); // what they forked meanwhile
         }

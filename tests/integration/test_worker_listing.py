@@ -145,10 +145,13 @@ class WorkerListingTest(ProjectTest):
         self.assertIn("ended before it did: exit code 0)): discovering them", r.err)
         self.assertIn("discovering tests", r.err)
         self.assertEqual(self.outcomes(), self.expected_outcomes())
-        # The run that was not used left no trace in the report: its sandboxes are not counted.
+        # The run that was not used left no trace in the report: its sandboxes are not counted, and
+        # the logs are the real run's (two workers, two logs, neither of a worker that died).
         self.assertTrue(r.out.endswith("4 passed, 1 failed\n"), r)
         self.assertIn("on 2 sandboxes", r.out)
         self.assertNotIn("Incidents", r.out)
+        logs = sorted(p.name for p in (self.project / "test-results" / "logs").iterdir())
+        self.assertEqual(logs, ["batch-0001.log", "batch-0002.log"])
 
     def test_pytest_xdist_in_addopts_is_off_in_the_workers_and_the_list_is_still_theirs(self):
         self.write({"pytest.ini": "[pytest]\naddopts = -n 2\n"})
