@@ -130,7 +130,7 @@ class Runner {
     // Queues the tests to run (constructors, take_listing()); under m_mutex once workers run.
     void plan_tests(const std::vector<DiscoveredTest> &tests);
 
-    // --- listing (a run started before its tests are known) ---
+    // --- listing: a run started before its tests are known (runner_listing.cpp) ---
     void end_listing();                        // under m_mutex: stop every worker; nothing runs
     void fail_listing(std::string why);        // ...because the listing cannot be used
     void lister_gone(std::string why);         // under m_mutex: a worker ended without listing the tests
