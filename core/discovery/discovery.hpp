@@ -47,7 +47,6 @@ class PendingDiscovery {
     ~PendingDiscovery();
     PendingDiscovery(PendingDiscovery &&) noexcept;
 
-    const std::string &command() const { return m_command; }
     // Runs the discovery command (in place.working_dir, with sh) and finishes with its output.
     Discovery run();
     // The framework reads output (the command's, or a worker's listing); the cache keeps it. Throws
