@@ -4,6 +4,8 @@
 //                     {result_file} (optional) a path where the command writes JUnit XML
 //   events = true     run_command reports each test with test-protocol records
 //   worker_command    a worker: reads `run id=...` lines on stdin, reports with records
+//   worker_lists = true  the worker, started with OFFLOAD_WORKER_LIST=1, first lists the tests as
+//                     discover_command prints them: a first run then runs no discovery of its own
 //   discovery_inputs  globs of the files the list depends on, and/or
 //   fingerprint_command  a cheap command whose output changes when the list may: with either,
 //                     an unchanged project is not discovered again (the discovery cache)
@@ -33,6 +35,7 @@ struct offload_framework_instance {
     std::string run_command;       // empty when there is only a worker_command
     std::string worker_command;    // empty: no worker
     bool events = false;           // run_command reports each test with test-protocol records
+    bool worker_lists = false;     // the worker lists the tests first when asked to (OFFLOAD_LIVE_LISTS)
     std::string result_file;       // where the command writes JUnit itself; empty: at {result_file}
     bool uses_result_file = false; // the command writes JUnit (at {result_file} or result_file)
     size_t batch_size = 0;         // 0: no limit
@@ -60,6 +63,11 @@ offload_status create(const offload_host *host, const offload_config *config,
         auto run = settings.string("run_command");
         instance->worker_command = settings.string("worker_command").value_or("");
         instance->events = settings.boolean("events").value_or(false);
+        instance->worker_lists = settings.boolean("worker_lists").value_or(false);
+        if (instance->worker_lists && instance->worker_command.empty())
+            settings.fail("worker_lists",
+                          "needs a worker_command: it is the worker that lists the tests (see `list` in "
+                          "docs/test-protocol.md)");
         if (!discover || discover->empty())
             settings.fail("discover_command", "is required: a command that prints one test id per line");
         if (settings.has("worker_command") && instance->worker_command.empty())
@@ -142,6 +150,9 @@ void config_template(const offload_text_sink *toml)
               "# events = true\n"
               "# Or a worker that reads `run id=...` lines on stdin, one test at a time (same protocol):\n"
               "# worker_command = \"./run-tests-worker\"\n"
+              "# The worker, started with OFFLOAD_WORKER_LIST=1, first lists the tests as discover_command\n"
+              "# prints them (`list` records): a first run then needs no discovery of its own.\n"
+              "# worker_lists = true\n"
               "# What the list of tests depends on, so that an unchanged project is not discovered again:\n"
               "# globs of files (relative to this file) and/or a cheap command whose output changes when\n"
               "# the list may. Without either, discovery runs every time.\n"
@@ -358,7 +369,8 @@ uint32_t live_capabilities(const offload_framework_instance *instance)
     // A worker is asked to write `next` for each test (docs/test-protocol.md); one that does not
     // gets its first test a second after it started, and then one test ahead.
     if (!instance->worker_command.empty())
-        return OFFLOAD_LIVE_EVENTS | OFFLOAD_LIVE_WORKER | OFFLOAD_LIVE_PULL;
+        return OFFLOAD_LIVE_EVENTS | OFFLOAD_LIVE_WORKER | OFFLOAD_LIVE_PULL |
+               (instance->worker_lists ? OFFLOAD_LIVE_LISTS : 0);
     return instance->events ? OFFLOAD_LIVE_EVENTS : 0;
 }
 

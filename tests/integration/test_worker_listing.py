@@ -191,5 +191,84 @@ class WorkerListingTest(ProjectTest):
         self.assertFalse((self.project / "test-results" / "junit.xml").exists())
 
 
+
+# A generic worker in sh: it lists ids.txt when asked to (unless told it cannot), then runs each test
+# it is given: those named bad* fail.
+GENERIC_WORKER = r"""mark=$OFFLOAD_EVENT_MARK; unset OFFLOAD_EVENT_MARK
+if [ "$OFFLOAD_WORKER_LIST" = 1 ] && [ ! -e cannot-list ]; then
+    # Percent-encoded: %, spaces and the line feeds.
+    printf '%s list data=%s\n' "$mark" "$(sed 's/%/%25/g; s/ /%20/g; s/$/%0A/' ids.txt | tr -d '\n')"
+    printf '%s listed exit=0\n' "$mark"
+fi
+unset OFFLOAD_WORKER_LIST
+count=0
+while printf '%s next\n' "$mark" && IFS= read -r line; do
+    case $line in 'run id='*) ;; *) continue ;; esac
+    id=${line#run id=}
+    printf '%s start id=%s\n' "$mark" "$id"
+    case $id in bad*) outcome=failed ;; *) outcome=passed ;; esac
+    printf '%s end id=%s outcome=%s\n' "$mark" "$id" "$outcome"
+    count=$((count + 1))
+done
+printf '%s done count=%s\n' "$mark" "$count"
+"""
+
+
+class GenericWorkerListingTest(ProjectTest):
+    def configure(self, extra="worker_lists = true"):
+        self.write({
+            "ids.txt": "a\nb\nbad1\nc d\n",
+            "worker.sh": GENERIC_WORKER,
+            "offload.toml": f"""[offload]
+max_parallel = 2
+[provider]
+type = "process"
+[discovery]
+type = "generic"
+discover_command = "echo discovery >> discoveries.log; cat ids.txt"
+worker_command = "sh ./worker.sh"
+{extra}
+""",
+        })
+
+    def discoveries(self):
+        log = self.project / "discoveries.log"
+        return len(log.read_text().splitlines()) if log.exists() else 0
+
+    def outcomes(self):
+        return {name: case[0] for name, case in junit(self.project / "test-results" / "junit.xml").items()}
+
+    def test_a_generic_worker_that_lists_spares_the_first_run_its_discovery(self):
+        self.configure()
+        r = self.run_offload("run")
+        self.assertEqual(r.code, 1, r)
+        self.assertIn("listing the tests in the workers", r.err)
+        self.assertEqual(self.discoveries(), 0, r)
+        self.assertEqual(self.outcomes(), {"a": "passed", "b": "passed", "bad1": "failed", "c d": "passed"})
+
+    def test_a_generic_worker_that_cannot_list_leaves_it_to_discovery(self):
+        self.configure()
+        self.write({"cannot-list": ""})
+        r = self.run_offload("run")
+        self.assertEqual(r.code, 1, r)
+        self.assertIn("asked for a test without listing them", r.err)
+        self.assertEqual(self.discoveries(), 1, r)
+        self.assertEqual(self.outcomes(), {"a": "passed", "b": "passed", "bad1": "failed", "c d": "passed"})
+
+    def test_worker_lists_needs_a_worker(self):
+        self.write({"offload.toml": """[provider]
+type = "process"
+[discovery]
+type = "generic"
+discover_command = "printf 'a\\n'"
+run_command = "true {tests}"
+worker_lists = true
+"""})
+        r = self.run_offload("validate")
+        self.assertEqual(r.code, 1, r)
+        self.assertIn("worker_lists", r.err)
+        self.assertIn("needs a worker_command", r.err)
+
+
 if __name__ == "__main__":
     main()
