@@ -114,24 +114,26 @@ class WorkerListingTest(ProjectTest):
         self.assertNotIn("passed", r.out)
 
     def die_in_collection(self, times):
-        """The first `times` collections outside discovery end their process."""
+        """The first `times` collections outside discovery end their process. The flags are in a
+        directory pytest does not collect: a file renamed in one it walks can fail another worker's
+        collection (it listed the file, then could not stat it)."""
         self.write({"tests/conftest.py": "import glob, os\n"
                                          "def pytest_collection_finish(session):\n"
                                          "    if session.config.option.collectonly:\n"
                                          "        return\n"
-                                         "    for flag in sorted(glob.glob('die-*')):\n"
+                                         "    for flag in sorted(glob.glob('.flags/die-*')):\n"
                                          "        try:\n"
-                                         "            os.rename(flag, 'died-' + flag[4:])\n"
+                                         "            os.rename(flag, flag.replace('die-', 'died-'))\n"
                                          "        except OSError:\n"
                                          "            continue\n"
                                          "        os._exit(0)\n",
-                    **{f"die-{i}": "" for i in range(times)}})
+                    **{f".flags/die-{i}": "" for i in range(times)}})
 
     def test_a_worker_that_dies_while_it_collects_leaves_the_list_to_the_other(self):
         self.die_in_collection(1)
         r = self.run_offload("run")
         self.assertEqual(r.code, 1, r)
-        self.assertTrue((self.project / "died-0").exists())
+        self.assertTrue((self.project / ".flags" / "died-0").exists())
         self.assertNotIn("discovering tests", r.err)
         self.assertEqual(self.outcomes(), self.expected_outcomes())
         self.assertTrue(r.out.endswith("4 passed, 1 failed\n"), r)
@@ -140,7 +142,7 @@ class WorkerListingTest(ProjectTest):
         self.die_in_collection(2)
         r = self.run_offload("run")
         self.assertEqual(r.code, 1, r)
-        self.assertTrue((self.project / "died-1").exists())
+        self.assertTrue((self.project / ".flags" / "died-1").exists())
         self.assertIn("the workers' list of tests is not used (no worker listed the tests (the last, on sandbox ", r.err)
         self.assertIn("ended before it did: exit code 0)): discovering them", r.err)
         self.assertIn("discovering tests", r.err)
