@@ -62,7 +62,7 @@ Counts count(const RunReport &report)
                 ++counts.flaky;
             break;
         case Outcome::Failed:
-        case Outcome::Error: ++counts.failed; break;
+        case Outcome::Error: ++(test.quarantined.empty() ? counts.failed : counts.quarantined); break;
         case Outcome::Skipped: ++counts.skipped; break;
         case Outcome::NotRun: ++counts.not_run; break;
         }

@@ -65,6 +65,10 @@ struct TestReport {
     std::string file;              // source file, empty if the framework did not say
     std::vector<Attempt> attempts; // in the order they ran
     std::string not_run_reason;    // why there is no attempt, when there is none
+    // Why its failure does not fail the run ([flaky] quarantine, flaky/quarantine.hpp): "listed
+    // in [flaky] quarantine as \"tests/net/*\"", "flaked in 3 of its last 10 runs"; empty when it
+    // is not quarantined. A quarantined test still runs and is reported as what it is.
+    std::string quarantined;
 
     // The outcome of the last attempt; NotRun without attempts.
     Outcome final_outcome() const;
@@ -79,10 +83,11 @@ struct RunReport {
     std::string started_at; // ISO 8601, UTC
 };
 
-// Counts for the summary line. A flaky test counts as passed and as flaky.
+// Counts for the summary line. A flaky test counts as passed and as flaky. A quarantined test that
+// failed or errored counts as quarantined, not failed; one that passed counts as passed.
 struct Counts {
-    size_t passed = 0, failed = 0, skipped = 0, not_run = 0, flaky = 0;
-    size_t total() const { return passed + failed + skipped + not_run; }
+    size_t passed = 0, failed = 0, skipped = 0, not_run = 0, flaky = 0, quarantined = 0;
+    size_t total() const { return passed + failed + skipped + not_run + quarantined; }
 };
 Counts count(const RunReport &report);
 
