@@ -303,6 +303,16 @@ int run_cli(int argc, char **argv)
         logs.grep = arguments.value("grep").value_or("");
         return command_logs(global, logs);
     }
+    if (command == "flaky") {
+        reject_positional(arguments);
+        FlakyOptions flaky;
+        if (arguments.value("top"))
+            flaky.top = number(arguments, "top", 0, 1000000000);
+        if (arguments.value("window"))
+            flaky.window = number(arguments, "window", 1, 100);
+        flaky.json = arguments.value("format").value_or("text") == "json";
+        return command_flaky(global, flaky);
+    }
     if (command == "completions") {
         if (arguments.positional.size() != 1)
             usage_error("completions takes one shell: bash, zsh or fish", command);

@@ -135,6 +135,19 @@ const std::vector<Command> all_commands = {
          {"grep", 0, "PATTERN",
           "tests whose id, message or output matches PATTERN (an RE2 regular expression)"},
      }},
+    {"flaky",
+     "List the flakiest tests of the history, with their rates",
+     {},
+     "Reads the run history ([history] path) and lists the tests that flaked (failed, then passed on a "
+     "retry) or failed in their last runs, flakiest first: flake rate, flakes, failures and runs in the "
+     "window, the first and last flake, the recent outcomes (oldest first: . passed, f flaky, F failed) "
+     "and whether [flaky] quarantines the test. Only runs that retry failed tests can see flakes.",
+     {
+         {"top", 0, "N", "at most N tests (default 20; 0: all)"},
+         {"window", 0, "N",
+          "rates over each test's last N runs (default: [flaky] window_runs, 50; at most 100)"},
+         {"format", 0, "FORMAT", "text or json", "text|json"},
+     }},
     {"completions",
      "Print a completion script for bash, zsh or fish",
      "SHELL",

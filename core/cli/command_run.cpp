@@ -4,6 +4,7 @@
 #include "cli/run_lock.hpp"
 #include "discovery/discovery.hpp"
 #include "discovery/discovery_cache.hpp"
+#include "flaky/quarantine.hpp"
 #include "history/history.hpp"
 #include "report/json_events.hpp"
 #include "report/junit_writer.hpp"
@@ -70,13 +71,30 @@ void remove_old_batch_logs(const std::filesystem::path &dir)
 }
 
 // Adds this run's durations: of every test that ran to an outcome (its last attempt), and of
-// every batch's fixed cost.
+// every batch's fixed cost; and how each test that passed or failed ended, for its flakiness.
 void save_history(History &history, const RunOutcome &outcome, const std::filesystem::path &file)
 {
-    for (const TestReport &test : outcome.report.tests)
+    // started_at is UTC in JUnit's form, without a zone; the history says so.
+    const std::string started_at = outcome.report.started_at + "Z";
+    for (const TestReport &test : outcome.report.tests) {
         if (!test.attempts.empty() && test.attempts.back().duration_secs >= 0 &&
             test.attempts.back().outcome != Outcome::NotRun)
             history.record_test(test.id, test.attempts.back().duration_secs);
+        switch (test.final_outcome()) {
+        case Outcome::Passed:
+            history.record_outcome(test.id, test.flaky() ? History::Mark::Flaky : History::Mark::Passed,
+                                   started_at);
+            break;
+        case Outcome::Failed:
+        case Outcome::Error:
+            // Not after Ctrl-C or --max-fail: a test stopped halfway says nothing of itself.
+            if (!outcome.interrupted && !outcome.stopped_early)
+                history.record_outcome(test.id, History::Mark::Failed, started_at);
+            break;
+        case Outcome::Skipped:
+        case Outcome::NotRun: break;
+        }
+    }
     for (double overhead : outcome.batch_overheads)
         history.record_batch_overhead(overhead);
     if (Expected<void> saved = history.save(file); !saved)
@@ -163,7 +181,7 @@ TestPlan plan_with_history(std::vector<DiscoveredTest> tests, const History &his
     TestPlan plan;
     std::vector<TestReport> reports;
     for (const DiscoveredTest &test : tests)
-        reports.push_back({test.id, test.file, {}, {}});
+        reports.push_back({test.id, test.file, {}, {}, {}});
     plan.estimated_secs = estimate_durations(reports, history);
     plan.estimates_known = std::any_of(tests.begin(), tests.end(),
                                        [&](const DiscoveredTest &test) { return history.find(test.id); });
@@ -243,7 +261,11 @@ int command_run(const GlobalOptions &global, const RunCommandOptions &options)
     run_options.parallel = options.parallel.value_or(settings.max_parallel);
     run_options.test_timeout = seconds(settings.test_timeout_secs);
     run_options.slow_timeout = seconds(settings.slow_timeout_secs);
-    run_options.retries = options.retries.value_or(settings.retry_count);
+    run_options.retry = settings.retry;
+    if (options.retries) { // the command line's count is every test's
+        run_options.retry.count = *options.retries;
+        run_options.retry.overrides.clear();
+    }
     run_options.output_dir = settings.output_dir;
     // Duplicates cost little where sandboxes are local processes (the provider says so); elsewhere
     // they may cost money.
@@ -251,6 +273,11 @@ int command_run(const GlobalOptions &global, const RunCommandOptions &options)
     run_options.batch_overhead_secs = history.batch_overhead_secs().value_or(0);
     run_options.max_fail = options.max_fail.value_or(0);
     run_options.kill_running = options.kill_running;
+    // From the history as it was before this run: a test's failure now does not quarantine it now.
+    if (!settings.quarantine.listed.empty() || settings.quarantine.rate)
+        run_options.quarantine = [&](const std::string &id) {
+            return quarantine_reason(settings.quarantine, id, history.flakiness(id));
+        };
 
     TerminalOptions terminal = terminal_options(options.color, options.ci, options.json_events);
     TerminalReporter reporter(terminal);
@@ -319,6 +346,12 @@ int command_run(const GlobalOptions &global, const RunCommandOptions &options)
         outcome = run(runner);
     }
 
+    if (options.selection.empty())
+        for (const std::string &unused : unmatched_entries(settings.quarantine, outcome->report))
+            log::warning(
+                fmt::format("[flaky] quarantine: \"{}\" names none of this run's tests; remove it once "
+                            "its test is gone or fixed",
+                            unused));
     if (settings.history)
         save_history(history, *outcome, settings.history_file);
 

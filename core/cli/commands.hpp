@@ -48,4 +48,11 @@ struct LogsOptions {
 };
 int command_logs(const GlobalOptions &global, const LogsOptions &options);
 
+struct FlakyOptions {
+    unsigned top = 20;              // --top, 0: all
+    std::optional<unsigned> window; // --window, overrides [flaky] window_runs
+    bool json = false;              // --format json
+};
+int command_flaky(const GlobalOptions &global, const FlakyOptions &options);
+
 } // namespace offload

@@ -24,10 +24,16 @@ class SectionReader {
   public:
     SectionReader(const toml::table &document, std::string section, std::vector<std::string> known_keys,
                   std::string file, Diagnostics &diagnostics)
-        : m_section(std::move(section)), m_known(std::move(known_keys)), m_file(std::move(file)),
+        : SectionReader(document.get(section), section, std::move(known_keys), std::move(file), diagnostics)
+    {
+    }
+
+    // A table found elsewhere (an element of an array of tables); section is how messages name it.
+    SectionReader(const toml::node *node, const std::string &section, std::vector<std::string> known_keys,
+                  std::string file, Diagnostics &diagnostics)
+        : m_section(section), m_known(std::move(known_keys)), m_file(std::move(file)),
           m_diagnostics(diagnostics)
     {
-        const toml::node *node = document.get(m_section);
         if (node && !node->as_table())
             m_diagnostics.error(
                 location_of(*node, m_file),
@@ -59,13 +65,10 @@ class SectionReader {
         const toml::node *node = get(key);
         if (!node)
             return std::nullopt;
-        double number = 0;
-        if (const auto *integer = node->as_integer())
-            number = double(integer->get());
-        else if (const auto *floating = node->as_floating_point())
-            number = floating->get();
-        else
+        const std::optional<double> read = number_of(*node);
+        if (!read)
             return wrong(*node, key, "a number of seconds greater than 0"), std::nullopt;
+        const double number = *read;
         if (!(number > 0) || !std::isfinite(number))
             return wrong(*node, key, "a number of seconds greater than 0", fmt::format("{}", number)),
                    std::nullopt;
@@ -75,6 +78,61 @@ class SectionReader {
                          fmt::format("{}", number)),
                    std::nullopt;
         return number;
+    }
+
+    // A number from min to max (integers too), e.g. a rate.
+    std::optional<double> number_between(const std::string &key, double min, double max)
+    {
+        const toml::node *node = get(key);
+        if (!node)
+            return std::nullopt;
+        const std::optional<double> read = number_of(*node);
+        if (!read)
+            return wrong(*node, key, fmt::format("a number from {} to {}", min, max)), std::nullopt;
+        const double number = *read;
+        if (!(number >= min && number <= max))
+            return wrong(*node, key, fmt::format("from {} to {}", min, max), fmt::format("{}", number)),
+                   std::nullopt;
+        return number;
+    }
+
+    // One of `choices`.
+    std::optional<std::string> choice(const std::string &key, const std::vector<std::string> &choices)
+    {
+        std::optional<std::string> value = string(key);
+        if (!value || std::find(choices.begin(), choices.end(), *value) != choices.end())
+            return value;
+        std::string expected;
+        for (const std::string &choice : choices)
+            expected += (expected.empty()           ? ""
+                         : choice == choices.back() ? " or "
+                                                    : ", ") +
+                        ("\"" + choice + "\"");
+        wrong(*get(key), key, expected, "\"" + *value + "\"");
+        return std::nullopt;
+    }
+
+    // The tables of an array of tables ([[section.key]]); empty when there is none.
+    std::vector<const toml::node *> table_array(const std::string &key)
+    {
+        const toml::node *node = get(key);
+        if (!node)
+            return {};
+        const toml::array *array = node->as_array();
+        const std::string expected = fmt::format("an array of tables ([[{}.{}]])", m_section, key);
+        std::vector<const toml::node *> tables;
+        if (!array) {
+            wrong(*node, key, expected);
+            return tables;
+        }
+        for (const toml::node &element : *array) {
+            if (!element.as_table()) {
+                wrong(element, key, expected);
+                return {};
+            }
+            tables.push_back(&element);
+        }
+        return tables;
     }
 
     std::optional<bool> boolean(const std::string &key)
@@ -129,6 +187,16 @@ class SectionReader {
   private:
     const toml::node *get(const std::string &key) const { return m_table ? m_table->get(key) : nullptr; }
 
+    // An integer or a float; nullopt for anything else.
+    static std::optional<double> number_of(const toml::node &node)
+    {
+        if (const auto *integer = node.as_integer())
+            return double(integer->get());
+        if (const auto *floating = node.as_floating_point())
+            return floating->get();
+        return std::nullopt;
+    }
+
     void wrong(const toml::node &node, const std::string &key, const std::string &expected,
                const std::string &got = {})
     {
@@ -160,6 +228,54 @@ class SectionReader {
     Diagnostics &m_diagnostics;
     const toml::table *m_table = nullptr;
 };
+
+// [retry] and its [[retry.overrides]].
+void read_retry(const toml::table &document, RetryPolicy &retry, const std::string &name,
+                Diagnostics &diagnostics)
+{
+    SectionReader reader(document, "retry",
+                         {"backoff", "delay_secs", "max_delay_secs", "jitter", "overrides"}, name,
+                         diagnostics);
+    if (std::optional<std::string> backoff = reader.choice("backoff", {"none", "fixed", "exponential"}))
+        retry.backoff = *backoff == "fixed"         ? Backoff::Fixed
+                        : *backoff == "exponential" ? Backoff::Exponential
+                                                    : Backoff::None;
+    retry.delay_secs = reader.number_between("delay_secs", 0, 3600).value_or(retry.delay_secs);
+    retry.max_delay_secs = reader.number_between("max_delay_secs", 0, 3600).value_or(retry.max_delay_secs);
+    retry.jitter = reader.boolean("jitter").value_or(false);
+    const std::vector<const toml::node *> overrides = reader.table_array("overrides");
+    for (size_t i = 0; i < overrides.size(); ++i) {
+        SectionReader override(overrides[i], fmt::format("retry.overrides[{}]", i), {"tests", "retry_count"},
+                               name, diagnostics);
+        RetryOverride read;
+        for (std::string &test : override.string_list("tests").value_or(std::vector<std::string>{}))
+            read.tests.emplace_back(std::move(test));
+        std::optional<int64_t> count = override.integer("retry_count", 0, 100);
+        const toml::table &table = *overrides[i]->as_table();
+        if (!table.get("tests"))
+            override.missing("tests", "name the tests it is for: ids, or patterns with * (\"tests/net/*\")");
+        if (!table.get("retry_count"))
+            override.missing("retry_count", "give the retries of those tests (0 to 100)");
+        read.count = unsigned(count.value_or(0));
+        retry.overrides.push_back(std::move(read));
+    }
+}
+
+// [flaky]: the quarantine.
+void read_flaky(const toml::table &document, QuarantineSettings &quarantine, const std::string &name,
+                Diagnostics &diagnostics)
+{
+    SectionReader reader(document, "flaky", {"quarantine", "quarantine_rate", "min_runs", "window_runs"},
+                         name, diagnostics);
+    for (std::string &test : reader.string_list("quarantine").value_or(std::vector<std::string>{}))
+        quarantine.listed.emplace_back(std::move(test));
+    // A rate of 0 would quarantine every test that ever flaked.
+    quarantine.rate = reader.number_between("quarantine_rate", 0.01, 1);
+    quarantine.window_runs = unsigned(reader.integer("window_runs", 1, int64_t(History::max_recent_outcomes))
+                                          .value_or(quarantine.window_runs));
+    quarantine.min_runs = unsigned(reader.integer("min_runs", 1, int64_t(History::max_recent_outcomes))
+                                       .value_or(std::min(quarantine.min_runs, quarantine.window_runs)));
+}
 
 fs::path resolve(const fs::path &base, const fs::path &path)
 {
@@ -242,10 +358,11 @@ std::unique_ptr<Settings> settings_from_text(const std::string &text, const fs::
     for (const auto &[key, node] : document) {
         std::string_view section = key.str();
         if (section != "offload" && section != "report" && section != "history" && section != "provider" &&
-            section != "discovery" && section != "discovery_cache")
+            section != "discovery" && section != "discovery_cache" && section != "retry" &&
+            section != "flaky")
             diagnostics.warning(
                 location_of(key, name),
-                fmt::format("unknown section [{}] is ignored (offload reads [offload], "
+                fmt::format("unknown section [{}] is ignored (offload reads [offload], [retry], [flaky], "
                             "[report], [history], [discovery_cache], [provider] and [discovery])",
                             section));
     }
@@ -258,10 +375,13 @@ std::unique_ptr<Settings> settings_from_text(const std::string &text, const fs::
     settings->max_parallel = unsigned(offload.integer("max_parallel", 1, 4096).value_or(cpus));
     settings->test_timeout_secs = offload.positive_number("test_timeout_secs").value_or(900);
     settings->slow_timeout_secs = offload.positive_number("slow_timeout_secs").value_or(60);
-    settings->retry_count = unsigned(offload.integer("retry_count", 0, 100).value_or(0));
+    settings->retry.count = unsigned(offload.integer("retry_count", 0, 100).value_or(0));
     for (const std::string &path : offload.string_list("plugin_paths").value_or(std::vector<std::string>{}))
         settings->plugin_paths.push_back(resolve(settings->project_dir, path));
     settings->tail_hedging = offload.boolean("tail_hedging");
+
+    read_retry(document, settings->retry, name, diagnostics);
+    read_flaky(document, settings->quarantine, name, diagnostics);
 
     SectionReader report(document, "report", {"output_dir", "junit", "junit_file"}, name, diagnostics);
     settings->output_dir =
@@ -308,8 +428,33 @@ std::string describe_settings(const Settings &settings)
         {"max_parallel", int64_t(settings.max_parallel)},
         {"test_timeout_secs", settings.test_timeout_secs},
         {"slow_timeout_secs", settings.slow_timeout_secs},
-        {"retry_count", int64_t(settings.retry_count)},
+        {"retry_count", int64_t(settings.retry.count)},
     };
+    toml::array overrides;
+    for (const RetryOverride &override : settings.retry.overrides) {
+        toml::array tests;
+        for (const IdPattern &test : override.tests)
+            tests.push_back(test.text());
+        overrides.push_back(
+            toml::table{{"tests", std::move(tests)}, {"retry_count", int64_t(override.count)}});
+    }
+    toml::table retry{
+        {"backoff", std::string(backoff_name(settings.retry.backoff))},
+        {"delay_secs", settings.retry.delay_secs},
+        {"max_delay_secs", settings.retry.max_delay_secs},
+        {"jitter", settings.retry.jitter},
+        {"overrides", std::move(overrides)},
+    };
+    toml::array quarantined;
+    for (const IdPattern &test : settings.quarantine.listed)
+        quarantined.push_back(test.text());
+    toml::table flaky{
+        {"quarantine", std::move(quarantined)},
+        {"min_runs", int64_t(settings.quarantine.min_runs)},
+        {"window_runs", int64_t(settings.quarantine.window_runs)},
+    };
+    if (settings.quarantine.rate)
+        flaky.insert("quarantine_rate", *settings.quarantine.rate);
     toml::array paths;
     for (const auto &path : settings.plugin_paths)
         paths.push_back(path.string());
@@ -335,7 +480,12 @@ std::string describe_settings(const Settings &settings)
     };
     std::ostringstream out;
     out << "# " << settings.config_file.string() << ", with defaults filled in\n";
-    out << "[offload]\n" << offload << "\n\n[report]\n" << report << "\n\n[history]\n" << history << "\n";
+    out << "[offload]\n"
+        << offload << "\n\n[retry]\n"
+        << retry << "\n\n[flaky]\n"
+        << flaky << "\n\n[report]\n"
+        << report << "\n\n[history]\n"
+        << history << "\n";
     out << "\n[discovery_cache]\n" << cache << "\n";
     if (settings.provider_table)
         out << "\n[provider]\n" << *settings.provider_table << "\n";

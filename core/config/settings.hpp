@@ -2,6 +2,8 @@
 #pragma once
 
 #include "config/diagnostics.hpp"
+#include "flaky/quarantine.hpp"
+#include "scheduler/retry_policy.hpp"
 
 #include <toml++/toml.h>
 
@@ -23,9 +25,13 @@ struct Settings {
     double test_timeout_secs = 900; // how long one test may run (a batch without records:
                                     // each of its tests)
     double slow_timeout_secs = 60;  // a test running longer is shown as slow (again at each multiple)
-    unsigned retry_count = 0;       // extra attempts for a failed test
     std::vector<std::filesystem::path> plugin_paths; // absolute
     std::optional<bool> tail_hedging;                // unset: on where the provider says duplicates are cheap
+
+    // [offload] retry_count, [retry] and [[retry.overrides]]
+    RetryPolicy retry;
+    // [flaky]
+    QuarantineSettings quarantine;
 
     // [report]
     std::filesystem::path output_dir; // absolute

@@ -20,7 +20,10 @@ namespace offload {
 
 namespace {
 
-constexpr const char *header = "offload-history 1";
+// Version 2 adds the `f` lines (outcomes). Version 1 files are read; an offload that knows only
+// version 1 leaves a version 2 file alone rather than taking it for a damaged one of its own.
+constexpr const char *header = "offload-history 2";
+constexpr const char *header_v1 = "offload-history 1";
 // Far above what max_tests entries of ordinary ids take (about 100 bytes each): a bigger file is
 // not a history, and is not read into memory.
 constexpr uint64_t max_file_bytes = uint64_t{1} << 30;
@@ -102,6 +105,36 @@ std::vector<std::string_view> split_tabs(std::string_view line, size_t max_field
     return fields;
 }
 
+// A date field: "-" for none, else an ISO 8601 time without spaces or tabs.
+bool parse_date(std::string_view text, std::string &date)
+{
+    if (text == "-") {
+        date.clear();
+        return true;
+    }
+    if (text.empty() || text.size() > 40 || text.find_first_of(" \t") != std::string_view::npos)
+        return false;
+    date = std::string(text);
+    return true;
+}
+
+bool parse_marks(std::string_view text, std::string &marks)
+{
+    if (text == "-") {
+        marks.clear();
+        return true;
+    }
+    if (text.size() > History::max_recent_outcomes || text.find_first_not_of("pfF") != std::string_view::npos)
+        return false;
+    marks = std::string(text);
+    return true;
+}
+
+std::string_view date_field(const std::string &date)
+{
+    return date.empty() ? "-" : std::string_view(date);
+}
+
 // An exclusive lock on path for the lifetime of the object; waits for other runs.
 // Not following a symlink planted at the lock's path.
 class FileLock {
@@ -135,12 +168,13 @@ Expected<History> History::parse(const std::string &text)
         return true;
     };
     std::string_view line;
-    if (!next_line(line) || line != header)
+    if (!next_line(line) || (line != header && line != header_v1))
         return failure("it does not start with \"" + std::string(header) + "\"");
+    const bool v1 = line == header_v1;
     while (next_line(line)) {
         if (line.empty())
             continue;
-        auto fields = split_tabs(line, 5);
+        auto fields = split_tabs(line, line.starts_with("f\t") ? 9 : 5);
         bool ok = true;
         if (fields[0] == "run" && fields.size() == 2) {
             ok = parse_integer(fields[1], history.m_run);
@@ -155,8 +189,26 @@ Expected<History> History::parse(const std::string &text)
             ok = parse_number(fields[1], entry.mean_secs) && parse_integer(fields[2], samples) &&
                  parse_integer(fields[3], entry.last_run) && id && !id->empty();
             entry.samples = uint32_t(std::min<uint64_t>(samples, UINT32_MAX));
-            if (ok)
-                history.m_tests[*id] = entry;
+            if (ok) {
+                Entry &known = history.m_tests[*id];
+                known.mean_secs = entry.mean_secs;
+                known.samples = entry.samples;
+                known.last_run = std::max(known.last_run, entry.last_run);
+            }
+        } else if (fields[0] == "f" && fields.size() == 9 && !v1) {
+            Flakiness flakiness;
+            uint64_t last_run = 0;
+            auto id = unescape(fields[8]);
+            ok = parse_integer(fields[1], flakiness.runs) && parse_integer(fields[2], flakiness.failures) &&
+                 parse_integer(fields[3], flakiness.flaky) && flakiness.failures <= flakiness.runs &&
+                 flakiness.flaky <= flakiness.runs && parse_date(fields[4], flakiness.first_flake) &&
+                 parse_date(fields[5], flakiness.last_flake) && parse_integer(fields[6], last_run) &&
+                 parse_marks(fields[7], flakiness.recent) && id && !id->empty();
+            if (ok) {
+                Entry &known = history.m_tests[*id];
+                known.flakiness = std::move(flakiness);
+                known.last_run = std::max(known.last_run, last_run);
+            }
         } else {
             ok = false;
         }
@@ -172,7 +224,8 @@ namespace {
 // the rest: only such a file is ever replaced.
 bool ours(std::string_view text)
 {
-    return text.substr(0, text.find('\n')) == header;
+    const std::string_view first = text.substr(0, text.find('\n'));
+    return first == header || first == header_v1;
 }
 
 } // namespace
@@ -228,7 +281,13 @@ Expected<History> History::load(const std::filesystem::path &path)
 const History::Entry *History::find(const std::string &id) const
 {
     auto found = m_tests.find(id);
-    return found == m_tests.end() ? nullptr : &found->second;
+    return found == m_tests.end() || found->second.samples == 0 ? nullptr : &found->second;
+}
+
+const History::Flakiness *History::flakiness(const std::string &id) const
+{
+    auto found = m_tests.find(id);
+    return found == m_tests.end() || found->second.flakiness.runs == 0 ? nullptr : &found->second.flakiness;
 }
 
 std::optional<double> History::batch_overhead_secs() const
@@ -248,6 +307,11 @@ void History::record_test(const std::string &id, double secs)
         m_new_tests.emplace_back(id, secs);
 }
 
+void History::record_outcome(const std::string &id, Mark mark, const std::string &run_started_at)
+{
+    m_new_outcomes.push_back({id, mark, run_started_at});
+}
+
 void History::record_batch_overhead(double secs)
 {
     if (std::isfinite(secs) && secs >= 0)
@@ -263,6 +327,23 @@ void History::apply(const History &run)
                               ? secs
                               : (1 - weight_of_new_sample) * entry.mean_secs + weight_of_new_sample * secs;
         entry.samples = entry.samples == UINT32_MAX ? entry.samples : entry.samples + 1;
+        entry.last_run = m_run;
+    }
+    for (const NewOutcome &outcome : run.m_new_outcomes) {
+        Entry &entry = m_tests[outcome.id];
+        Flakiness &flakiness = entry.flakiness;
+        ++flakiness.runs;
+        if (outcome.mark == Mark::Failed)
+            ++flakiness.failures;
+        if (outcome.mark == Mark::Flaky) {
+            ++flakiness.flaky;
+            if (flakiness.first_flake.empty())
+                flakiness.first_flake = outcome.at;
+            flakiness.last_flake = outcome.at;
+        }
+        flakiness.recent += char(outcome.mark);
+        if (flakiness.recent.size() > max_recent_outcomes)
+            flakiness.recent.erase(0, flakiness.recent.size() - max_recent_outcomes);
         entry.last_run = m_run;
     }
     m_overheads.insert(m_overheads.end(), run.m_new_overheads.begin(), run.m_new_overheads.end());
@@ -298,9 +379,17 @@ std::string History::serialize() const
     for (const auto &entry : m_tests)
         sorted.push_back(&entry);
     std::sort(sorted.begin(), sorted.end(), [](auto *a, auto *b) { return a->first < b->first; });
-    for (const auto *entry : sorted)
-        out += fmt::format("t\t{:.6f}\t{}\t{}\t{}\n", entry->second.mean_secs, entry->second.samples,
-                           entry->second.last_run, escape(entry->first));
+    for (const auto *entry : sorted) {
+        if (entry->second.samples > 0)
+            out += fmt::format("t\t{:.6f}\t{}\t{}\t{}\n", entry->second.mean_secs, entry->second.samples,
+                               entry->second.last_run, escape(entry->first));
+        const Flakiness &flakiness = entry->second.flakiness;
+        if (flakiness.runs > 0)
+            out += fmt::format("f\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n", flakiness.runs, flakiness.failures,
+                               flakiness.flaky, date_field(flakiness.first_flake),
+                               date_field(flakiness.last_flake), entry->second.last_run,
+                               flakiness.recent.empty() ? "-" : flakiness.recent, escape(entry->first));
+    }
     return out;
 }
 
@@ -321,7 +410,7 @@ Expected<void> History::save(const std::filesystem::path &path) const
         std::ifstream in(path, std::ios::binary);
         std::string first_line;
         std::getline(in, first_line);
-        if (first_line != header)
+        if (!ours(first_line))
             return failure(fmt::format("{} is not a timing history this offload wrote; it was left as it is",
                                        path.string()));
         std::filesystem::rename(path, path.string() + ".corrupt", code);

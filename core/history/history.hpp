@@ -1,7 +1,8 @@
-// Timing history: what each test took in earlier runs, and what a batch costs beyond its tests.
-// The scheduler turns it into estimates; the runner adds this run's numbers at the end.
+// The history of earlier runs: what each test took, what a batch costs beyond its tests, and how
+// each test ended run after run (its flakiness). The scheduler turns the timings into estimates;
+// `offload flaky` and the quarantine read the outcomes; a run adds its numbers at the end.
 //
-// On disk (default .offload/history): a versioned text file, one test per line, written
+// On disk (default .offload/history): a versioned text file, a line or two per test, written
 // atomically under a lock and merged with what is there, so concurrent runs lose nothing. A
 // missing file is an empty history; a corrupt one is an error for load(), which the caller reports,
 // and is replaced by the next save(). Tests not seen for
@@ -27,10 +28,31 @@ class History {
     static constexpr size_t max_tests = 500000;
     static constexpr size_t max_overhead_samples = 64;
 
+    static constexpr size_t max_recent_outcomes = 100;
+
+    // How a test ended in one run, as its flakiness counts it.
+    enum class Mark : char {
+        Passed = 'p', // at the first attempt
+        Flaky = 'f',  // failed or errored, then passed on a retry
+        Failed = 'F', // failed or errored in the end
+    };
+
+    // A test's outcomes over the runs that recorded them. Runs that skipped it or did not run it
+    // do not count.
+    struct Flakiness {
+        uint64_t runs = 0;
+        uint64_t failures = 0;   // runs it failed in the end
+        uint64_t flaky = 0;      // runs it passed only on a retry
+        std::string first_flake; // when the first of those runs started (ISO 8601, UTC); empty: none
+        std::string last_flake;
+        std::string recent; // Mark of the last max_recent_outcomes runs, oldest first
+    };
+
     struct Entry {
-        double mean_secs = 0; // exponentially weighted: recent runs count most
-        uint32_t samples = 0;
+        double mean_secs = 0;  // exponentially weighted: recent runs count most
+        uint32_t samples = 0;  // 0: no run measured it (flakiness only)
         uint64_t last_run = 0; // run number when it last ran
+        Flakiness flakiness;
     };
 
     // Reads path: an empty history when there is no file yet, or why the file cannot be used
@@ -41,7 +63,12 @@ class History {
     // Parses the file format, or says why it is not a history file of this version.
     static Expected<History> parse(const std::string &text);
 
+    // The test's timing: nullptr when no run measured it.
     const Entry *find(const std::string &id) const;
+    // Its outcomes: nullptr when no run recorded one.
+    const Flakiness *flakiness(const std::string &id) const;
+    // Every test the history knows, for listing.
+    const std::unordered_map<std::string, Entry> &entries() const { return m_tests; }
     size_t size() const { return m_tests.size(); }
     uint64_t runs() const { return m_run; }
 
@@ -53,6 +80,8 @@ class History {
     // This run's numbers; applied to the file by save().
     void record_test(const std::string &id, double secs);
     void record_batch_overhead(double secs);
+    // run_started_at: ISO 8601 UTC, the time a flake is dated with.
+    void record_outcome(const std::string &id, Mark mark, const std::string &run_started_at);
 
     // Merges this run's numbers into the file at path under a lock (path + ".lock") and writes
     // it atomically (util/atomic_file.hpp: a path that is not a regular file is refused).
@@ -71,6 +100,12 @@ class History {
     // This run's measurements, not yet merged.
     std::vector<std::pair<std::string, double>> m_new_tests;
     std::vector<double> m_new_overheads;
+    struct NewOutcome {
+        std::string id;
+        Mark mark;
+        std::string at;
+    };
+    std::vector<NewOutcome> m_new_outcomes;
 };
 
 } // namespace offload

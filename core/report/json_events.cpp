@@ -99,13 +99,13 @@ void JsonEvents::test_finished(const TestEvent &event)
 {
     const Attempt &attempt = event.attempt;
     std::string duration = attempt.duration_secs >= 0 ? fmt::format("{:.3f}", attempt.duration_secs) : "null";
-    emit(
-        event.will_retry ? "test-retry" : "test-finished", event.at_secs,
-        fmt::format(
-            "{},\"outcome\":\"{}\",\"duration\":{},\"attempt\":{},\"batch\":{},\"sandbox\":{},\"flaky\":{}{}",
-            string_field("id", event.id), outcome_word(attempt.outcome), duration, event.attempt_number,
-            event.batch, attempt.sandbox, event.flaky ? "true" : "false",
-            string_field("message", attempt.message)));
+    emit(event.will_retry ? "test-retry" : "test-finished", event.at_secs,
+         fmt::format("{},\"outcome\":\"{}\",\"duration\":{},\"attempt\":{},\"batch\":{},\"sandbox\":{},"
+                     "\"flaky\":{}{}{}",
+                     string_field("id", event.id), outcome_word(attempt.outcome), duration,
+                     event.attempt_number, event.batch, attempt.sandbox, event.flaky ? "true" : "false",
+                     event.quarantined ? ",\"quarantined\":true" : "",
+                     string_field("message", attempt.message)));
 }
 
 void JsonEvents::incident(const std::string &text)
@@ -118,9 +118,9 @@ void JsonEvents::run_finished(const RunOutcome &outcome)
     Counts counts = count(outcome.report);
     emit("run-finished", outcome.report.wall_secs,
          fmt::format(
-             ",\"passed\":{},\"failed\":{},\"flaky\":{},\"skipped\":{},\"not_run\":{},\"interrupted\":{},"
-             "\"stopped_early\":{},\"exit_code\":{},\"duration\":{:.3f}",
-             counts.passed, counts.failed, counts.flaky, counts.skipped, counts.not_run,
+             ",\"passed\":{},\"failed\":{},\"flaky\":{},\"skipped\":{},\"not_run\":{},\"quarantined\":{},"
+             "\"interrupted\":{},\"stopped_early\":{},\"exit_code\":{},\"duration\":{:.3f}",
+             counts.passed, counts.failed, counts.flaky, counts.skipped, counts.not_run, counts.quarantined,
              outcome.interrupted ? "true" : "false", outcome.stopped_early ? "true" : "false",
              exit_code_for(outcome), outcome.report.wall_secs));
 }

@@ -44,7 +44,7 @@ void list_section(std::string &out, const std::string &title, const std::vector<
 
 std::string format_summary(const RunOutcome &outcome, const std::filesystem::path &junit_file)
 {
-    std::vector<std::string> failed, not_run, flaky;
+    std::vector<std::string> failed, not_run, flaky, quarantined;
     for (const TestReport &test : outcome.report.tests) {
         switch (test.final_outcome()) {
         case Outcome::Failed:
@@ -55,13 +55,17 @@ std::string format_summary(const RunOutcome &outcome, const std::filesystem::pat
                 line += fmt::format("  [log: {}]", last.log_path);
             if (test.attempts.size() > 1)
                 line += fmt::format("  [{} attempts]", test.attempts.size());
-            failed.push_back(line);
+            if (!test.quarantined.empty())
+                quarantined.push_back(fmt::format("{}  [quarantined: {}]", line, test.quarantined));
+            else
+                failed.push_back(line);
             break;
         }
         case Outcome::NotRun: not_run.push_back(describe(test.id, test.not_run_reason)); break;
         case Outcome::Passed:
             if (test.flaky())
-                flaky.push_back(fmt::format("{}  [passed on attempt {}]", test.id, test.attempts.size()));
+                flaky.push_back(fmt::format("{}  [passed on attempt {}]{}", test.id, test.attempts.size(),
+                                            test.quarantined.empty() ? "" : "  [quarantined]"));
             break;
         case Outcome::Skipped: break;
         }
@@ -70,6 +74,7 @@ std::string format_summary(const RunOutcome &outcome, const std::filesystem::pat
     std::string out = "\n";
     list_section(out, "Failed", failed);
     list_section(out, "Not run", not_run);
+    list_section(out, "Quarantined: FAILED, not counted against the run ([flaky] quarantine)", quarantined);
     list_section(out, "Flaky (failed, then passed on retry)", flaky);
     list_section(out, "Incidents", outcome.incidents);
     // The slowest tests, where the time goes (only when there are enough to be worth a list).
@@ -98,14 +103,19 @@ std::string format_summary(const RunOutcome &outcome, const std::filesystem::pat
         out += fmt::format("JUnit report: {}\n", junit_file.string());
 
     Counts counts = count(outcome.report);
-    out +=
-        fmt::format("{}{} tests in {:.2f}s on {} sandbox{} ({} batch{}): {} passed{}, {} failed, {} not run, "
-                    "{} skipped\n",
-                    outcome.interrupted ? "INTERRUPTED after " : "", counts.total(), outcome.report.wall_secs,
-                    outcome.sandboxes_created, outcome.sandboxes_created == 1 ? "" : "es",
-                    outcome.batches_run, outcome.batches_run == 1 ? "" : "es", counts.passed,
-                    counts.flaky ? fmt::format(" ({} flaky)", counts.flaky) : "", counts.failed,
-                    counts.not_run, counts.skipped);
+    out += fmt::format(
+        "{}{} tests in {:.2f}s on {} sandbox{} ({} batch{}): {} passed{}, {} failed{}, {} not run, "
+        "{} skipped\n",
+        outcome.interrupted ? "INTERRUPTED after " : "", counts.total(), outcome.report.wall_secs,
+        outcome.sandboxes_created, outcome.sandboxes_created == 1 ? "" : "es", outcome.batches_run,
+        outcome.batches_run == 1 ? "" : "es", counts.passed,
+        counts.flaky ? fmt::format(" ({} flaky)", counts.flaky) : "", counts.failed,
+        counts.quarantined ? fmt::format(" (and {} quarantined)", counts.quarantined) : "", counts.not_run,
+        counts.skipped);
+    if (counts.quarantined > 0 && counts.failed == 0 && counts.not_run == 0 && !outcome.interrupted)
+        out += fmt::format("The run passes only because {} failed test{} {} quarantined (listed above)\n",
+                           counts.quarantined, counts.quarantined == 1 ? "" : "s",
+                           counts.quarantined == 1 ? "is" : "are");
     out += fmt::format("{} passed, {} failed\n", counts.passed, counts.failed + counts.not_run);
     return out;
 }

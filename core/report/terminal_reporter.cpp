@@ -129,7 +129,9 @@ void TerminalReporter::test_finished(const TestEvent &event)
             ++batch.hidden_failures;
             return;
         }
-        std::string label = event.will_retry ? paint(yellow, "TRY-FAIL") : paint(red, "FAIL");
+        std::string label = event.will_retry    ? paint(yellow, "TRY-FAIL")
+                            : event.quarantined ? paint(yellow, "FAIL (quarantined)")
+                                                : paint(red, "FAIL");
         write(fmt::format(
             "{} {} [{:.2f}s] ({}){}\n{}{}", label, terminal_safe(event.id),
             std::max(0.0, attempt.duration_secs), where, event.will_retry ? ", will retry" : "",

@@ -48,6 +48,7 @@ struct TestEvent {
     bool flaky = false;          // passed after failing: its final outcome
     size_t batch = 0;
     bool will_retry = false;
+    bool quarantined = false; // its failure does not fail the run (TestReport::quarantined)
     double at_secs = 0;
 };
 

@@ -105,6 +105,8 @@ void Runner::plan_tests(const std::vector<DiscoveredTest> &tests)
         TestReport report;
         report.id = test.id;
         report.file = test.file;
+        if (m_options.quarantine)
+            report.quarantined = m_options.quarantine(test.id);
         m_outcome.report.tests.push_back(std::move(report));
     }
     m_tests.resize(tests.size());
@@ -207,6 +209,9 @@ RunOutcome Runner::run()
 
     // Whatever is still queued never ran: say why.
     std::lock_guard lock(m_mutex);
+    for (auto &[due, batch] : m_backing_off)
+        m_queue.push_back(std::move(batch));
+    m_backing_off.clear();
     for (const Batch &batch : m_queue.take_all())
         for (size_t test : batch.tests)
             if (!m_tests[test].settled)
@@ -261,17 +266,20 @@ void Runner::settle_not_run(size_t test, std::string reason)
         report.not_run_reason = std::move(reason);
     state.settled = true;
     state.owner = nullptr;
-    count_settled(report.attempts.empty() ? Outcome::NotRun : report.final_outcome(), +1);
+    count_settled(test, report.attempts.empty() ? Outcome::NotRun : report.final_outcome(), +1);
 }
 
-void Runner::count_settled(Outcome outcome, int delta)
+void Runner::count_settled(size_t test, Outcome outcome, int delta)
 {
     size_t *counter = nullptr;
     switch (outcome) {
     case Outcome::Passed: counter = &m_settled.passed; break;
     case Outcome::Skipped: counter = &m_settled.skipped; break;
     case Outcome::NotRun: counter = &m_settled.not_run; break;
-    default: counter = &m_settled.failed; break;
+    default:
+        counter =
+            m_outcome.report.tests[test].quarantined.empty() ? &m_settled.failed : &m_settled.quarantined;
+        break;
     }
     *counter = size_t(std::max<long long>(0, (long long)*counter + delta));
 }
@@ -399,6 +407,7 @@ std::optional<Runner::Job> Runner::next_job(unsigned worker, bool has_sandbox)
             ++m_busy_workers;
             return job;
         }
+        const std::optional<std::chrono::steady_clock::duration> next_retry = release_due_retries();
         // Work that avoids this worker (a retry of what failed here) waits for another worker if
         // one is waiting; otherwise it is taken rather than left to idle.
         const bool avoided_too = m_waiting == 0;
@@ -420,7 +429,8 @@ std::optional<Runner::Job> Runner::next_job(unsigned worker, bool has_sandbox)
             ++m_busy_workers;
             return job;
         }
-        if (m_queue.empty() && m_execs.empty() && m_jobs_starting == 0 && !m_list_pending)
+        if (m_queue.empty() && m_backing_off.empty() && m_execs.empty() && m_jobs_starting == 0 &&
+            !m_list_pending)
             return std::nullopt; // nothing runs that could queue more
         if (has_sandbox && m_queue.empty()) {
             if (move_work(worker)) {
@@ -432,9 +442,28 @@ std::optional<Runner::Job> Runner::next_job(unsigned worker, bool has_sandbox)
             }
         }
         ++m_waiting;
-        m_changed.wait_for(lock, idle_patience);
+        m_changed.wait_for(
+            lock, next_retry ? std::min<std::chrono::steady_clock::duration>(*next_retry, idle_patience)
+                             : std::chrono::steady_clock::duration(idle_patience));
         --m_waiting;
     }
+}
+
+std::optional<std::chrono::steady_clock::duration> Runner::release_due_retries()
+{
+    if (m_backing_off.empty())
+        return std::nullopt;
+    const auto now = std::chrono::steady_clock::now();
+    std::optional<std::chrono::steady_clock::duration> next;
+    std::erase_if(m_backing_off, [&](auto &waiting) {
+        if (waiting.first <= now) {
+            m_queue.push_back(std::move(waiting.second));
+            return true;
+        }
+        next = std::min(next.value_or(waiting.first - now), waiting.first - now);
+        return false;
+    });
+    return next;
 }
 
 // A static worker (its tests fixed up front) that still has tests to start gives them up at its

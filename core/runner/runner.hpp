@@ -14,6 +14,7 @@
 #include "runner/executor.hpp"
 #include "runner/run_observer.hpp"
 #include "scheduler/exec_tracker.hpp"
+#include "scheduler/retry_policy.hpp"
 #include "scheduler/test_queue.hpp"
 #include "util/fd.hpp"
 
@@ -25,6 +26,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -36,7 +38,7 @@ struct RunOptions {
     unsigned parallel = 1;                     // sandboxes at once
     std::chrono::milliseconds test_timeout{0}; // the most one test may take; 0: none
     std::chrono::milliseconds slow_timeout{0}; // report a test running past multiples of this; 0: never
-    unsigned retries = 0;                      // extra attempts for a failed test
+    RetryPolicy retry;                         // how often a failed test runs again, and when
     std::filesystem::path output_dir;          // command logs go to output_dir/logs
     std::vector<double> estimated_secs;        // per test, for planning; empty: all alike
     bool estimates_known = false;              // estimated_secs come from a timing history
@@ -44,6 +46,9 @@ struct RunOptions {
     std::optional<bool> tail_hedging;          // duplicate stragglers; default: where duplicates are cheap
     size_t max_fail = 0;                       // stop after this many failed tests; 0: never
     bool kill_running = false;                 // ...and kill the running tests too
+    // Why a test is quarantined (flaky/quarantine.hpp), "" when it is not: its failure counts as
+    // quarantined, not failed (for --max-fail too). Unset: none is.
+    std::function<std::string(const std::string &id)> quarantine;
 };
 
 // The tests of a run and what plans them, once they are known.
@@ -120,12 +125,14 @@ class Runner {
     void apply(Exec &exec, const Conclusion &conclusion, Notes &notes);
     void stop_exec(Exec &exec, StopReason why);
     void stop_early();
-    void count_settled(Outcome outcome, int delta);
+    void count_settled(size_t test, Outcome outcome, int delta);
     void incident(std::string text, Notes &notes);
     std::string stopped_reason(Reached reached) const;
     // The incident of a command that left processes running, naming its tests.
     std::string leak_text(const Exec &exec, const std::vector<std::string> &leaked) const;
     double estimate(size_t test) const;
+    // Retries whose backoff has passed join the queue; returns how long until the next one does.
+    std::optional<std::chrono::steady_clock::duration> release_due_retries();
 
     // Queues the tests to run (constructors, take_listing()); under m_mutex once workers run.
     void plan_tests(const std::vector<DiscoveredTest> &tests);
@@ -159,6 +166,9 @@ class Runner {
     RunOutcome m_outcome;
     std::vector<TestState> m_tests;
     TestQueue m_queue;
+    // Retries waiting out their backoff ([retry] backoff), with when each may start.
+    std::vector<std::pair<std::chrono::steady_clock::time_point, Batch>> m_backing_off;
+    std::minstd_rand m_jitter{std::random_device{}()};
     std::vector<std::shared_ptr<Exec>> m_execs; // commands running now
     Counts m_settled;                           // tests whose final outcome is known
     size_t m_waiting = 0;                       // workers waiting for work

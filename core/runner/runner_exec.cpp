@@ -83,6 +83,7 @@ void Runner::give(Exec &exec, size_t test)
 
 void Runner::feed(Exec &exec, bool asked)
 {
+    release_due_retries();
     if (!exec.live_input || exec.input.closed() || m_list_pending)
         return;
     if (m_interrupted || m_stopped_early || exec.stop_after_test || exec.stop != StopReason::None) {

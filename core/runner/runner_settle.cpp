@@ -198,7 +198,7 @@ void Runner::revise_attempt(size_t test, const TestVerdict &verdict, const Exec 
     if (severity(verdict.outcome) <= severity(last.outcome))
         return;
     if (state.settled) {
-        count_settled(report.final_outcome(), -1);
+        count_settled(test, report.final_outcome(), -1);
         state.settled = false;
     } else if (needs_retry(last.outcome)) {
         last.outcome = verdict.outcome;
@@ -221,19 +221,27 @@ void Runner::decide(size_t test, const Exec &exec, bool may_retry, Notes &notes)
     state.hedged = false;
     // Once --max-fail is reached (or Ctrl-C came), failed tests are not tried again.
     const bool retry = may_retry && needs_retry(attempt.outcome) &&
-                       report.attempts.size() <= m_options.retries && !m_stopped_early && !m_interrupted &&
-                       Interrupt::level() == 0;
+                       report.attempts.size() <= m_options.retry.retries_for(report.id) && !m_stopped_early &&
+                       !m_interrupted && Interrupt::level() == 0;
     if (retry) {
         Batch again;
         again.number = m_live_input ? 0 : m_next_batch_number++;
         again.tests = {test};
         again.avoid_worker = int(exec.worker);
-        m_queue.push_back(std::move(again));
+        const double backoff = m_options.retry.delay_before(
+            unsigned(report.attempts.size()), std::uniform_real_distribution<double>(0, 1)(m_jitter));
+        if (backoff > 0)
+            m_backing_off.emplace_back(std::chrono::steady_clock::now() +
+                                           std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                               std::chrono::duration<double>(backoff)),
+                                       std::move(again));
+        else
+            m_queue.push_back(std::move(again));
     } else {
         if (attempt.outcome == Outcome::NotRun)
             report.not_run_reason = attempt.message;
         state.settled = true;
-        count_settled(attempt.outcome, +1);
+        count_settled(test, attempt.outcome, +1);
     }
     TestEvent event;
     event.id = report.id;
@@ -242,6 +250,7 @@ void Runner::decide(size_t test, const Exec &exec, bool may_retry, Notes &notes)
     event.flaky = !retry && report.flaky();
     event.batch = exec.number;
     event.will_retry = retry;
+    event.quarantined = !report.quarantined.empty();
     event.at_secs = seconds_since_start();
     notes.push_back([this, event = std::move(event)] {
         for (RunObserver *observer : m_observers)

@@ -226,7 +226,7 @@ class BadInputTest(ProjectTest):
         self.assertEqual((self.project / "victim-history").read_text(), "precious\n")
         self.assertIn("t", junit(self.project / "test-results" / "junit.xml"))
         self.assertFalse((self.project / "test-results" / "junit.xml").is_symlink())
-        self.assertTrue((self.project / ".offload" / "history").read_text().startswith("offload-history 1\n"))
+        self.assertTrue((self.project / ".offload" / "history").read_text().startswith("offload-history 2\n"))
 
 
 if __name__ == "__main__":

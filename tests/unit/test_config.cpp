@@ -50,7 +50,7 @@ TEST_CASE("defaults fill what the file leaves out")
     auto settings = offload::load_settings(config.file, diagnostics);
     CHECK(settings->max_parallel == std::max(1u, std::thread::hardware_concurrency()));
     CHECK(settings->test_timeout_secs == 900);
-    CHECK(settings->retry_count == 0);
+    CHECK(settings->retry.count == 0);
     CHECK(settings->project_dir == config.dir);
     CHECK(settings->output_dir == config.dir / "test-results");
     CHECK(settings->junit_file == config.dir / "test-results" / "junit.xml");
@@ -76,7 +76,7 @@ junit_file = "/abs/j.xml"
     auto settings = offload::load_settings(config.file, diagnostics);
     CHECK(settings->max_parallel == 3);
     CHECK(settings->test_timeout_secs == 2.5);
-    CHECK(settings->retry_count == 2);
+    CHECK(settings->retry.count == 2);
     CHECK(settings->plugin_paths == std::vector<fs::path>{config.dir / "tools/plugins"});
     CHECK(settings->output_dir == config.dir / "out");
     CHECK_FALSE(settings->junit);

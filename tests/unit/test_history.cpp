@@ -169,6 +169,80 @@ TEST_CASE("a file that is not a history of this offload is never replaced")
     }
 }
 
+TEST_CASE("outcomes: runs, failures and flakes add up over runs and concurrent saves, flakes dated")
+{
+    TempDir dir;
+    const fs::path file = dir.path / "history";
+    History first, second, third;
+    first.record_outcome("t", History::Mark::Flaky, "2026-11-01T10:00:00Z");
+    first.record_outcome("other", History::Mark::Passed, "2026-11-01T10:00:00Z");
+    first.record_test("t", 1.5);
+    second.record_outcome("t", History::Mark::Failed, "2026-11-02T10:00:00Z");
+    third.record_outcome("t", History::Mark::Flaky, "2026-11-03T10:00:00Z");
+    REQUIRE(first.save(file));
+    REQUIRE(second.save(file)); // as if loaded before first saved: merged, not replaced
+    const History loaded = saved_and_loaded(third, file);
+    const History::Flakiness *t = loaded.flakiness("t");
+    REQUIRE(t);
+    CHECK(t->runs == 3);
+    CHECK(t->failures == 1);
+    CHECK(t->flaky == 2);
+    CHECK(t->first_flake == "2026-11-01T10:00:00Z");
+    CHECK(t->last_flake == "2026-11-03T10:00:00Z");
+    CHECK(t->recent == "fFf");
+    CHECK(loaded.find("t")->mean_secs == doctest::Approx(1.5));
+    REQUIRE(loaded.flakiness("other"));
+    CHECK(loaded.flakiness("other")->recent == "p");
+    // A test known only by its outcomes has no timing: the scheduler does not take it for a 0 s one.
+    CHECK_FALSE(loaded.find("other"));
+}
+
+TEST_CASE("outcomes keep the last 100 runs' marks; a test whose runs stop is forgotten in time")
+{
+    TempDir dir;
+    const fs::path file = dir.path / "history";
+    for (int i = 0; i < 105; ++i) {
+        History run;
+        run.record_outcome("t", i < 5 ? History::Mark::Flaky : History::Mark::Passed, "2026-11-01T10:00:00Z");
+        if (i < 3)
+            run.record_outcome("gone", History::Mark::Failed, "2026-11-01T10:00:00Z");
+        REQUIRE(run.save(file));
+    }
+    const History loaded = History::load(file).value();
+    REQUIRE(loaded.flakiness("t"));
+    CHECK(loaded.flakiness("t")->recent == std::string(100, 'p'));
+    CHECK(loaded.flakiness("t")->flaky == 5);
+    CHECK(loaded.flakiness("t")->runs == 105);
+    CHECK_FALSE(loaded.flakiness("gone"));
+}
+
+TEST_CASE("a version 1 history is read and saved as version 2")
+{
+    TempDir dir;
+    const fs::path file = dir.path / "history";
+    std::ofstream(file) << "offload-history 1\nrun\t4\nt\t2.000000\t3\t4\ta.py::t\n";
+    History run;
+    run.record_outcome("a.py::t", History::Mark::Passed, "2026-11-01T10:00:00Z");
+    const History loaded = saved_and_loaded(run, file);
+    CHECK(loaded.find("a.py::t")->mean_secs == doctest::Approx(2));
+    CHECK(loaded.flakiness("a.py::t")->runs == 1);
+    std::ifstream in(file);
+    std::string first_line;
+    std::getline(in, first_line);
+    CHECK(first_line == "offload-history 2");
+}
+
+TEST_CASE("damaged outcome lines are a damaged history")
+{
+    for (const char *text : {"offload-history 2\nf\t1\t2\t0\t-\t-\t1\tp\tid\n",    // more failures than runs
+                             "offload-history 2\nf\t1\t0\t0\t-\t-\t1\tx\tid\n",    // an unknown mark
+                             "offload-history 2\nf\t1\t0\t0\t-\t-\t1\tp\n",        // no id
+                             "offload-history 1\nf\t1\t0\t0\t-\t-\t1\tp\tid\n"}) { // not in version 1
+        CAPTURE(text);
+        CHECK_FALSE(History::parse(text));
+    }
+}
+
 TEST_CASE("estimates: own history, else the file's median, else everyone's, else the fallback")
 {
     auto parsed = History::parse("offload-history 1\nrun\t1\n"
@@ -176,11 +250,11 @@ TEST_CASE("estimates: own history, else the file's median, else everyone's, else
                                  "t\t1.000000\t1\t1\tb.py::one\n");
     REQUIRE(parsed);
     History history = *parsed;
-    std::vector<offload::TestReport> tests = {{"a.py::one", "a.py", {}, {}},
-                                              {"a.py::two", "a.py", {}, {}},
-                                              {"a.py::new", "a.py", {}, {}},
-                                              {"c.py::new", "c.py", {}, {}},
-                                              {"b.py::one", "b.py", {}, {}}};
+    std::vector<offload::TestReport> tests = {{"a.py::one", "a.py", {}, {}, {}},
+                                              {"a.py::two", "a.py", {}, {}, {}},
+                                              {"a.py::new", "a.py", {}, {}, {}},
+                                              {"c.py::new", "c.py", {}, {}, {}},
+                                              {"b.py::one", "b.py", {}, {}, {}}};
     auto estimates = offload::estimate_durations(tests, history);
     CHECK(estimates[0] == doctest::Approx(4));
     CHECK(estimates[1] == doctest::Approx(6));
@@ -194,7 +268,8 @@ TEST_CASE("estimates: a test recorded at 0 s still takes a little")
 {
     auto parsed = History::parse("offload-history 1\nrun\t1\nt\t0.000000\t1\t1\ta.py::zero\n");
     REQUIRE(parsed);
-    std::vector<offload::TestReport> tests = {{"a.py::zero", "a.py", {}, {}}, {"a.py::new", "a.py", {}, {}}};
+    std::vector<offload::TestReport> tests = {{"a.py::zero", "a.py", {}, {}, {}},
+                                              {"a.py::new", "a.py", {}, {}, {}}};
     auto estimates = offload::estimate_durations(tests, *parsed);
     CHECK(estimates[0] == doctest::Approx(offload::min_test_secs));
     CHECK(estimates[1] == doctest::Approx(offload::min_test_secs));

@@ -45,6 +45,7 @@ struct Script {
     std::map<std::string, Behaviour> tests;
     std::mutex mutex;
     std::map<std::string, int> runs; // starts per test
+    std::map<std::string, std::vector<std::chrono::steady_clock::time_point>> start_times;
     std::atomic<int> infra_failures_left{0};
     std::atomic<int> create_failures_left{0};
     std::atomic<int> execs{0};
@@ -66,7 +67,18 @@ struct Script {
     int started(const std::string &id)
     {
         std::lock_guard lock(mutex);
+        start_times[id].push_back(std::chrono::steady_clock::now());
         return ++runs[id];
+    }
+    // Between the starts of a test's attempts.
+    std::vector<double> gaps_secs(const std::string &id)
+    {
+        std::lock_guard lock(mutex);
+        std::vector<double> gaps;
+        const auto &starts = start_times[id];
+        for (size_t i = 1; i < starts.size(); ++i)
+            gaps.push_back(std::chrono::duration<double>(starts[i] - starts[i - 1]).count());
+        return gaps;
     }
     int runs_of(const std::string &id)
     {
@@ -445,7 +457,7 @@ TEST_CASE("a failing test is retried on another sandbox and, passing then, is fl
     script.tests["flaky"] = {Behaviour::FailThenPass};
     script.tests["broken"] = {Behaviour::Fail};
     RunOptions options;
-    options.retries = 2;
+    options.retry.count = 2;
     Run r = run(script, {"flaky", "broken", "fine"}, options);
     CHECK(r.final["flaky"] == Outcome::Passed);
     CHECK(r.attempts["flaky"] == 2);
@@ -453,6 +465,81 @@ TEST_CASE("a failing test is retried on another sandbox and, passing then, is fl
     CHECK(r.final["broken"] == Outcome::Failed);
     CHECK(r.attempts["broken"] == 3);
     CHECK(r.final["fine"] == Outcome::Passed);
+}
+
+TEST_CASE("retries wait out their backoff, exponentially, in every command style")
+{
+    for (TestCommandStyle style : {TestCommandStyle::Worker, TestCommandStyle::Batch}) {
+        CAPTURE(int(style));
+        Script script;
+        script.tests["broken"] = {Behaviour::Fail};
+        RunOptions options;
+        options.parallel = 2;
+        options.retry.count = 2;
+        options.retry.backoff = Backoff::Exponential;
+        options.retry.delay_secs = 0.3;
+        Run r = run(script, {"broken", "fine"}, options, style, style == TestCommandStyle::Worker);
+        CHECK(r.final["broken"] == Outcome::Failed);
+        CHECK(r.attempts["broken"] == 3);
+        const std::vector<double> gaps = script.gaps_secs("broken");
+        REQUIRE(gaps.size() == 2);
+        CHECK(gaps[0] >= 0.3);
+        CHECK(gaps[1] >= 0.6);
+        CHECK(gaps[1] < 5);
+    }
+}
+
+TEST_CASE("a retry's backoff holds no sandbox: other tests run meanwhile")
+{
+    Script script;
+    script.tests["flaky"] = {Behaviour::FailThenPass};
+    for (const char *id : {"b", "c", "d"})
+        script.tests[id] = {Behaviour::Pass, 150ms};
+    RunOptions options;
+    options.retry.count = 1;
+    options.retry.backoff = Backoff::Fixed;
+    options.retry.delay_secs = 0.5;
+    const auto start = std::chrono::steady_clock::now();
+    Run r = run(script, {"flaky", "b", "c", "d"}, options);
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    CHECK(r.final["flaky"] == Outcome::Passed);
+    CHECK(r.outcome.report.tests[0].flaky());
+    for (const char *id : {"b", "c", "d"})
+        CHECK(r.final[id] == Outcome::Passed);
+    // One sandbox: b, c and d (0.45 s) run during the 0.5 s wait, not after it.
+    CHECK(secs < 0.5 + 0.45 + 0.3);
+}
+
+TEST_CASE("per-test retry counts: the first override naming a test decides")
+{
+    Script script;
+    for (const char *id : {"net/a", "net/b", "db/c"})
+        script.tests[id] = {Behaviour::Fail};
+    RunOptions options;
+    options.retry.count = 1;
+    options.retry.overrides = {{{IdPattern("net/b")}, 0}, {{IdPattern("net/*")}, 3}};
+    Run r = run(script, {"net/a", "net/b", "db/c"}, options);
+    CHECK(r.attempts["net/a"] == 4);
+    CHECK(r.attempts["net/b"] == 1);
+    CHECK(r.attempts["db/c"] == 2);
+}
+
+TEST_CASE("a quarantined test's failure counts apart, and not towards --max-fail")
+{
+    Script script;
+    script.tests["known"] = {Behaviour::Fail};
+    script.tests["later"] = {Behaviour::Pass, 100ms};
+    RunOptions options;
+    options.max_fail = 1;
+    options.quarantine = [](const std::string &id) { return id == "known" ? "listed" : ""; };
+    Run r = run(script, {"known", "later"}, options);
+    CHECK(r.final["known"] == Outcome::Failed);
+    CHECK(r.outcome.report.tests[0].quarantined == "listed");
+    CHECK(r.final["later"] == Outcome::Passed);
+    CHECK_FALSE(r.outcome.stopped_early);
+    const Counts counts = count(r.outcome.report);
+    CHECK(counts.failed == 0);
+    CHECK(counts.quarantined == 1);
 }
 
 TEST_CASE("a command that leaves a process running is a LEAK incident naming its last test")

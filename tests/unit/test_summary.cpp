@@ -63,3 +63,27 @@ TEST_CASE("the summary lists failures, tests not run and flaky tests, and ends w
     // The last line is what CI reads: not run counts as failed.
     CHECK(text.substr(text.rfind('\n', text.size() - 2) + 1) == "2 passed, 2 failed\n");
 }
+
+TEST_CASE("a quarantined failure is listed as FAILED apart and does not fail the run; not run still does")
+{
+    TestReport known = test("known", {Outcome::Failed, Outcome::Failed});
+    known.quarantined = "listed in [flaky] quarantine";
+    RunOutcome outcome = outcome_of({test("ok", {Outcome::Passed}), known});
+    CHECK(exit_code_for(outcome) == 0);
+    const std::string text = format_summary(outcome, "");
+    CHECK(text.find(
+              "Quarantined: FAILED, not counted against the run ([flaky] quarantine) (1):\n  known: assert "
+              "1 == 2  [log: logs/batch-0001.log]  [2 attempts]  [quarantined: listed in [flaky] "
+              "quarantine]") != std::string::npos);
+    CHECK(text.find("Failed (") == std::string::npos);
+    CHECK(text.find("1 passed, 0 failed (and 1 quarantined), 0 not run") != std::string::npos);
+    CHECK(text.find("The run passes only because 1 failed test is quarantined") != std::string::npos);
+    CHECK(text.ends_with("1 passed, 0 failed\n"));
+
+    TestReport quarantined_not_run = test("never", {});
+    quarantined_not_run.quarantined = "listed in [flaky] quarantine";
+    CHECK(exit_code_for(outcome_of({quarantined_not_run})) == 1);
+    TestReport quarantined_flaky = test("flaky", {Outcome::Failed, Outcome::Passed});
+    quarantined_flaky.quarantined = "listed in [flaky] quarantine";
+    CHECK(exit_code_for(outcome_of({quarantined_flaky, known})) == 2);
+}
