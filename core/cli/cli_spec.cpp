@@ -482,11 +482,17 @@ std::string man_page()
         "failed (the message says what, where and what to do).\n.TP\n2\nEvery test passed, some only on a "
         "retry "
         "(flaky).\n.TP\n64\nA bad command line.\n.TP\n130\nInterrupted (SIGINT, SIGTERM or SIGHUP).\n";
-    out += ".SH ENVIRONMENT\n.TP\n.B OFFLOAD_PLUGIN_PATH\nDirectories to search for plugins, separated by "
-           "colons, "
-           "after \\-\\-plugin\\-path.\n.TP\n.B NO_COLOR\nWhen set, no colors (unless \\-\\-color "
-           "always).\n.TP\n"
-           ".B CI\nWhen set, plain progress lines instead of a status line.\n";
+    out +=
+        ".SH ENVIRONMENT\n.TP\n.B OFFLOAD_PLUGIN_PATH\nDirectories to search for plugins, separated by "
+        "colons, "
+        "after \\-\\-plugin\\-path.\n.TP\n.B NO_COLOR\nWhen set, no colors (unless \\-\\-color "
+        "always).\n.TP\n"
+        ".B CI\nWhen set, plain progress lines instead of a status line.\n.TP\n"
+        ".B GITHUB_ACTIONS\nWhen \\fItrue\\fR (and [report] github is \\fIauto\\fR), offload run prints "
+        "GitHub workflow annotations for failures and appends a job summary to the file "
+        "\\fBGITHUB_STEP_SUMMARY\\fR names.\n.TP\n"
+        ".B GITLAB_CI\nWhen \\fItrue\\fR, a failed test's batch log is named in the JUnit report as a GitLab "
+        "attachment, relative to \\fBCI_PROJECT_DIR\\fR.\n";
     out +=
         ".SH FILES\n.TP\n.I offload.toml\nThe configuration.\n.TP\n.I .offload/history\nThe timing history.\n"
         ".TP\n.I .offload/plugins/\nThe project's own plugins and provider scripts.\n.TP\n"

@@ -65,8 +65,14 @@ int command_logs(const GlobalOptions &global, const LogsOptions &options)
         out += "\n";
         if (!test.message.empty())
             out += "    " + test.message + "\n";
-        if (!test.details.empty())
-            out += test.details + (test.details.back() == '\n' ? "" : "\n");
+        // A report's failure text starts with the message (GitLab shows only the text): once is enough.
+        std::string_view details = test.details;
+        if (!test.message.empty() && details.starts_with(test.message))
+            details.remove_prefix(test.message.size());
+        while (details.starts_with('\n'))
+            details.remove_prefix(1);
+        if (!details.empty())
+            out += std::string(details) + (details.back() == '\n' ? "" : "\n");
         out += "\n";
     });
     if (!cases)

@@ -6,6 +6,7 @@
 #include "discovery/discovery_cache.hpp"
 #include "flaky/quarantine.hpp"
 #include "history/history.hpp"
+#include "report/github_actions.hpp"
 #include "report/json_events.hpp"
 #include "report/junit_writer.hpp"
 #include "report/summary.hpp"
@@ -22,6 +23,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <string_view>
 #include <sys/resource.h>
 
@@ -361,9 +363,18 @@ int command_run(const GlobalOptions &global, const RunCommandOptions &options)
     std::filesystem::path junit_file;
     if (settings.junit) {
         junit_file = settings.junit_file;
-        if (Expected<void> written = write_junit_file(junit_file.string(), outcome->report); !written)
+        JunitOptions junit_options;
+        // GitLab links a failure's attachment, relative to the directory its artifacts come from.
+        if (const char *gitlab = std::getenv("GITLAB_CI"); gitlab && std::string_view(gitlab) == "true")
+            if (const char *project = std::getenv("CI_PROJECT_DIR"); project && *project)
+                junit_options.attachments_dir = project;
+        if (Expected<void> written = write_junit_file(junit_file.string(), outcome->report, junit_options);
+            !written)
             throw Error(written.error());
     }
+    // Before the summary, whose last line stays the counts.
+    if (github_reporting_on(settings.github, std::getenv("GITHUB_ACTIONS")))
+        report_to_github(*outcome, settings.project_dir, terminal.out);
     std::string summary = format_summary(*outcome, junit_file);
     // With JSON events on stdout, the human summary goes to stderr.
     std::fwrite(summary.data(), 1, summary.size(), terminal.out);

@@ -145,6 +145,22 @@ class SectionReader {
         return wrong(*node, key, "true or false"), std::nullopt;
     }
 
+    // true, false, or "auto" (nullopt, as when the key is absent).
+    std::optional<bool> boolean_or_auto(const std::string &key)
+    {
+        const toml::node *node = get(key);
+        if (!node)
+            return std::nullopt;
+        if (const auto *value = node->as_boolean())
+            return value->get();
+        const auto *text = node->as_string();
+        if (text && text->get() == "auto")
+            return std::nullopt;
+        return wrong(*node, key, "\"auto\", true or false",
+                     text ? fmt::format("\"{}\"", text->get()) : std::string()),
+               std::nullopt;
+    }
+
     std::optional<std::string> string(const std::string &key, bool allow_empty = false)
     {
         const toml::node *node = get(key);
@@ -383,11 +399,13 @@ std::unique_ptr<Settings> settings_from_text(const std::string &text, const fs::
     read_retry(document, settings->retry, name, diagnostics);
     read_flaky(document, settings->quarantine, name, diagnostics);
 
-    SectionReader report(document, "report", {"output_dir", "junit", "junit_file"}, name, diagnostics);
+    SectionReader report(document, "report", {"output_dir", "junit", "junit_file", "github"}, name,
+                         diagnostics);
     settings->output_dir =
         resolve(settings->project_dir, report.string("output_dir").value_or("test-results"));
     settings->junit = report.boolean("junit").value_or(true);
     settings->junit_file = resolve(settings->output_dir, report.string("junit_file").value_or("junit.xml"));
+    settings->github = report.boolean_or_auto("github");
 
     SectionReader history(document, "history", {"enabled", "path"}, name, diagnostics);
     settings->history = history.boolean("enabled").value_or(true);
@@ -466,6 +484,10 @@ std::string describe_settings(const Settings &settings)
         {"junit", settings.junit},
         {"junit_file", settings.junit_file.string()},
     };
+    if (settings.github)
+        report.insert("github", *settings.github);
+    else
+        report.insert("github", "auto");
     toml::table history{
         {"enabled", settings.history},
         {"path", settings.history_file.string()},

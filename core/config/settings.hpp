@@ -37,6 +37,7 @@ struct Settings {
     std::filesystem::path output_dir; // absolute
     bool junit = true;
     std::filesystem::path junit_file; // absolute (relative values are inside output_dir)
+    std::optional<bool> github;       // annotations and a job summary; unset ("auto"): in GitHub Actions
 
     // [history]
     bool history = true;                // read and write the timing history

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <ostream>
 #include <streambuf>
 #include <string_view>
@@ -108,21 +109,47 @@ void put_problem_attributes(ReportBuffer &out, const Attempt &attempt)
     out.text(attempt.outcome == Outcome::Error ? " type=\"error\"" : " type=\"failure\"");
 }
 
-// <failure>/<error> of the final attempt: its output is the element's text.
+// <failure>/<error> of the final attempt. Its text is what GitLab shows of a failure (it ignores
+// the message attribute): the message, then the output unless that starts with the message.
 void put_final_problem(ReportBuffer &out, std::string_view tag, const Attempt &attempt)
 {
     out.text("      <");
     out.text(tag);
     put_problem_attributes(out, attempt);
-    if (attempt.output.empty()) {
+    if (attempt.output.empty() && attempt.message.empty()) {
         out.text("/>\n");
         return;
     }
     out.text(">");
+    if (!attempt.message.empty() && !std::string_view(attempt.output).starts_with(attempt.message)) {
+        out.escaped(attempt.message, false);
+        if (!attempt.output.empty())
+            out.text("\n\n");
+    }
     out.escaped(attempt.output, false);
     out.text("</");
     out.text(tag);
     out.text(">\n");
+}
+
+// The <system-out> of a failed or errored test: where the whole output of its batch is, and for
+// GitLab, the same file as an attachment, relative to the directory its artifacts are taken from.
+void put_log_reference(ReportBuffer &out, const Attempt &attempt, const JunitOptions &options)
+{
+    if (attempt.log_path.empty())
+        return;
+    out.text("      <system-out>");
+    out.escaped("offload: the whole output of the batch it ran in: " + attempt.log_path, false);
+    if (!options.attachments_dir.empty()) {
+        const std::filesystem::path relative =
+            std::filesystem::path(attempt.log_path)
+                .lexically_normal()
+                .lexically_relative(options.attachments_dir.lexically_normal());
+        const std::string text = relative.generic_string();
+        if (!text.empty() && !text.starts_with("..") && text.find_first_of("[]|") == std::string::npos)
+            out.escaped("\n[[ATTACHMENT|" + text + "]]", false);
+    }
+    out.text("</system-out>\n");
 }
 
 // Surefire's record of an earlier attempt: <flakyFailure>, <rerunError>..., its output in <stackTrace>.
@@ -152,7 +179,8 @@ void put_earlier_attempts(ReportBuffer &out, std::string_view kind, const TestRe
             put_earlier_attempt(out, kind, test.attempts[i]);
 }
 
-void put_testcase(ReportBuffer &out, const TestReport &test, const std::string &report_name)
+void put_testcase(ReportBuffer &out, const TestReport &test, const std::string &report_name,
+                  const JunitOptions &options)
 {
     const Outcome outcome = test.final_outcome();
     const Attempt *last = test.attempts.empty() ? nullptr : &test.attempts.back();
@@ -183,10 +211,12 @@ void put_testcase(ReportBuffer &out, const TestReport &test, const std::string &
     case Outcome::Failed:
         put_final_problem(out, "failure", *last);
         put_earlier_attempts(out, "rerun", test);
+        put_log_reference(out, *last, options);
         break;
     case Outcome::Error:
         put_final_problem(out, "error", *last);
         put_earlier_attempts(out, "rerun", test);
+        put_log_reference(out, *last, options);
         break;
     case Outcome::Skipped:
         out.attribute("      <skipped message=\"", last->message);
@@ -196,8 +226,11 @@ void put_testcase(ReportBuffer &out, const TestReport &test, const std::string &
         // Normally a test without attempts; an attempt that ended as NotRun carries its reason itself.
         const std::string &reason =
             !test.not_run_reason.empty() || !last ? test.not_run_reason : last->message;
-        out.attribute("      <error message=\"", reason.empty() ? "not run" : "not run: " + reason);
-        out.text(" type=\"not-run\"/>\n");
+        const std::string message = reason.empty() ? "not run" : "not run: " + reason;
+        out.attribute("      <error message=\"", message);
+        out.text(" type=\"not-run\">");
+        out.escaped(message, false);
+        out.text("</error>\n");
         break;
     }
     }
@@ -271,7 +304,7 @@ class AtomicFileStreambuf : public std::streambuf {
 
 } // namespace
 
-void write_junit(std::ostream &out, const RunReport &report)
+void write_junit(std::ostream &out, const RunReport &report, const JunitOptions &options)
 {
     const SuiteCounts counts = suite_counts(report);
     ReportBuffer buffer(out);
@@ -281,7 +314,7 @@ void write_junit(std::ostream &out, const RunReport &report)
     put_suite_attributes(buffer, report, counts);
     buffer.text(">\n");
     for (const TestReport &test : report.tests) {
-        put_testcase(buffer, test, report.name);
+        put_testcase(buffer, test, report.name, options);
         if (!buffer.flush_if_full())
             return;
     }
@@ -290,7 +323,7 @@ void write_junit(std::ostream &out, const RunReport &report)
     out.flush();
 }
 
-Expected<void> write_junit_file(const std::string &path, const RunReport &report)
+Expected<void> write_junit_file(const std::string &path, const RunReport &report, const JunitOptions &options)
 {
     const auto failed = [](const std::string &why) {
         return failure("cannot write the JUnit report: " + why);
@@ -300,7 +333,7 @@ Expected<void> write_junit_file(const std::string &path, const RunReport &report
         return failed(file.error());
     AtomicFileStreambuf buffer(*file);
     std::ostream out(&buffer);
-    write_junit(out, report);
+    write_junit(out, report, options);
     if (Expected<void> written = file->commit(); !written)
         return failed(written.error());
     return {};

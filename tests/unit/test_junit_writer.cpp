@@ -154,20 +154,20 @@ TEST_CASE("write_junit: failed after retries is a failure with the last output, 
 {
     const std::string xml = to_xml(every_outcome());
     CHECK(contains(xml, "<testcase name=\"t_fail\" classname=\"nightly\" time=\"0.000\">\n"
-                        "      <failure message=\"second\" type=\"failure\">trace2</failure>\n"
+                        "      <failure message=\"second\" type=\"failure\">second\n\ntrace2</failure>\n"
                         "      <rerunFailure message=\"first\" type=\"failure\">"
                         "<stackTrace>trace1</stackTrace></rerunFailure>\n"
                         "      <rerunError message=\"crashed\" type=\"error\">"
                         "<stackTrace>core dumped</stackTrace></rerunError>\n"
                         "    </testcase>"));
-    CHECK(contains(xml, "<error message=\"segfault\" type=\"error\">bt</error>\n"
+    CHECK(contains(xml, "<error message=\"segfault\" type=\"error\">segfault\n\nbt</error>\n"
                         "      <rerunFailure message=\"wrong\" type=\"failure\"><stackTrace>w</stackTrace>"
                         "</rerunFailure>\n"));
 
     const std::vector<JunitCase> cases = read_back(xml);
     CHECK(cases[2].outcome == Outcome::Failed);
     CHECK(cases[2].message == "second");
-    CHECK(cases[2].details.rfind("trace2\n\nearlier attempt: first", 0) == 0);
+    CHECK(cases[2].details.rfind("second\n\ntrace2\n\nearlier attempt: first", 0) == 0);
     CHECK(cases[3].outcome == Outcome::Error);
     CHECK(cases[3].message == "segfault");
 }
@@ -176,7 +176,8 @@ TEST_CASE("write_junit: skipped carries its reason; not run is an error CI shows
 {
     const std::string xml = to_xml(every_outcome());
     CHECK(contains(xml, "<skipped message=\"no gpu\"/>"));
-    CHECK(contains(xml, "<error message=\"not run: batch crashed before it started\" type=\"not-run\"/>"));
+    CHECK(contains(xml, "<error message=\"not run: batch crashed before it started\" type=\"not-run\">"
+                        "not run: batch crashed before it started</error>"));
 
     const std::vector<JunitCase> cases = read_back(xml);
     CHECK(cases[4].outcome == Outcome::Skipped);
@@ -191,9 +192,37 @@ TEST_CASE("write_junit: a not-run attempt gives its own reason; without any reas
     report.tests.push_back(test("interrupted", {attempt(Outcome::NotRun, "interrupted by Ctrl-C")}));
     report.tests.push_back(test("silent", {}));
     const std::string xml = to_xml(report);
-    CHECK(contains(xml, "<error message=\"not run: interrupted by Ctrl-C\" type=\"not-run\"/>"));
-    CHECK(contains(xml, "<error message=\"not run\" type=\"not-run\"/>"));
+    CHECK(contains(xml, "<error message=\"not run: interrupted by Ctrl-C\" type=\"not-run\">"
+                        "not run: interrupted by Ctrl-C</error>"));
+    CHECK(contains(xml, "<error message=\"not run\" type=\"not-run\">not run</error>"));
     CHECK(contains(xml, "errors=\"2\""));
+}
+
+TEST_CASE("write_junit: GitLab shows a failure's text: the message leads it, once; system-out names the log")
+{
+    RunReport report;
+    Attempt failed = attempt(Outcome::Failed, "assert 1 == 2", "assert 1 == 2\ntraceback");
+    failed.log_path = "/ci/project/test-results/logs/batch-0003.log";
+    report.tests.push_back(test("starts_with_message", {failed}));
+    report.tests.push_back(test("no_output", {attempt(Outcome::Failed, "exit code 1")}));
+    Attempt outside = attempt(Outcome::Error, "crashed");
+    outside.log_path = "/elsewhere/batch-0004.log";
+    report.tests.push_back(test("log_outside", {outside}));
+
+    const std::string plain = to_xml(report);
+    CHECK(contains(plain, ">assert 1 == 2\ntraceback</failure>\n"
+                          "      <system-out>offload: the whole output of the batch it ran in: "
+                          "/ci/project/test-results/logs/batch-0003.log</system-out>\n"));
+    CHECK(contains(
+        plain, "<failure message=\"exit code 1\" type=\"failure\">exit code 1</failure>\n    </testcase>"));
+    CHECK_FALSE(contains(plain, "ATTACHMENT"));
+
+    std::ostringstream gitlab;
+    offload::write_junit(gitlab, report, {"/ci/project"});
+    CHECK(contains(gitlab.str(), "/ci/project/test-results/logs/batch-0003.log\n"
+                                 "[[ATTACHMENT|test-results/logs/batch-0003.log]]</system-out>"));
+    // A log outside the project directory is no artifact GitLab could link.
+    CHECK(contains(gitlab.str(), "/elsewhere/batch-0004.log</system-out>"));
 }
 
 TEST_CASE("write_junit: an empty report is still a valid document")
@@ -231,7 +260,7 @@ TEST_CASE("write_junit round trip: control characters and invalid UTF-8 still gi
     CHECK(cases[0].file == safe);
     CHECK(cases[0].outcome == Outcome::Failed);
     CHECK(cases[0].message == "msg\n" + safe);
-    CHECK(cases[0].details == safe.substr(0, safe.find_last_not_of(" \t\r\n") + 1));
+    CHECK(cases[0].details == "msg\n" + safe + "\n\n" + safe.substr(0, safe.find_last_not_of(" \t\r\n") + 1));
     CHECK(cases[1].name == "flaky\\x02");
     CHECK(cases[1].outcome == Outcome::Passed);
     CHECK(cases[2].outcome == Outcome::Skipped);
@@ -253,7 +282,7 @@ TEST_CASE("write_junit: large output survives whole, escaped, next to small test
     const std::vector<JunitCase> cases = read_back(to_xml(report));
     REQUIRE(cases.size() == 3);
     CHECK(cases[0].name == "before");
-    CHECK(cases[1].details == offload::sanitize_text(big.substr(0, big.size() - 1)));
+    CHECK(cases[1].details == "m\n\n" + offload::sanitize_text(big.substr(0, big.size() - 1)));
     CHECK(cases[2].name == "after");
     CHECK(cases[2].outcome == Outcome::Skipped);
 }
