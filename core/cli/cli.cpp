@@ -246,6 +246,7 @@ int run_cli(int argc, char **argv)
     GlobalOptions global;
     global.config_file = arguments.value("config").value_or("offload.toml");
     global.plugin_paths = arguments.all("plugin-path");
+    global.command_line.assign(argv, argv + argc);
 
     if (command == "run") {
         RunCommandOptions run;
@@ -302,6 +303,11 @@ int run_cli(int argc, char **argv)
         logs.tests = arguments.all("test");
         logs.grep = arguments.value("grep").value_or("");
         return command_logs(global, logs);
+    }
+    if (command == "report") {
+        reject_positional(arguments);
+        return command_report(
+            global, {arguments.value("input").value_or(""), arguments.value("output").value_or("")});
     }
     if (command == "completions") {
         if (arguments.positional.size() != 1)

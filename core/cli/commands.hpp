@@ -48,4 +48,10 @@ struct LogsOptions {
 };
 int command_logs(const GlobalOptions &global, const LogsOptions &options);
 
+struct ReportOptions {
+    std::string input;  // --input: the run record; empty: output_dir/run.json of the configuration
+    std::string output; // -o: the HTML file; empty: report.html beside the record
+};
+int command_report(const GlobalOptions &global, const ReportOptions &options);
+
 } // namespace offload

@@ -263,11 +263,13 @@ std::unique_ptr<Settings> settings_from_text(const std::string &text, const fs::
         settings->plugin_paths.push_back(resolve(settings->project_dir, path));
     settings->tail_hedging = offload.boolean("tail_hedging");
 
-    SectionReader report(document, "report", {"output_dir", "junit", "junit_file"}, name, diagnostics);
+    SectionReader report(document, "report", {"output_dir", "junit", "junit_file", "html"}, name,
+                         diagnostics);
     settings->output_dir =
         resolve(settings->project_dir, report.string("output_dir").value_or("test-results"));
     settings->junit = report.boolean("junit").value_or(true);
     settings->junit_file = resolve(settings->output_dir, report.string("junit_file").value_or("junit.xml"));
+    settings->html = report.boolean("html").value_or(false);
 
     SectionReader history(document, "history", {"enabled", "path"}, name, diagnostics);
     settings->history = history.boolean("enabled").value_or(true);
@@ -320,6 +322,7 @@ std::string describe_settings(const Settings &settings)
         {"output_dir", settings.output_dir.string()},
         {"junit", settings.junit},
         {"junit_file", settings.junit_file.string()},
+        {"html", settings.html},
     };
     toml::table history{
         {"enabled", settings.history},

@@ -31,6 +31,7 @@ struct Settings {
     std::filesystem::path output_dir; // absolute
     bool junit = true;
     std::filesystem::path junit_file; // absolute (relative values are inside output_dir)
+    bool html = false;                // write output_dir/report.html after every run
 
     // [history]
     bool history = true;                // read and write the timing history
