@@ -246,6 +246,7 @@ int run_cli(int argc, char **argv)
     GlobalOptions global;
     global.config_file = arguments.value("config").value_or("offload.toml");
     global.plugin_paths = arguments.all("plugin-path");
+    global.command_line.assign(argv, argv + argc);
 
     if (command == "run") {
         RunCommandOptions run;
@@ -312,6 +313,11 @@ int run_cli(int argc, char **argv)
             flaky.window = number(arguments, "window", 1, 100);
         flaky.json = arguments.value("format").value_or("text") == "json";
         return command_flaky(global, flaky);
+    }
+    if (command == "report") {
+        reject_positional(arguments);
+        return command_report(
+            global, {arguments.value("input").value_or(""), arguments.value("output").value_or("")});
     }
     if (command == "completions") {
         if (arguments.positional.size() != 1)

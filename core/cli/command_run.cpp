@@ -7,8 +7,10 @@
 #include "flaky/quarantine.hpp"
 #include "history/history.hpp"
 #include "report/github_actions.hpp"
+#include "report/html_report.hpp"
 #include "report/json_events.hpp"
 #include "report/junit_writer.hpp"
+#include "report/run_record.hpp"
 #include "report/summary.hpp"
 #include "report/terminal_reporter.hpp"
 #include "report/trace_writer.hpp"
@@ -225,6 +227,44 @@ class ListingFromWorkers final : public TestListing {
     const History &m_history;
 };
 
+// What the run record says of the settings: those of the file, as the command line changed them.
+RecordSettings record_settings(const GlobalOptions &global, const Settings &settings,
+                               const RunOptions &options)
+{
+    RecordSettings record;
+    record.config_file = settings.config_file.string();
+    record.provider = settings.provider_type;
+    record.framework = settings.framework_type;
+    record.parallel = options.parallel;
+    record.retries = options.retry.count;
+    record.test_timeout_secs = settings.test_timeout_secs;
+    record.slow_timeout_secs = settings.slow_timeout_secs;
+    record.output_dir = settings.output_dir.string();
+    record.command_line = global.command_line;
+    return record;
+}
+
+// output_dir/run.json, and report.html beside it when [report] html says so. Either failing is a
+// warning: the run's result stands. Returns the HTML report's path, empty when none was written.
+std::filesystem::path write_run_reports(const Settings &settings, const RunOutcome &outcome, RunHeader header)
+{
+    const std::filesystem::path record = settings.output_dir / "run.json";
+    if (Expected<void> written =
+            write_run_record_file(record, header, outcome.report.tests, settings.output_dir);
+        !written) {
+        log::warning(written.error());
+        return {};
+    }
+    if (!settings.html)
+        return {};
+    const std::filesystem::path html = settings.output_dir / "report.html";
+    if (Expected<void> written = write_html_report_file(record, html); !written) {
+        log::warning(written.error());
+        return {};
+    }
+    return html;
+}
+
 // A run that starts no test: an empty selection. The exit code, or an Error.
 int nothing_selected(const std::string &no_tests)
 {
@@ -289,7 +329,10 @@ int command_run(const GlobalOptions &global, const RunCommandOptions &options)
     std::optional<TraceWriter> trace;
     if (!options.trace_file.empty())
         trace.emplace(options.trace_file);
+    std::optional<RunRecorder> recorder;
     auto run = [&](Runner &runner) {
+        recorder.emplace(settings.output_dir);
+        runner.add_observer(*recorder);
         runner.add_observer(reporter);
         if (events)
             runner.add_observer(*events);
@@ -372,10 +415,13 @@ int command_run(const GlobalOptions &global, const RunCommandOptions &options)
             !written)
             throw Error(written.error());
     }
+    const std::filesystem::path html_file = write_run_reports(
+        settings, *outcome,
+        record_header(*outcome, record_settings(global, settings, run_options), recorder->timeline()));
     // Before the summary, whose last line stays the counts.
     if (github_reporting_on(settings.github, std::getenv("GITHUB_ACTIONS")))
         report_to_github(*outcome, settings.project_dir, terminal.out);
-    std::string summary = format_summary(*outcome, junit_file);
+    std::string summary = format_summary(*outcome, junit_file, html_file);
     // With JSON events on stdout, the human summary goes to stderr.
     std::fwrite(summary.data(), 1, summary.size(), terminal.out);
     std::fflush(terminal.out);

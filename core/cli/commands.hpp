@@ -54,5 +54,10 @@ struct FlakyOptions {
     bool json = false;              // --format json
 };
 int command_flaky(const GlobalOptions &global, const FlakyOptions &options);
+struct ReportOptions {
+    std::string input;  // --input: the run record; empty: output_dir/run.json of the configuration
+    std::string output; // -o: the HTML file; empty: report.html beside the record
+};
+int command_report(const GlobalOptions &global, const ReportOptions &options);
 
 } // namespace offload

@@ -19,6 +19,7 @@ namespace offload {
 struct GlobalOptions {
     std::string config_file = "offload.toml";
     std::vector<std::string> plugin_paths; // --plugin-path, in order
+    std::vector<std::string> command_line; // argv, for the run record
 };
 
 // The search path for a command that has no config file (plugins, init): --plugin-path,

@@ -399,13 +399,14 @@ std::unique_ptr<Settings> settings_from_text(const std::string &text, const fs::
     read_retry(document, settings->retry, name, diagnostics);
     read_flaky(document, settings->quarantine, name, diagnostics);
 
-    SectionReader report(document, "report", {"output_dir", "junit", "junit_file", "github"}, name,
+    SectionReader report(document, "report", {"output_dir", "junit", "junit_file", "github", "html"}, name,
                          diagnostics);
     settings->output_dir =
         resolve(settings->project_dir, report.string("output_dir").value_or("test-results"));
     settings->junit = report.boolean("junit").value_or(true);
     settings->junit_file = resolve(settings->output_dir, report.string("junit_file").value_or("junit.xml"));
     settings->github = report.boolean_or_auto("github");
+    settings->html = report.boolean("html").value_or(false);
 
     SectionReader history(document, "history", {"enabled", "path"}, name, diagnostics);
     settings->history = history.boolean("enabled").value_or(true);
@@ -483,6 +484,7 @@ std::string describe_settings(const Settings &settings)
         {"output_dir", settings.output_dir.string()},
         {"junit", settings.junit},
         {"junit_file", settings.junit_file.string()},
+        {"html", settings.html},
     };
     if (settings.github)
         report.insert("github", *settings.github);

@@ -38,6 +38,7 @@ struct Settings {
     bool junit = true;
     std::filesystem::path junit_file; // absolute (relative values are inside output_dir)
     std::optional<bool> github;       // annotations and a job summary; unset ("auto"): in GitHub Actions
+    bool html = false;                // write output_dir/report.html after every run
 
     // [history]
     bool history = true;                // read and write the timing history

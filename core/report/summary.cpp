@@ -42,7 +42,8 @@ void list_section(std::string &out, const std::string &title, const std::vector<
 
 } // namespace
 
-std::string format_summary(const RunOutcome &outcome, const std::filesystem::path &junit_file)
+std::string format_summary(const RunOutcome &outcome, const std::filesystem::path &junit_file,
+                           const std::filesystem::path &html_file)
 {
     std::vector<std::string> failed, not_run, flaky, quarantined;
     for (const TestReport &test : outcome.report.tests) {
@@ -101,6 +102,8 @@ std::string format_summary(const RunOutcome &outcome, const std::filesystem::pat
             outcome.hedges_started, outcome.hedges_started == 1 ? "" : "es", outcome.hedges_won);
     if (!junit_file.empty())
         out += fmt::format("JUnit report: {}\n", junit_file.string());
+    if (!html_file.empty())
+        out += fmt::format("HTML report: {}\n", html_file.string());
 
     Counts counts = count(outcome.report);
     out += fmt::format(
