@@ -19,6 +19,23 @@ constexpr size_t max_id_bytes = 1 << 20; // a 1 MiB test id is absurd but still 
 constexpr size_t max_message_bytes = 16 << 10;
 constexpr size_t max_output_bytes = 16 << 10; // as ExecTracker keeps of a test's output
 
+// Plugins hand a tail back as a C string (offload_test_result::output), where a NUL byte would end
+// the text: each is written as the four characters \x00, as the reports show control characters.
+std::string without_nul_bytes(const std::string &text)
+{
+    if (text.find('\0') == std::string::npos)
+        return text;
+    std::string out;
+    out.reserve(text.size() + 16);
+    for (char c : text) {
+        if (c == '\0')
+            out.append("\\x00");
+        else
+            out.push_back(c);
+    }
+    return out;
+}
+
 // Keeps the last limit bytes: the end of an output is where failures are explained.
 std::string tail_bounded(const char *text, size_t limit, const std::string &whole_in = {})
 {
@@ -301,8 +318,9 @@ Expected<std::vector<ReportedResult>> FrameworkInstance::parse_results(const Bat
     run.exit_code = facts.exit_code;
     run.timed_out = facts.timed_out ? 1 : 0;
     run.result_file = facts.result_file.empty() ? nullptr : facts.result_file.c_str();
-    run.output_tail = facts.output_tail.c_str();
-    run.output_tail_length = facts.output_tail.size();
+    const std::string tail = without_nul_bytes(facts.output_tail);
+    run.output_tail = tail.c_str();
+    run.output_tail_length = tail.size();
     run.log_path = facts.log_path.c_str();
     run.duration_ms = facts.duration_ms;
     CollectingSink error;

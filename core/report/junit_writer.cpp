@@ -199,6 +199,12 @@ void put_testcase(ReportBuffer &out, const TestReport &test, const std::string &
         return;
     }
     out.text("\">\n");
+    // A quarantined failure stays a <failure>; readers that know the property can tell it apart.
+    if (!test.quarantined.empty() && (outcome == Outcome::Failed || outcome == Outcome::Error)) {
+        out.text("      <properties><property name=\"offload.quarantined\"");
+        out.attribute(" value=\"", test.quarantined);
+        out.text("/></properties>\n");
+    }
     switch (outcome) {
     case Outcome::Passed:
         put_earlier_attempts(out, "flaky", test);

@@ -129,6 +129,11 @@ ExecTracker::Ended ExecTracker::end(size_t test, Outcome outcome, std::optional<
     if (!entry)
         return ended;
     m_last_activity = at;
+    // Its time limit had passed and offload was killing it: whatever it says now (a pass, once the
+    // kill ended the child it waited for) comes from the kill. It stays running, and the command's
+    // end charges it with the timeout.
+    if (entry->state == State::Running && m_timed_out_test == test)
+        return ended;
     if (entry->state != State::Ended) {
         // An end without a start: the test ran since the last record.
         if (entry->state == State::Given)

@@ -136,7 +136,8 @@ class ExecTracker {
     // The test that started last, if the command reported any start.
     std::optional<size_t> last_started() const { return m_last_started; }
 
-    // Set by the runner when it stops the command for this test's timeout.
+    // Set by the runner when it stops the command for this test's timeout. From then on the test's
+    // end records are ignored: it ends as a timeout, whatever the kill made it report.
     void set_timed_out_test(size_t test) { m_timed_out_test = test; }
     std::optional<size_t> timed_out_test() const { return m_timed_out_test; }
 

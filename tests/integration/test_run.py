@@ -70,6 +70,18 @@ class RunTest(ProjectTest):
         self.assertEqual(failure.get("message"), "exit code 1")
         self.assertIn("expected 3, got 4", failure.text)
 
+    def test_output_that_starts_with_a_nul_byte_keeps_its_text_in_the_report(self):
+        # The output reaches the framework plugin and comes back as a C string: a NUL byte used to
+        # end it there, and the report showed nothing of what the test printed after it.
+        self.write({
+            "offload.toml": generic_config("printf 'bad\\n'", "sh ./check.sh {tests}"),
+            "check.sh": "printf '\\000before\\000 expected 3, got 4\\n' >&2; exit 1\n",
+        })
+        r = self.run_offload("run")
+        self.assertEqual(r.code, 1, r)
+        failure = junit(self.project / "test-results" / "junit.xml")["bad"][1].find("failure")
+        self.assertIn("\\x00before\\x00 expected 3, got 4", failure.text)
+
     def test_hostile_test_ids_reach_the_command_intact_and_never_run(self):
         ids = "\n".join(HOSTILE_IDS) + "\n"
         for batch_size in (1, 4):

@@ -129,6 +129,20 @@ TEST_CASE("a test timeout charges the test that hung and nothing else")
     CHECK_FALSE(c.rerun[0].strike);
 }
 
+TEST_CASE("a pass reported while the timeout kills the test is not believed: it timed out")
+{
+    ExecTracker tracker(ExecKind::Worker, {0});
+    tracker.start(0, 0);
+    tracker.set_timed_out_test(0);
+    const ExecTracker::Ended ended = tracker.end(0, Outcome::Passed, 3.1, {}, 3.1);
+    CHECK_FALSE(ended.first);
+    CHECK_FALSE(ended.changed);
+    Conclusion c = tracker.conclude(stopped(StopReason::TestTimeout), {});
+    REQUIRE(c.charged.size() == 1);
+    CHECK(c.charged[0].outcome == Outcome::Failed);
+    CHECK(c.charged[0].message == "timeout: still running after 3 s, killed");
+}
+
 TEST_CASE("what offload stops itself is never charged")
 {
     for (StopReason why : {StopReason::LostRace, StopReason::Moved, StopReason::StoppedEarly,

@@ -370,3 +370,24 @@ TEST_CASE("write_junit writes 100,000 tests in well under a second")
     CHECK(testcases == 100'000);
     CHECK(xml.ends_with("</testsuite>\n</testsuites>\n"));
 }
+
+TEST_CASE("write_junit: a quarantined failure stays a failure, with the quarantine as a property")
+{
+    RunReport report;
+    TestReport known = test("t_known", {attempt(Outcome::Failed, "flaky socket", "trace")});
+    known.quarantined = "listed in [flaky] quarantine as \"t_*\"";
+    report.tests.push_back(known);
+    TestReport passed = test("t_fine", {attempt(Outcome::Passed)});
+    passed.quarantined = "listed in [flaky] quarantine as \"t_*\"";
+    report.tests.push_back(passed);
+    const std::string xml = to_xml(report);
+    CHECK(contains(xml, "<testcase name=\"t_known\" classname=\"offload\" time=\"0.500\">\n"
+                        "      <properties><property name=\"offload.quarantined\" value=\"listed in [flaky] "
+                        "quarantine as &quot;t_*&quot;\"/></properties>\n"
+                        "      <failure message=\"flaky socket\" type=\"failure\">"));
+    CHECK(contains(xml, "<testsuite name=\"offload\" tests=\"2\" failures=\"1\""));
+    CHECK(contains(xml, "<testcase name=\"t_fine\" classname=\"offload\" time=\"0.500\"/>"));
+    const std::vector<JunitCase> cases = read_back(xml);
+    CHECK(cases[0].outcome == Outcome::Failed);
+    CHECK(cases[0].message == "flaky socket");
+}

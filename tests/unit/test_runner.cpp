@@ -35,7 +35,8 @@ struct Behaviour {
         FailThenPass,
         SlowFailFastPass,
         SlowPassFastFail,
-        LeavesServer // passes, and its command leaves a process running
+        LeavesServer,    // passes, and its command leaves a process running
+        PassesWhenKilled // hangs; killed, it reports a pass (its child was killed first, say)
     } kind = Pass;
     std::chrono::milliseconds duration{5};
 };
@@ -200,6 +201,11 @@ class FakeSandbox final : public Sandbox {
             case Behaviour::ExitWithoutEnd: return result;
             case Behaviour::Hang:
                 wait(request, 60s);
+                result.status = ExecResult::Status::Cancelled;
+                return result;
+            case Behaviour::PassesWhenKilled:
+                wait(request, 60s);
+                record("end id=" + percent_encode(id) + " outcome=passed");
                 result.status = ExecResult::Status::Cancelled;
                 return result;
             case Behaviour::Fail: outcome = "failed"; break;
@@ -449,6 +455,20 @@ TEST_CASE("a test that hangs is killed at its own timeout while the others run o
     CHECK(r.message["hang"] == "timeout: still running after 0.3 s, killed");
     for (const char *id : {"a", "b", "c", "d"})
         CHECK(r.final[id] == Outcome::Passed);
+}
+
+TEST_CASE("a test that reports a pass once its time limit killed it has timed out, not passed")
+{
+    // pytest running `subprocess.run(["sleep", "300"])`: the kill ends sleep first, the test
+    // returns, and pytest reports a pass before it is killed too.
+    Script script;
+    script.tests["hang"] = {Behaviour::PassesWhenKilled};
+    RunOptions options;
+    options.test_timeout = 300ms;
+    Run r = run(script, {"hang", "b"}, options);
+    CHECK(r.final["hang"] == Outcome::Failed);
+    CHECK(r.message["hang"] == "timeout: still running after 0.3 s, killed");
+    CHECK(r.final["b"] == Outcome::Passed);
 }
 
 TEST_CASE("a failing test is retried on another sandbox and, passing then, is flaky")
