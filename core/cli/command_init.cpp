@@ -38,11 +38,31 @@ retry_count = 0
 # Extra directories to search for plugins, relative to this file.
 # plugin_paths = ["tools/offload-plugins"]
 
+# When a retry starts: at once (the default), or after a wait, doubled each time.
+# [retry]
+# backoff = "exponential"   # "none", "fixed" or "exponential"
+# delay_secs = 1
+# jitter = true
+# Other retry counts for some tests (ids, or patterns where * is any text):
+# [[retry.overrides]]
+# tests = ["tests/net/*"]
+# retry_count = 3
+
+# Tests whose failures do not fail the run while they are fixed: they still run, and every report
+# says they failed. `offload flaky` lists the flakiest tests of the history.
+# [flaky]
+# quarantine = ["tests/test_net.py::test_fetch"]
+# quarantine_rate = 0.2     # also any test that flaked in 20% of its recent runs
+
 [report]
 # Where the merged JUnit report and the per-batch logs (logs/batch-NNNN.log) are written.
 output_dir = "test-results"
 junit = true
 junit_file = "junit.xml"
+# Also write report.html, one self-contained page (`offload report` writes it after a run too).
+html = false
+# Annotations and a job summary in GitHub Actions: "auto" (when GITHUB_ACTIONS is set), true or false.
+github = "auto"
 
 # The list of tests is kept (in .offload/discovery) and used again while nothing it depends on has
 # changed; `offload run --rediscover` discovers anyway.
