@@ -171,10 +171,49 @@ std::vector<DiscoveredTest> apply_selection(std::vector<DiscoveredTest> tests, c
     return tests;
 }
 
+// A run of several frameworks ([discovery.NAME] tables): each one's tests, discovered one after
+// the other (each from the cache when it holds the list), with "NAME:" in front of their ids.
+std::vector<DiscoveredTest> discover_several(Session &session, bool rediscover)
+{
+    std::vector<DiscoveredTest> all;
+    const std::vector<FrameworkInstance *> frameworks = session.frameworks();
+    for (size_t i = 0; i < frameworks.size(); ++i) {
+        const std::string prefix = session.settings().suites[i].name + ":";
+        for (DiscoveredTest &test :
+             discover_tests(*frameworks[i], discovery_request(session, rediscover)).tests) {
+            test.id = prefix + test.id;
+            all.push_back(std::move(test));
+        }
+    }
+    return all;
+}
+
+bool several_frameworks(const Settings &settings)
+{
+    return settings.suites.size() > 1 ||
+           (settings.suites.size() == 1 && !settings.suites.front().name.empty());
+}
+
+// Per test of a run of several frameworks, the index of its framework: the name before the first ':'.
+std::vector<size_t> suites_of(const std::vector<DiscoveredTest> &tests, const Settings &settings)
+{
+    std::vector<size_t> suite_of;
+    for (const DiscoveredTest &test : tests) {
+        const std::string name = test.id.substr(0, test.id.find(':'));
+        size_t index = 0;
+        while (index + 1 < settings.suites.size() && settings.suites[index].name != name)
+            ++index;
+        suite_of.push_back(index);
+    }
+    return suite_of;
+}
+
 // Discovery (from the cache when it holds the list), then the selection of the command line.
 std::vector<DiscoveredTest> selected_tests(Session &session, const Selection &selection, bool rediscover)
 {
     const std::vector<std::string> failed = last_failed(session.settings(), selection);
+    if (several_frameworks(session.settings()))
+        return apply_selection(discover_several(session, rediscover), selection, failed);
     return apply_selection(discover_tests(session.framework(), discovery_request(session, rediscover)).tests,
                            selection, failed);
 }
@@ -296,7 +335,11 @@ int command_run(const GlobalOptions &global, const RunCommandOptions &options)
     const std::unique_ptr<RunLock> lock = RunLock::acquire(settings.output_dir);
 
     History history = load_history(settings);
-    DiscoveryLookup lookup = look_up_tests(framework, discovery_request(session, options.rediscover));
+    const bool several = several_frameworks(settings);
+    // A run of several frameworks discovers each one's tests below.
+    DiscoveryLookup lookup = several
+                                 ? DiscoveryLookup{}
+                                 : look_up_tests(framework, discovery_request(session, options.rediscover));
     const std::vector<std::string> failed = last_failed(settings, options.selection);
 
     RunOptions run_options;
@@ -358,7 +401,7 @@ int command_run(const GlobalOptions &global, const RunCommandOptions &options)
     // discovery, and every sandbox collects once, at the same time. When that fails (a collection
     // error, a crash) discovery runs after all, and says what went wrong in its own words.
     std::optional<RunOutcome> outcome;
-    if (!lookup.found && framework.prepare_listing())
+    if (!several && !lookup.found && framework.prepare_listing())
         prepare(); // the provider says whether it feeds input once it is prepared
     if (prepared && provider.feeds_input()) {
         log::info("listing the tests in the workers (a first run: they collect them anyway)");
@@ -378,17 +421,29 @@ int command_run(const GlobalOptions &global, const RunCommandOptions &options)
         }
     }
     if (!outcome) {
-        Discovery discovery = lookup.found ? std::move(*lookup.found) : lookup.pending->run();
-        TestPlan plan = plan_with_history(
-            apply_selection(std::move(discovery.tests), options.selection, failed), history);
+        std::vector<DiscoveredTest> discovered = several ? discover_several(session, options.rediscover)
+                                                 : lookup.found ? std::move(lookup.found->tests)
+                                                                : lookup.pending->run().tests;
+        TestPlan plan =
+            plan_with_history(apply_selection(std::move(discovered), options.selection, failed), history);
         if (plan.tests.empty())
             return nothing_selected(options.no_tests);
         run_options.estimated_secs = std::move(plan.estimated_secs);
         run_options.estimates_known = plan.estimates_known;
         if (!prepared)
             prepare();
-        Runner runner(run_options, framework, provider, plan.tests);
-        outcome = run(runner);
+        if (several) {
+            std::vector<SuiteCommands> suites;
+            const std::vector<FrameworkInstance *> frameworks = session.frameworks();
+            for (size_t i = 0; i < frameworks.size(); ++i)
+                suites.push_back({frameworks[i], settings.suites[i].name + ":"});
+            Runner runner(run_options, std::move(suites), provider, plan.tests,
+                          suites_of(plan.tests, settings));
+            outcome = run(runner);
+        } else {
+            Runner runner(run_options, framework, provider, plan.tests);
+            outcome = run(runner);
+        }
     }
 
     if (options.selection.empty())

@@ -11,7 +11,7 @@ int command_validate(const GlobalOptions &global)
 {
     Session session(global);
     session.create_instances();
-    FrameworkInstance &framework = session.framework();
+    const std::vector<FrameworkInstance *> frameworks = session.frameworks();
     ProviderInstance &provider = session.provider();
     const Settings &settings = session.settings();
 
@@ -19,9 +19,13 @@ int command_validate(const GlobalOptions &global)
     out += fmt::format("\n# provider \"{}\": {} {} ({})\n", provider.plugin().id,
                        provider.plugin().path.string(), provider.plugin().version,
                        provider.plugin().description);
-    out += fmt::format("# framework \"{}\": {} {} ({})\n", framework.plugin().id,
-                       framework.plugin().path.string(), framework.plugin().version,
-                       framework.plugin().description);
+    for (size_t i = 0; i < frameworks.size(); ++i) {
+        const Plugin &plugin = frameworks[i]->plugin();
+        const std::string &name = settings.suites[i].name;
+        out += fmt::format("# framework \"{}\"{}: {} {} ({})\n", plugin.id,
+                           name.empty() ? "" : fmt::format(" ([discovery.{}], ids \"{}:...\")", name, name),
+                           plugin.path.string(), plugin.version, plugin.description);
+    }
     out += fmt::format("# {} is valid\n", settings.config_file.string());
     log::print(out);
     return 0;

@@ -3,6 +3,8 @@
 #include "util/error.hpp"
 #include "util/log.hpp"
 
+#include <fmt/format.h>
+
 #include <cstdlib>
 #include <optional>
 
@@ -42,30 +44,46 @@ Session::Session(const GlobalOptions &options)
     m_registry = std::make_unique<PluginRegistry>(plugin_search_path(inputs), m_environment);
 
     const std::string file = options.config_file;
-    m_discovery_config =
-        std::make_unique<offload_config>(*m_settings->discovery_table, "discovery", file, m_diagnostics);
+    for (const Settings::Suite &suite : m_settings->suites)
+        m_discovery_configs.push_back(std::make_unique<offload_config>(
+            *suite.table, suite.name.empty() ? "discovery" : "discovery." + suite.name, file, m_diagnostics));
     m_provider_config =
         std::make_unique<offload_config>(*m_settings->provider_table, "provider", file, m_diagnostics);
 }
 
 Session::~Session()
 {
-    m_framework.reset();
+    m_frameworks.clear();
     m_provider.reset();
     deinit_plugins();
 }
 
 FrameworkInstance &Session::framework()
 {
-    if (!m_framework) {
-        const Plugin *plugin = m_registry->find(PluginKind::Framework, m_settings->framework_type);
-        if (!plugin)
-            throw Error(m_registry->not_found_message(PluginKind::Framework, m_settings->framework_type) +
-                        "\n  ([discovery] type in " + m_settings->config_file.string() + ")");
-        m_framework = std::make_unique<FrameworkInstance>(*plugin, *m_discovery_config);
+    return *frameworks().front();
+}
+
+std::vector<FrameworkInstance *> Session::frameworks()
+{
+    if (m_frameworks.empty()) {
+        for (size_t i = 0; i < m_settings->suites.size(); ++i) {
+            const Settings::Suite &suite = m_settings->suites[i];
+            const Plugin *plugin = m_registry->find(PluginKind::Framework, suite.framework_type);
+            if (!plugin) {
+                m_frameworks.clear();
+                throw Error(m_registry->not_found_message(PluginKind::Framework, suite.framework_type) +
+                            fmt::format("\n  ([discovery{}] type in {})",
+                                        suite.name.empty() ? "" : "." + suite.name,
+                                        m_settings->config_file.string()));
+            }
+            m_frameworks.push_back(std::make_unique<FrameworkInstance>(*plugin, *m_discovery_configs[i]));
+        }
         m_diagnostics.throw_if_errors(m_settings->config_file.string());
     }
-    return *m_framework;
+    std::vector<FrameworkInstance *> instances;
+    for (const std::unique_ptr<FrameworkInstance> &instance : m_frameworks)
+        instances.push_back(instance.get());
+    return instances;
 }
 
 ProviderInstance &Session::provider()

@@ -38,7 +38,10 @@ class Session {
     PluginRegistry &registry() { return *m_registry; }
 
     // Create the instances from [discovery] and [provider] (once; later calls return the same).
+    // framework(): the first (the only one but in a run of several frameworks).
     FrameworkInstance &framework();
+    // One per Settings::suites entry, in its order.
+    std::vector<FrameworkInstance *> frameworks();
     ProviderInstance &provider();
     // Creates both, so that the problems of both tables are reported before the command fails:
     // the framework's error is printed and the provider's thrown when both fail.
@@ -49,9 +52,9 @@ class Session {
     std::unique_ptr<Settings> m_settings;
     HostEnvironment m_environment;
     std::unique_ptr<PluginRegistry> m_registry;
-    std::unique_ptr<offload_config> m_discovery_config;
+    std::vector<std::unique_ptr<offload_config>> m_discovery_configs; // per suite
     std::unique_ptr<offload_config> m_provider_config;
-    std::unique_ptr<FrameworkInstance> m_framework;
+    std::vector<std::unique_ptr<FrameworkInstance>> m_frameworks;
     std::unique_ptr<ProviderInstance> m_provider;
 };
 

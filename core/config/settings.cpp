@@ -293,6 +293,54 @@ void read_flaky(const toml::table &document, QuarantineSettings &quarantine, con
                                        .value_or(std::min(quarantine.min_runs, quarantine.window_runs)));
 }
 
+std::string type_hint(const std::string &section);
+
+// [discovery.NAME] tables: several frameworks in one run.
+void read_suites(const toml::table &discovery, Settings &settings, const std::string &name,
+                 Diagnostics &diagnostics)
+{
+    for (const auto &[key, node] : discovery) {
+        const std::string suite(key.str());
+        const std::string section = "discovery." + suite;
+        if (!node.as_table()) {
+            diagnostics.error(
+                location_of(node, name),
+                fmt::format("[discovery] {} is {}: [discovery] holds either a framework's `type` "
+                            "and keys, or one table per framework ([discovery.python], "
+                            "[discovery.rust]), each with its `type`",
+                            suite, type_description(node.type())));
+            continue;
+        }
+        if (suite.empty() ||
+            suite.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
+                std::string::npos) {
+            diagnostics.error(
+                location_of(key, name),
+                fmt::format("[{}]: a framework's name is letters, digits, _ and - (it starts the "
+                            "ids of its tests: \"NAME:id\")",
+                            section));
+            continue;
+        }
+        SectionReader reader(&node, section, {}, name, diagnostics);
+        std::optional<std::string> type = reader.string("type");
+        if (!type) {
+            if (!node.as_table()->get("type"))
+                reader.missing("type", type_hint("discovery"));
+            continue;
+        }
+        settings.suites.push_back({suite, *type, node.as_table()});
+    }
+    // toml++ keeps keys sorted: the file's order is where each table starts.
+    std::stable_sort(settings.suites.begin(), settings.suites.end(), [](const auto &a, const auto &b) {
+        const toml::source_position x = a.table->source().begin, y = b.table->source().begin;
+        return x.line != y.line ? x.line < y.line : x.column < y.column;
+    });
+    if (!settings.suites.empty()) {
+        settings.framework_type = settings.suites.front().framework_type;
+        settings.discovery_table = settings.suites.front().table;
+    }
+}
+
 fs::path resolve(const fs::path &base, const fs::path &path)
 {
     return (path.is_absolute() ? path : base / path).lexically_normal();
@@ -433,9 +481,13 @@ std::unique_ptr<Settings> settings_from_text(const std::string &text, const fs::
         }
         if (auto value = plugin.string("type"))
             type = *value;
-        else if (table && !table->get("type"))
+        else if (table && !table->get("type") && (std::string(section) == "provider" || table->empty()))
             plugin.missing("type", type_hint(section));
+        else if (table && !table->get("type"))
+            read_suites(*table, *settings, name, diagnostics);
     }
+    if (settings->suites.empty() && settings->discovery_table)
+        settings->suites.push_back({"", settings->framework_type, settings->discovery_table});
 
     diagnostics.throw_if_errors(name);
     return settings;

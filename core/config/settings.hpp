@@ -53,6 +53,16 @@ struct Settings {
     std::string framework_type;
     const toml::table *provider_table = nullptr;
     const toml::table *discovery_table = nullptr;
+
+    // The frameworks of the run: [discovery] alone (one, named ""), or one per [discovery.NAME]
+    // table when [discovery] has no `type` of its own (a run of several: ids are "NAME:id").
+    // framework_type and discovery_table above are the first one's.
+    struct Suite {
+        std::string name;
+        std::string framework_type;
+        const toml::table *table = nullptr;
+    };
+    std::vector<Suite> suites;
 };
 
 // Reads and checks the file. Every problem is reported through diagnostics with file:line:column;

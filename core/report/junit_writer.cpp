@@ -247,11 +247,19 @@ struct SuiteCounts {
     size_t tests = 0, failures = 0, errors = 0, skipped = 0;
 };
 
-SuiteCounts suite_counts(const RunReport &report)
+// The tests of one framework in a run of several; every test when prefix is empty.
+bool in_suite(const TestReport &test, const std::string &prefix)
+{
+    return test.id.starts_with(prefix);
+}
+
+SuiteCounts suite_counts(const RunReport &report, const std::string &prefix = {})
 {
     SuiteCounts counts;
-    counts.tests = report.tests.size();
     for (const TestReport &test : report.tests) {
+        if (!in_suite(test, prefix))
+            continue;
+        ++counts.tests;
         switch (test.final_outcome()) {
         case Outcome::Passed: break;
         case Outcome::Failed: ++counts.failures; break;
@@ -264,9 +272,10 @@ SuiteCounts suite_counts(const RunReport &report)
 }
 
 // The attributes <testsuites> and <testsuite> share.
-void put_suite_attributes(ReportBuffer &out, const RunReport &report, const SuiteCounts &counts)
+void put_suite_attributes(ReportBuffer &out, const RunReport &report, const SuiteCounts &counts,
+                          const std::string &name)
 {
-    out.attribute(" name=\"", report.name);
+    out.attribute(" name=\"", name);
     out.text(" tests=\"");
     out.number(counts.tests);
     out.text("\" failures=\"");
@@ -312,19 +321,29 @@ class AtomicFileStreambuf : public std::streambuf {
 
 void write_junit(std::ostream &out, const RunReport &report, const JunitOptions &options)
 {
-    const SuiteCounts counts = suite_counts(report);
     ReportBuffer buffer(out);
     buffer.text("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites");
-    put_suite_attributes(buffer, report, counts);
-    buffer.text(">\n  <testsuite");
-    put_suite_attributes(buffer, report, counts);
+    put_suite_attributes(buffer, report, suite_counts(report), report.name);
     buffer.text(">\n");
-    for (const TestReport &test : report.tests) {
-        put_testcase(buffer, test, report.name, options);
-        if (!buffer.flush_if_full())
-            return;
+    // One <testsuite> per framework of the run (the run's name when there is one).
+    const std::vector<std::string> suites =
+        report.suites.empty() ? std::vector<std::string>{""} : report.suites;
+    for (const std::string &suite : suites) {
+        const std::string prefix = suite.empty() ? "" : suite + ":";
+        const std::string name = suite.empty() ? report.name : suite;
+        buffer.text("  <testsuite");
+        put_suite_attributes(buffer, report, suite_counts(report, prefix), name);
+        buffer.text(">\n");
+        for (const TestReport &test : report.tests) {
+            if (!in_suite(test, prefix))
+                continue;
+            put_testcase(buffer, test, name, options);
+            if (!buffer.flush_if_full())
+                return;
+        }
+        buffer.text("  </testsuite>\n");
     }
-    buffer.text("  </testsuite>\n</testsuites>\n");
+    buffer.text("</testsuites>\n");
     buffer.flush();
     out.flush();
 }

@@ -79,6 +79,9 @@ struct TestReport {
 struct RunReport {
     std::string name = "offload";  // the report's <testsuites name>
     std::vector<TestReport> tests; // in discovery order
+    // A run of several frameworks ([discovery.NAME] tables): their names, in the config's order;
+    // each test's id starts with its framework's "NAME:". Empty in a run of one.
+    std::vector<std::string> suites;
     double wall_secs = 0;
     std::string started_at; // ISO 8601, UTC
 };

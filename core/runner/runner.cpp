@@ -80,22 +80,48 @@ std::vector<std::vector<size_t>> split_by_bytes(std::vector<std::vector<size_t>>
 
 Runner::Runner(RunOptions options, const TestCommands &commands, Executor &executor,
                const std::vector<DiscoveredTest> &tests)
-    : m_options(std::move(options)), m_commands(commands), m_executor(executor), m_style(commands.style())
+    : Runner(std::move(options), {SuiteCommands{&commands, ""}}, executor, tests,
+             std::vector<size_t>(tests.size(), 0))
+{
+}
+
+Runner::Runner(RunOptions options, std::vector<SuiteCommands> suites, Executor &executor,
+               const std::vector<DiscoveredTest> &tests, std::vector<size_t> suite_of_test)
+    : m_options(std::move(options)), m_executor(executor)
 {
     m_workers_done_fd.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-    m_live_input = m_style == TestCommandStyle::Worker && m_executor.feeds_input();
+    set_suites(suites);
+    m_suite_of = std::move(suite_of_test);
     plan_tests(tests);
 }
 
 Runner::Runner(RunOptions options, const TestCommands &commands, Executor &executor, TestListing &listing)
-    : m_options(std::move(options)), m_commands(commands), m_executor(executor), m_style(commands.style())
+    : m_options(std::move(options)), m_executor(executor)
 {
     m_workers_done_fd.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     m_listing_fd.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-    m_live_input = m_style == TestCommandStyle::Worker && m_executor.feeds_input();
+    set_suites({SuiteCommands{&commands, ""}});
     m_listing = &listing;
     m_list_pending = true;
     m_listing_given.assign(std::max(1u, m_options.parallel), false);
+}
+
+void Runner::set_suites(const std::vector<SuiteCommands> &suites)
+{
+    m_all_live = true;
+    for (const SuiteCommands &suite : suites) {
+        const TestCommandStyle style = suite.commands->style();
+        const bool live = style == TestCommandStyle::Worker && m_executor.feeds_input();
+        m_suites.push_back({suite.commands, suite.id_prefix, style, live});
+        m_all_live = m_all_live && live;
+        if (!suite.id_prefix.empty())
+            m_outcome.report.suites.push_back(suite.id_prefix.substr(0, suite.id_prefix.size() - 1));
+    }
+}
+
+std::string Runner::native_id(size_t test) const
+{
+    return m_outcome.report.tests[test].id.substr(suite_of(test).id_prefix.size());
 }
 
 void Runner::plan_tests(const std::vector<DiscoveredTest> &tests)
@@ -110,37 +136,68 @@ void Runner::plan_tests(const std::vector<DiscoveredTest> &tests)
         m_outcome.report.tests.push_back(std::move(report));
     }
     m_tests.resize(tests.size());
+    if (m_suite_of.size() != tests.size())
+        m_suite_of.assign(tests.size(), 0);
     m_hedging = m_options.tail_hedging.value_or(m_executor.cheap_duplicates()) && m_options.estimates_known;
     if (m_options.estimated_secs.size() != tests.size())
         m_options.estimated_secs.assign(tests.size(), 1.0);
 
-    if (m_live_input) {
-        // Workers take tests one by one: a single queue in the order they should start, the
-        // longest first when a history tells.
-        Batch all;
-        all.number = 0;
-        all.tests.resize(tests.size());
-        std::iota(all.tests.begin(), all.tests.end(), size_t{0});
-        if (m_options.estimates_known)
-            std::stable_sort(all.tests.begin(), all.tests.end(), [&](size_t a, size_t b) {
-                return m_options.estimated_secs[a] > m_options.estimated_secs[b];
-            });
-        if (!all.tests.empty())
-            m_queue.push_back(std::move(all));
-        return;
+    // Each suite on its own: batches hold tests of one framework. Planned batches are queued
+    // first (coarse work starts early), then the tests of suites whose workers take them one by
+    // one (fine work fills the end), the suite with the most work first.
+    std::vector<Batch> live;
+    std::vector<double> live_secs;
+    for (size_t suite = 0; suite < m_suites.size(); ++suite) {
+        std::vector<size_t> members;
+        for (size_t test = 0; test < tests.size(); ++test)
+            if (m_suite_of[test] == suite)
+                members.push_back(test);
+        if (members.empty())
+            continue;
+        if (m_suites[suite].live_input) {
+            // Workers take tests one by one: a queue in the order they should start, the longest
+            // first when a history tells.
+            Batch all;
+            all.number = 0;
+            all.suite = suite;
+            all.tests = std::move(members);
+            if (m_options.estimates_known)
+                std::stable_sort(all.tests.begin(), all.tests.end(), [&](size_t a, size_t b) {
+                    return m_options.estimated_secs[a] > m_options.estimated_secs[b];
+                });
+            double secs = 0;
+            for (size_t test : all.tests)
+                secs += m_options.estimated_secs[test];
+            live_secs.push_back(secs);
+            live.push_back(std::move(all));
+            continue;
+        }
+        std::vector<double> estimates;
+        for (size_t test : members)
+            estimates.push_back(m_options.estimated_secs[test]);
+        std::vector<std::vector<size_t>> planned =
+            plan_batches(estimates, m_options.parallel, m_suites[suite].commands->max_batch_size(),
+                         m_options.batch_overhead_secs, m_options.estimates_known);
+        for (std::vector<size_t> &batch : planned)
+            for (size_t &test : batch)
+                test = members[test];
+        if (m_suites[suite].style == TestCommandStyle::Worker)
+            planned = split_by_bytes(std::move(planned), m_outcome.report.tests, max_fixed_input_bytes);
+        m_planned_batches += planned.size();
+        for (std::vector<size_t> &tests_of_batch : planned) {
+            Batch batch;
+            batch.number = m_next_batch_number++;
+            batch.suite = suite;
+            batch.tests = std::move(tests_of_batch);
+            m_queue.push_back(std::move(batch));
+        }
     }
-    std::vector<std::vector<size_t>> planned =
-        plan_batches(m_options.estimated_secs, m_options.parallel, m_commands.max_batch_size(),
-                     m_options.batch_overhead_secs, m_options.estimates_known);
-    if (m_style == TestCommandStyle::Worker)
-        planned = split_by_bytes(std::move(planned), m_outcome.report.tests, max_fixed_input_bytes);
-    m_planned_batches = planned.size();
-    for (std::vector<size_t> &tests_of_batch : planned) {
-        Batch batch;
-        batch.number = m_next_batch_number++;
-        batch.tests = std::move(tests_of_batch);
-        m_queue.push_back(std::move(batch));
-    }
+    std::vector<size_t> order(live.size());
+    std::iota(order.begin(), order.end(), size_t{0});
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return live_secs[a] > live_secs[b]; });
+    for (size_t i : order)
+        m_queue.push_back(std::move(live[i]));
 }
 
 Runner::~Runner() = default;
@@ -160,14 +217,15 @@ RunOutcome Runner::run()
     m_start = std::chrono::steady_clock::now();
     m_outcome.report.started_at = iso8601_now();
     // Before the tests are known, every sandbox starts a worker to list them.
-    const size_t work_units = m_list_pending ? m_options.parallel
-                              : m_live_input ? m_outcome.report.tests.size()
-                                             : m_planned_batches;
+    size_t work_units = m_list_pending ? m_options.parallel : m_planned_batches;
+    if (!m_list_pending)
+        for (size_t test = 0; test < m_suite_of.size(); ++test)
+            work_units += suite_of(test).live_input ? 1 : 0;
     const unsigned workers = unsigned(std::max<size_t>(1, std::min<size_t>(m_options.parallel, work_units)));
     if (!m_list_pending)
         for (RunObserver *observer : m_observers)
-            observer->run_started(m_outcome.report.tests.size(), m_live_input ? 0 : m_planned_batches,
-                                  workers, m_executor.name());
+            observer->run_started(m_outcome.report.tests.size(), m_all_live ? 0 : m_planned_batches, workers,
+                                  m_executor.name());
 
     m_workers_left = workers;
     // Each worker thread starts one worker to list the tests: counted from the start, so that one
@@ -411,16 +469,9 @@ std::optional<Runner::Job> Runner::next_job(unsigned worker, bool has_sandbox)
         // Work that avoids this worker (a retry of what failed here) waits for another worker if
         // one is waiting; otherwise it is taken rather than left to idle.
         const bool avoided_too = m_waiting == 0;
-        if (m_live_input) {
-            if (std::optional<size_t> test = m_queue.take_test(worker, avoided_too)) {
-                Job job;
-                job.batch.number = m_next_batch_number++;
-                job.batch.tests = {*test};
-                ++m_jobs_starting;
-                ++m_busy_workers;
-                return job;
-            }
-        } else if (std::optional<Batch> batch = m_queue.take_batch(worker, avoided_too)) {
+        // A suite whose workers get their tests as they run: a worker starts with one test.
+        if (std::optional<Batch> batch = m_queue.take_job(
+                worker, avoided_too, [this](size_t suite) { return m_suites[suite].live_input; })) {
             Job job;
             job.batch = std::move(*batch);
             if (job.batch.number == 0)
@@ -470,12 +521,13 @@ std::optional<std::chrono::steady_clock::duration> Runner::release_due_retries()
 // next test's end, for this idle worker. True when one was asked (or is giving up its tests).
 bool Runner::move_work(unsigned worker)
 {
-    if (m_style != TestCommandStyle::Worker || m_live_input)
-        return false;
     Exec *victim = nullptr;
     for (const std::shared_ptr<Exec> &exec : m_execs) {
         if (exec->stop_after_test && exec->stop_after == StopReason::Moved)
             return true; // one move at a time
+        const Suite &suite = m_suites[exec->suite];
+        if (suite.style != TestCommandStyle::Worker || suite.live_input)
+            continue; // only a worker whose tests were fixed up front can give some up
         if (exec->copy_of || exec->worker == worker || exec->stop != StopReason::None ||
             exec->stop_after_test)
             continue;
@@ -524,6 +576,7 @@ std::optional<Runner::Job> Runner::hedge_job(unsigned worker)
     Job job;
     job.batch.number = m_next_batch_number++;
     job.batch.tests = {*chosen};
+    job.batch.suite = m_suite_of[*chosen];
     job.copy_of = *chosen;
     log::debug(
         fmt::format("{} still runs after its estimate ({:.1f}s): running a copy as batch {}; it counts only "
@@ -607,7 +660,7 @@ void Runner::watch()
                 now - exec->ready_at > 1.0) {
                 exec->pulls = false;
                 for (size_t test : exec->held)
-                    exec->input.write(worker_input_line(m_outcome.report.tests[test].id));
+                    exec->input.write(worker_input_line(native_id(test)));
                 exec->held.clear();
                 feed(*exec);
             }

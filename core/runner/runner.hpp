@@ -5,6 +5,9 @@
 // crashed and runs its unstarted tests elsewhere, retries failures, moves work to idle sandboxes,
 // duplicates stragglers, stops on --fail-fast, and destroys every sandbox whatever happens.
 //
+// A run may hold the tests of several frameworks (SuiteCommands): each command holds one
+// framework's tests, built and read by that framework.
+//
 // The rules of what a command's end means live in scheduler/exec_tracker.hpp; this class carries
 // them out with threads and processes, behind the Executor and TestCommands interfaces.
 #pragma once
@@ -71,11 +74,23 @@ class TestListing {
     virtual Expected<TestPlan> take(const std::string &listing, int exit_code, double secs) = 0;
 };
 
+// One framework's share of a run of several ([discovery.NAME] tables).
+struct SuiteCommands {
+    const TestCommands *commands = nullptr; // borrowed: must outlive the runner
+    // "NAME:", what the run's ids of its tests start with (also the report's suite name), and its
+    // commands, results and records leave out; "" in a run of one framework.
+    std::string id_prefix;
+};
+
 class Runner {
   public:
     // The commands and executor must outlive the runner; tests must not be empty.
     Runner(RunOptions options, const TestCommands &commands, Executor &executor,
            const std::vector<DiscoveredTest> &tests);
+    // A run of several frameworks: suite_of_test[i] is the index in suites of tests[i]'s, whose
+    // id starts with that suite's id_prefix. Batches and workers each hold tests of one suite.
+    Runner(RunOptions options, std::vector<SuiteCommands> suites, Executor &executor,
+           const std::vector<DiscoveredTest> &tests, std::vector<size_t> suite_of_test);
     // A runner whose workers list the tests first: commands.worker_lists() and
     // executor.feeds_input() must hold. options.estimated_secs and estimates_known come from the
     // plan instead. listing must outlive the runner.
@@ -131,9 +146,14 @@ class Runner {
     // The incident of a command that left processes running, naming its tests.
     std::string leak_text(const Exec &exec, const std::vector<std::string> &leaked) const;
     double estimate(size_t test) const;
+    // The suite a test belongs to, and its id as that suite's commands and records know it.
+    struct Suite;
+    const Suite &suite_of(size_t test) const { return m_suites[m_suite_of[test]]; }
+    std::string native_id(size_t test) const;
     // Retries whose backoff has passed join the queue; returns how long until the next one does.
     std::optional<std::chrono::steady_clock::duration> release_due_retries();
 
+    void set_suites(const std::vector<SuiteCommands> &suites); // constructors
     // Queues the tests to run (constructors, take_listing()); under m_mutex once workers run.
     void plan_tests(const std::vector<DiscoveredTest> &tests);
 
@@ -153,10 +173,16 @@ class Runner {
     double seconds_since_start() const;
 
     RunOptions m_options;
-    const TestCommands &m_commands;
+    struct Suite {
+        const TestCommands *commands;
+        std::string id_prefix;
+        TestCommandStyle style;
+        bool live_input; // its workers get their tests while they run
+    };
+    std::vector<Suite> m_suites;
+    std::vector<size_t> m_suite_of; // per test: its index in m_suites
     Executor &m_executor;
-    TestCommandStyle m_style;
-    bool m_live_input = false; // workers get their tests while they run
+    bool m_all_live = false; // every suite's workers get their tests while they run: no batch is planned
     bool m_hedging = false;
     std::chrono::steady_clock::time_point m_start;
     std::vector<RunObserver *> m_observers;

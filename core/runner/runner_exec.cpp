@@ -70,7 +70,7 @@ const char *end_word(const ExecResult &result, StopReason stop, bool crashed)
 void Runner::give(Exec &exec, size_t test)
 {
     exec.tracker.give(test);
-    exec.ids.emplace(m_outcome.report.tests[test].id, test);
+    exec.ids.emplace(native_id(test), test);
     if (!exec.copy_of)
         m_tests[test].owner = &exec;
     // A worker that asks for its tests gets each when it asks: until then the test is its own
@@ -78,7 +78,7 @@ void Runner::give(Exec &exec, size_t test)
     if (exec.pulls)
         exec.held.push_back(test);
     else if (exec.live_input)
-        exec.input.write(worker_input_line(m_outcome.report.tests[test].id));
+        exec.input.write(worker_input_line(native_id(test)));
 }
 
 void Runner::feed(Exec &exec, bool asked)
@@ -105,15 +105,16 @@ void Runner::feed(Exec &exec, bool asked)
             return;
         if (exec.held.empty()) {
             // Never a test it ran already (a retry of its own): a command reports each test once.
-            std::optional<size_t> test =
-                m_queue.take_test(exec.worker, true, [&](size_t test) { return !exec.tracker.given(test); });
+            std::optional<size_t> test = m_queue.take_test(exec.worker, true, [&](size_t test) {
+                return m_suite_of[test] == exec.suite && !exec.tracker.given(test);
+            });
             if (!test) {
                 exec.input.close();
                 return;
             }
             give(exec, *test);
         }
-        exec.input.write(worker_input_line(m_outcome.report.tests[exec.held.front()].id));
+        exec.input.write(worker_input_line(native_id(exec.held.front())));
         exec.held.erase(exec.held.begin());
         return;
     }
@@ -121,8 +122,9 @@ void Runner::feed(Exec &exec, bool asked)
     // leave over, so that the last tests spread over every sandbox instead of waiting in line.
     const size_t idle_workers = m_workers_left - std::min<size_t>(m_workers_left, m_busy_workers);
     while (exec.tracker.unstarted() < worker_prefetch && m_queue.test_count() > idle_workers) {
-        std::optional<size_t> test =
-            m_queue.take_test(exec.worker, true, [&](size_t test) { return !exec.tracker.given(test); });
+        std::optional<size_t> test = m_queue.take_test(exec.worker, true, [&](size_t test) {
+            return m_suite_of[test] == exec.suite && !exec.tracker.given(test);
+        });
         if (!test)
             break;
         give(exec, *test);
@@ -135,12 +137,15 @@ void Runner::feed(Exec &exec, bool asked)
 
 bool Runner::run_job(unsigned worker, Sandbox &sandbox, Job job)
 {
+    const Suite &suite = m_suites[job.batch.suite];
+    const TestCommands &commands = *suite.commands;
     const ExecKind kind =
-        job.copy_of && m_style == TestCommandStyle::Batch ? ExecKind::Batch : kind_of(m_style);
+        job.copy_of && suite.style == TestCommandStyle::Batch ? ExecKind::Batch : kind_of(suite.style);
     auto exec =
         std::make_shared<Exec>(job.batch.number, worker, sandbox.index(), kind, std::vector<size_t>{});
-    exec->live_input = kind == ExecKind::Worker && m_live_input;
-    exec->pulls = exec->live_input && m_commands.worker_pulls();
+    exec->suite = job.batch.suite;
+    exec->live_input = kind == ExecKind::Worker && suite.live_input;
+    exec->pulls = exec->live_input && commands.worker_pulls();
     exec->copy_of = job.copy_of;
     exec->mark = new_event_mark();
     const std::string stem = fmt::format("batch-{:04}", exec->number);
@@ -151,7 +156,8 @@ bool Runner::run_job(unsigned worker, Sandbox &sandbox, Job job)
     const std::filesystem::path local_result = log_dir / (stem + ".junit.xml");
 
     Notes notes;
-    std::vector<std::string> initial_ids;
+    std::vector<std::string> initial_ids; // as the run reports them
+    std::vector<std::string> native_ids;  // ...and as the framework's commands and results name them
     unsigned attempt = 1;
     {
         std::lock_guard lock(m_mutex);
@@ -161,6 +167,7 @@ bool Runner::run_job(unsigned worker, Sandbox &sandbox, Job job)
         for (size_t test : job.batch.tests) {
             give(*exec, test);
             initial_ids.push_back(m_outcome.report.tests[test].id);
+            native_ids.push_back(native_id(test));
             attempt = std::max<unsigned>(attempt, unsigned(m_outcome.report.tests[test].attempts.size() + 1));
         }
         m_execs.push_back(exec);
@@ -175,8 +182,11 @@ bool Runner::run_job(unsigned worker, Sandbox &sandbox, Job job)
             feed(*exec);
         if (exec->live_input)
             for (size_t test : exec->tracker.tests())
-                if (std::find(job.batch.tests.begin(), job.batch.tests.end(), test) == job.batch.tests.end())
+                if (std::find(job.batch.tests.begin(), job.batch.tests.end(), test) ==
+                    job.batch.tests.end()) {
                     initial_ids.push_back(m_outcome.report.tests[test].id);
+                    native_ids.push_back(native_id(test));
+                }
         // Taken just before --max-fail or Ctrl-C stopped the run: stopped like the running ones.
         if (m_stopped_early && m_options.kill_running)
             stop_exec(*exec, StopReason::KillRunning);
@@ -185,13 +195,13 @@ bool Runner::run_job(unsigned worker, Sandbox &sandbox, Job job)
     // The command.
     Expected<std::string> command = failure("");
     if (kind == ExecKind::Worker) {
-        command = exec->live_input ? m_commands.worker_command(nullptr, sandbox.index())
-                                   : m_commands.worker_command(&initial_ids, sandbox.index());
+        command = exec->live_input ? commands.worker_command(nullptr, sandbox.index())
+                                   : commands.worker_command(&native_ids, sandbox.index());
         if (command && !exec->live_input)
             command =
-                command_with_fixed_input(*command, initial_ids, exec->mark.substr(exec->mark.find(':') + 1));
+                command_with_fixed_input(*command, native_ids, exec->mark.substr(exec->mark.find(':') + 1));
     } else {
-        command = m_commands.batch_command(initial_ids, remote_result);
+        command = commands.batch_command(native_ids, remote_result);
     }
 
     BatchOutput output(exec->log_path);
@@ -278,7 +288,7 @@ bool Runner::run_job(unsigned worker, Sandbox &sandbox, Job job)
     std::vector<std::pair<size_t, ReportedResult>> parsed;
     if (kind != ExecKind::Worker && command && result.status == ExecResult::Status::Ran) {
         BatchRunFacts facts;
-        facts.test_ids = &initial_ids;
+        facts.test_ids = &native_ids;
         facts.exit_code = result.exit_code;
         facts.timed_out = result.timed_out;
         facts.duration_ms = uint64_t(result.duration.count());
@@ -294,10 +304,10 @@ bool Runner::run_job(unsigned worker, Sandbox &sandbox, Job job)
         else if (!downloaded)
             log::warning(fmt::format("batch {}: the result file could not be fetched: {}", exec->number,
                                      downloaded.error()));
-        Expected<std::vector<ReportedResult>> results = m_commands.parse_results(facts);
+        Expected<std::vector<ReportedResult>> results = commands.parse_results(facts);
         if (!results) {
             log::warning(fmt::format("batch {}: the {} framework could not read the results: {}",
-                                     exec->number, m_commands.name(), results.error()));
+                                     exec->number, commands.name(), results.error()));
         } else {
             double reported_secs = 0;
             bool all_timed = results->size() == initial_ids.size() && !result.timed_out;

@@ -225,7 +225,8 @@ void Runner::decide(size_t test, const Exec &exec, bool may_retry, Notes &notes)
                        !m_interrupted && Interrupt::level() == 0;
     if (retry) {
         Batch again;
-        again.number = m_live_input ? 0 : m_next_batch_number++;
+        again.number = suite_of(test).live_input ? 0 : m_next_batch_number++;
+        again.suite = m_suite_of[test];
         again.tests = {test};
         again.avoid_worker = int(exec.worker);
         const double backoff = m_options.retry.delay_before(
@@ -316,12 +317,13 @@ void Runner::apply(Exec &exec, const Conclusion &conclusion, Notes &notes)
     if (!again.empty()) {
         auto push = [&](std::vector<size_t> tests) {
             Batch batch;
-            batch.number = m_live_input ? 0 : m_next_batch_number++;
+            batch.number = m_suites[exec.suite].live_input ? 0 : m_next_batch_number++;
+            batch.suite = exec.suite;
             batch.tests = std::move(tests);
             batch.avoid_worker = avoid ? int(exec.worker) : -1;
             m_queue.push_front(std::move(batch));
         };
-        if (exec.stop == StopReason::Moved && again.size() >= 2 && !m_live_input) {
+        if (exec.stop == StopReason::Moved && again.size() >= 2 && !m_suites[exec.suite].live_input) {
             // Half for the idle sandbox that asked, half for this one.
             std::vector<size_t> second(again.begin() + long(again.size() / 2), again.end());
             again.resize(again.size() / 2);
@@ -335,6 +337,7 @@ void Runner::apply(Exec &exec, const Conclusion &conclusion, Notes &notes)
         m_tests[test].owner = nullptr;
         Batch alone;
         alone.number = m_next_batch_number++;
+        alone.suite = exec.suite;
         alone.tests = {test};
         m_queue.push_back(std::move(alone));
     }

@@ -23,6 +23,7 @@ struct Runner::Exec {
     const unsigned worker;
     const unsigned sandbox;
     ExecTracker tracker;
+    size_t suite = 0;              // the framework of its tests (Runner::m_suites)
     bool live_input = false;       // a worker whose tests are written to `input` as it runs
     bool pulls = false;            // ...that asks for each test (`next`): none is sent ahead
     std::vector<size_t> held;      // its tests not written yet: each goes out at a `next`

@@ -44,6 +44,27 @@ std::optional<Batch> TestQueue::take_batch(unsigned worker, bool avoided_too)
     return batch;
 }
 
+std::optional<Batch> TestQueue::take_job(unsigned worker, bool avoided_too,
+                                         const std::function<bool(size_t suite)> &one_at_a_time)
+{
+    auto it = find(worker, avoided_too);
+    if (it == m_batches.end())
+        return std::nullopt;
+    if (!one_at_a_time(it->suite)) {
+        Batch batch = std::move(*it);
+        m_batches.erase(it);
+        return batch;
+    }
+    Batch one;
+    one.tests = {it->tests.front()};
+    one.avoid_worker = it->avoid_worker;
+    one.suite = it->suite;
+    it->tests.erase(it->tests.begin());
+    if (it->tests.empty())
+        m_batches.erase(it);
+    return one;
+}
+
 std::optional<size_t> TestQueue::take_test(unsigned worker, bool avoided_too,
                                            const std::function<bool(size_t)> &acceptable)
 {

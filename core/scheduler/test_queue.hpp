@@ -14,6 +14,7 @@ struct Batch {
     size_t number = 0;         // unique within the run, 1-based, for logs
     std::vector<size_t> tests; // indices into the run's test list
     int avoid_worker = -1;     // prefers another worker than this one (a retry, a crash's rerun)
+    size_t suite = 0;          // the framework all its tests belong to (a run of several)
 };
 
 class TestQueue {
@@ -31,6 +32,10 @@ class TestQueue {
     // `acceptable`, the first one it accepts.
     std::optional<size_t> take_test(unsigned worker, bool avoided_too,
                                     const std::function<bool(size_t)> &acceptable = nullptr);
+    // The first batch take_batch would take, whole; or, when one_at_a_time says so of its suite,
+    // its first test alone (a batch of one, numbered 0: the rest stays queued, in order).
+    std::optional<Batch> take_job(unsigned worker, bool avoided_too,
+                                  const std::function<bool(size_t suite)> &one_at_a_time);
     // Whether take_batch(worker, false) would find something.
     bool has_work_for(unsigned worker) const;
 

@@ -562,6 +562,67 @@ TEST_CASE("a quarantined test's failure counts apart, and not towards --max-fail
     CHECK(counts.quarantined == 1);
 }
 
+// Every batch's tests, as observers hear of them.
+class BatchRecorder final : public RunObserver {
+  public:
+    void batch_started(const BatchEvent &event) override
+    {
+        std::lock_guard lock(m_mutex);
+        batches.push_back(event.test_ids);
+    }
+    std::vector<std::vector<std::string>> batches;
+
+  private:
+    std::mutex m_mutex;
+};
+
+TEST_CASE("a run of several frameworks: each command holds one framework's tests, by its own ids")
+{
+    Script script;
+    script.tests["flaky"] = {Behaviour::FailThenPass};
+    script.tests["broken"] = {Behaviour::Fail};
+    script.tests["crash"] = {Behaviour::Crash};
+    // The same native id in both suites is two tests.
+    const std::vector<std::string> ids = {"py:a",      "py:flaky", "py:same", "cc:b",
+                                          "cc:broken", "cc:same",  "cc:crash"};
+    std::vector<DiscoveredTest> tests;
+    std::vector<size_t> suite_of;
+    for (const std::string &id : ids) {
+        tests.push_back({id, ""});
+        suite_of.push_back(id.starts_with("py:") ? 0 : 1);
+    }
+    RunOptions options;
+    options.parallel = 2;
+    options.retry.count = 1;
+    options.output_dir = scratch();
+    FakeExecutor executor(script, true);
+    FakeCommands workers(TestCommandStyle::Worker);
+    FakeCommands batches(TestCommandStyle::BatchWithRecords);
+    Runner runner(options, {{&workers, "py:"}, {&batches, "cc:"}}, executor, tests, suite_of);
+    BatchRecorder recorder;
+    runner.add_observer(recorder);
+    const RunOutcome outcome = runner.run();
+    std::map<std::string, Outcome> final;
+    for (const TestReport &test : outcome.report.tests)
+        final[test.id] = test.final_outcome();
+    CHECK(final["py:a"] == Outcome::Passed);
+    CHECK(final["py:flaky"] == Outcome::Passed);
+    CHECK(final["py:same"] == Outcome::Passed);
+    CHECK(final["cc:b"] == Outcome::Passed);
+    CHECK(final["cc:same"] == Outcome::Passed);
+    CHECK(final["cc:broken"] == Outcome::Failed);
+    CHECK(final["cc:crash"] == Outcome::Failed);
+    CHECK(outcome.report.tests[1].flaky());
+    CHECK(script.runs_of("same") == 2);
+    // No command mixed the two frameworks' tests.
+    for (const std::vector<std::string> &batch : recorder.batches) {
+        CAPTURE(batch.size());
+        const bool python = !batch.empty() && batch.front().starts_with("py:");
+        for (const std::string &id : batch)
+            CHECK(id.starts_with(python ? "py:" : "cc:"));
+    }
+}
+
 TEST_CASE("a command that leaves a process running is a LEAK incident naming its last test")
 {
     Script script;
