@@ -256,7 +256,9 @@ offload_status parse_discovery(const offload_framework_instance *instance,
                 offload_text_printf(error,
                                     "no GoogleTest binary at %s (from [discovery] binaries, relative to %s): "
                                     "build it first%s, or fix the path",
-                                    binary.binary.c_str(), host_project_dir(instance->host),
+                                    binary.binary.c_str(),
+                                    host_project_dir(instance->host) ? host_project_dir(instance->host)
+                                                                     : "the project",
                                     instance->build_command.empty() ? " (or set build_command)" : "");
                 return OFFLOAD_ERROR;
             }
