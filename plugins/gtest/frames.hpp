@@ -1,0 +1,26 @@
+// The frames the shell half (gtest_common.sh) writes (`@offload-gtest KIND BYTES`, BYTES bytes, a line feed),
+// read back. Lengths, not markers, delimit them, so that no output of a test can pass for one. Not part of
+// the ABI.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace offload::gtest {
+
+struct Frame {
+    std::string kind;
+    std::string_view data; // points into the text given to read_frames()
+};
+
+struct Frames {
+    std::vector<Frame> frames;
+    std::string error; // set when the text ends early or holds something else than frames
+};
+
+// The frames of text, in order, up to the first that is cut off or malformed (then error says
+// where).
+Frames read_frames(std::string_view text);
+
+} // namespace offload::gtest
