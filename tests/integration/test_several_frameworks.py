@@ -106,10 +106,11 @@ class SeveralFrameworksTest(ProjectTest):
                 self.assertIn(message, r.err)
 
     def test_the_mixed_example_gives_each_framework_its_own_outcomes(self):
-        if not shutil.which("cargo"):
-            self.skipTest("no cargo")
+        for tool in ("cargo", "cmake"):
+            if not shutil.which(tool):
+                self.skipTest(f"no {tool}")
         shutil.copytree(SOURCE_DIR / "examples" / "mixed", self.project, dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns("target", "test-results", ".offload"))
+                        ignore=shutil.ignore_patterns("target", "build", "test-results", ".offload"))
         r = self.run_offload("run", timeout=600)
         self.assertEqual(r.code, 1, r)
         cases = junit(self.project / "test-results" / "junit.xml")
@@ -118,10 +119,14 @@ class SeveralFrameworksTest(ProjectTest):
             suite = id.split(":", 1)[0]
             outcomes.setdefault(suite, {}).setdefault(outcome, 0)
             outcomes[suite][outcome] += 1
-        # What pytest and cargo test say when run directly (README of the example).
+        # What pytest, cargo test and the GoogleTest binary say when run directly (the example's
+        # README).
         self.assertEqual(outcomes, {"python": {"passed": 5, "failed": 1, "skipped": 1},
-                                    "rust": {"passed": 3, "failed": 1}})
-        self.assertTrue(r.out.endswith("8 passed, 2 failed\n"), r)
+                                    "rust": {"passed": 3, "failed": 1},
+                                    "cpp": {"passed": 3, "failed": 1}})
+        self.assertTrue(r.out.endswith("11 passed, 3 failed\n"), r)
+        root = ET.parse(self.project / "test-results" / "junit.xml").getroot()
+        self.assertEqual([s.get("name") for s in root.iter("testsuite")], ["python", "rust", "cpp"])
 
 
 if __name__ == "__main__":
