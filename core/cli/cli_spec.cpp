@@ -474,8 +474,10 @@ std::string man_page()
     out +=
         ".SH DESCRIPTION\n" +
         roff_escape(
-            "offload discovers the tests of a project (pytest, cargo, any command), cuts them into batches, "
-            "runs the batches in parallel on sandboxes handed out by a provider (local processes, SSH hosts, "
+            "offload discovers the tests of a project (pytest, cargo, go, vitest, jest, any command), cuts "
+            "them "
+            "into batches, runs the batches in parallel on sandboxes handed out by a provider (local "
+            "processes, SSH hosts, "
             "Slurm, containers, cloud sandboxes through provider scripts), retries what fails, tells flaky "
             "tests from broken ones, and writes one merged JUnit XML report. It reads offload.toml in the "
             "current directory unless -c names another file.") +

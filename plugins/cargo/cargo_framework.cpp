@@ -79,12 +79,6 @@ constexpr Forbidden forbidden_args[] = {
     {"--doc", false, "offload selects one target per cargo call"},
 };
 
-// The words quoted for sh, each after a space.
-std::string join_quoted(const offload_host *host, const std::vector<std::string> &words)
-{
-    return words.empty() ? std::string() : " " + shell_words(host, words);
-}
-
 // The start of every cargo call: the command, `test`, and the options every call shares.
 std::vector<std::string> common_args(const offload_framework_instance &instance)
 {
@@ -185,7 +179,7 @@ offload_status discover_command(const offload_framework_instance *instance, cons
             args.insert(args.end(), {"--bin", bin});
         args.insert(args.end(), {"--", "--list", "--format", "terse"});
         // One stream: cargo's headers (stderr) stay in front of the listings they introduce.
-        append_text(command, instance->cargo + join_quoted(instance->host, args) + " 2>&1");
+        append_text(command, instance->cargo + shell_args(instance->host, args) + " 2>&1");
         return OFFLOAD_OK;
     });
 }
@@ -269,7 +263,7 @@ offload_status batch_command(const offload_framework_instance *instance, const o
             const std::string marker(group_marker);
             text += "echo " +
                     shell_quote(host, marker + std::to_string(g) + " begin " + group.target.spec()) + "\n";
-            text += instance->cargo + join_quoted(host, args) + " 2>&1\n";
+            text += instance->cargo + shell_args(host, args) + " 2>&1\n";
             text += "offload_code=$?\n";
             text += "echo \"" + marker + std::to_string(g) + " exit $offload_code\"\n";
             text += "[ \"$offload_code\" -eq 0 ] || offload_status=$offload_code\n";
@@ -374,7 +368,7 @@ offload_status worker_command(const offload_framework_instance *instance,
         if (instance->include_ignored)
             options.emplace_back("--include-ignored");
         append_text(command, "sh -c " + shell_quote(host, std::string(cargo_worker_script)) +
-                                 " offload-cargo-worker" + join_quoted(host, options));
+                                 " offload-cargo-worker" + shell_args(host, options));
         return OFFLOAD_OK;
     });
 }

@@ -1,7 +1,7 @@
 #include "cargo_listing.hpp"
 
+#include "common/json.hpp"
 #include "common/text.hpp"
-#include "json.hpp"
 
 #include <algorithm>
 #include <map>

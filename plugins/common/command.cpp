@@ -13,6 +13,11 @@ std::string shell_words(const offload_host *host, const std::vector<std::string>
     return line;
 }
 
+std::string shell_args(const offload_host *host, const std::vector<std::string> &words)
+{
+    return words.empty() ? std::string() : " " + shell_words(host, words);
+}
+
 std::vector<const char *> c_strings(const std::vector<std::string> &strings)
 {
     std::vector<const char *> pointers;

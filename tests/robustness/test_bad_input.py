@@ -174,10 +174,10 @@ class BadInputTest(ProjectTest):
 
     def test_unknown_framework_type(self):
         self.write({"offload.toml": generic_config("echo t", "true {tests}").replace('type = "generic"',
-                                                                                     'type = "jest"')})
+                                                                                     'type = "nosuchtool"')})
         r = self.run_offload("run")
         self.assertEqual(r.code, 1, r)
-        self.assertIn('no framework plugin "jest" was found. Available:', r.err)
+        self.assertIn('no framework plugin "nosuchtool" was found. Available:', r.err)
 
     def make_device(self, path):
         """A character device like /dev/null (1, 3) where offload may make one (root), else a FIFO:

@@ -1,8 +1,8 @@
-#include "json.hpp"
+#include "common/json.hpp"
 
 #include <cstdint>
 
-namespace offload::cargo {
+namespace offload::common {
 
 namespace {
 const Json null_value;
@@ -230,4 +230,4 @@ const Json &Json::operator[](size_t index) const
     return index < m_elements.size() ? m_elements[index] : null_value;
 }
 
-} // namespace offload::cargo
+} // namespace offload::common

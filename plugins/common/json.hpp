@@ -1,5 +1,6 @@
-// A small JSON reader for cargo's `--message-format=json` lines: enough to read one message into
-// a tree and look fields up. Not a general-purpose library: no writer, no number precision.
+// A small JSON reader for what test tools write (cargo's messages, go test -json events, the
+// vitest and jest reports): enough to read one document into a tree and look fields up. Not a
+// general-purpose library: no writer, no number precision. Not part of the ABI (see text.hpp).
 #pragma once
 
 #include <optional>
@@ -8,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-namespace offload::cargo {
+namespace offload::common {
 
 class Json {
   public:
@@ -38,4 +39,4 @@ class Json {
     std::vector<std::pair<std::string, Json>> m_members; // objects, in document order
 };
 
-} // namespace offload::cargo
+} // namespace offload::common
