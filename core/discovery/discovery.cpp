@@ -262,7 +262,17 @@ PendingDiscovery::PendingDiscovery(PendingDiscovery &&) noexcept = default;
 
 Discovery PendingDiscovery::run()
 {
-    log::info(fmt::format("discovering tests: {}", m_command));
+    // A framework's command may be a whole script (gtest's, doctest's): then its first line, and
+    // all of it with -v.
+    const size_t first_line_end = m_command.find('\n');
+    const auto lines = std::count(m_command.begin(), m_command.end(), '\n');
+    if (first_line_end == std::string::npos || (lines <= 3 && m_command.size() <= 400)) {
+        log::info(fmt::format("discovering tests: {}", m_command));
+    } else {
+        log::info(fmt::format("discovering tests: {} [... {} more lines; -v shows them]",
+                              m_command.substr(0, first_line_end), lines));
+        log::debug(fmt::format("the discovery command in full:\n{}", m_command));
+    }
     return finish(run_discovery_command(m_command, m_place, m_timeout));
 }
 
