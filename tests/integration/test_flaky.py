@@ -94,13 +94,22 @@ class FlakyTest(ProjectTest):
         self.assertIn('[quarantined: listed in [flaky] quarantine as "net/*"]', r.out)
         self.assertIn('[flaky] quarantine: "gone::test" names none of this run\'s tests', r.err)
         self.assertIn("The run passes only because 2 failed tests are quarantined", r.out)
+        # In GitHub Actions: a warning per quarantined failure, and the job summary says why the run
+        # is green.
+        summary = self.project / "summary.md"
+        r = self.run_offload("run", env={"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)})
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("::warning title=offload%3A net/dns failed (quarantined)::exit code 1 (quarantined: "
+                      "listed in [flaky] quarantine as \"net/*\"; this failure does not fail the run)", r.out)
+        self.assertNotIn("::error", r.out)
+        self.assertIn("The run is green only because 2 tests that failed are quarantined.", summary.read_text())
         # A selection that leaves a listed test out does not call its entry stale.
         r = self.run_offload("run", "--filter", "^steady$")
         self.assertEqual(r.code, 0, r)
         self.assertNotIn("names none", r.err)
         # `offload flaky` counts failures too, and names the quarantine.
         r = self.run_offload("flaky")
-        self.assertRegex(r.out, r'0\.0%\s+100\.0%\s+0\s+1\s+-\s+-\s+F\s+net/dns  \[quarantined: listed in '
+        self.assertRegex(r.out, r'0\.0%\s+100\.0%\s+0\s+2\s+-\s+-\s+FF\s+net/dns  \[quarantined: listed in '
                                 r'\[flaky\] quarantine as "net/\*"\]')
 
     def test_retries_wait_out_their_backoff_and_overrides_set_counts_per_test(self):
