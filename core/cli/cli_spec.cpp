@@ -447,8 +447,8 @@ std::string general_help()
     out += "\nOptions for every command (before or after the command):\n";
     append_options(out, global);
     out += "\nRun `offload COMMAND --help` for a command's options; `offload man` prints the manual.\n"
-           "Exit codes: 0 all tests passed; 1 failures, tests not run, or an error; 2 all passed but some\n"
-           "only on retry (flaky); 64 bad command line; 130 interrupted.\n";
+           "Exit codes: 0 all tests passed (or only quarantined ones failed); 1 failures, tests not run,\n"
+           "or an error; 2 all passed but some only on retry (flaky); 64 bad command line; 130 interrupted.\n";
     return out;
 }
 
@@ -494,7 +494,7 @@ std::string man_page()
     for (const Option &option : global)
         out += ".TP\n.B " + roff_escape(option_usage(option)) + "\n" + roff_escape(option.help) + "\n";
     out +=
-        ".SH EXIT STATUS\n.TP\n0\nEvery test passed.\n.TP\n1\nA test failed, a test did not run, or offload "
+        ".SH EXIT STATUS\n.TP\n0\nEvery test passed, or only tests that [flaky] quarantines failed.\n.TP\n1\nA test failed, a test did not run, or offload "
         "failed (the message says what, where and what to do).\n.TP\n2\nEvery test passed, some only on a "
         "retry "
         "(flaky).\n.TP\n64\nA bad command line.\n.TP\n130\nInterrupted (SIGINT, SIGTERM or SIGHUP).\n";
