@@ -1,6 +1,7 @@
 """Ctrl-C: running batches are stopped, every sandbox is destroyed, results so far are written,
 offload exits 130 and no process of the run is left."""
 import os
+import pathlib
 import signal
 import subprocess
 import time
@@ -30,8 +31,20 @@ class InterruptTest(ProjectTest):
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
         self.addCleanup(lambda: process.poll() is None and process.kill())
         # Two slow tests and their grandchildren are running: per test, its sh and two sleeps carry
-        # the marker. Both sandboxes are then busy with slow tests, so "quick" is done.
-        self.assertTrue(wait_until(lambda: len(processes_with_env(marker)) >= 6, 15), "tests never started")
+        # the marker. Both sandboxes are then busy with slow tests, so "quick" is done — once no
+        # process of it is left (a slow build may still be ending it when the others have started),
+        # and offload had a moment to take its result.
+        def quick_running():
+            for pid in processes_with_env(marker):
+                try:
+                    if b"quick" in pathlib.Path(f"/proc/{pid}/cmdline").read_bytes():
+                        return True
+                except OSError:
+                    pass
+            return False
+        self.assertTrue(wait_until(lambda: len(processes_with_env(marker)) >= 6 and not quick_running(), 15),
+                        "tests never started")
+        time.sleep(0.5)
         return process, marker
 
     def assert_clean_stop(self, process, marker, out, err, seconds, limit):
