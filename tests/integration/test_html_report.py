@@ -97,6 +97,19 @@ class HtmlReportTest(harness.ProjectTest):
         self.assertIn(str(again), result.out)
         self.assertIn('"log_base":"../example/test-results/"', again.read_text())
 
+    def test_a_run_where_everything_passed_shows_no_failure_red(self):
+        """A green run's page: its headline, its timeline and its legend hold no failure red (the
+        legend used to show every kind of batch end, red ones included, in any run)."""
+        self.write({"offload.toml": harness.generic_config("printf 'a\\nb\\nc\\n'", "true {tests}")})
+        result = harness.offload("run", cwd=self.project)
+        self.assertEqual(result.code, 0, result)
+        result = harness.offload("report", cwd=self.project)
+        self.assertEqual(result.code, 0, result)
+        html = self.project / "test-results" / "report.html"
+        self.check(html)
+        self.assertIn('<div class="legend" id="legend"><span><i style="background:#2da44e"></i>completed, exit 0'
+                      '</span></div>', browser.dump_dom(html)[0])
+
     def test_100k_tests(self):
         """100,000 tests: the page loads in bounded time and renders a bounded number of elements."""
         record = self.project / "out" / "run.json"
