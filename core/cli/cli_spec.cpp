@@ -446,9 +446,10 @@ std::string general_help()
         out += fmt::format("  {:<12} {}\n", command.name, command.summary);
     out += "\nOptions for every command (before or after the command):\n";
     append_options(out, global);
-    out += "\nRun `offload COMMAND --help` for a command's options; `offload man` prints the manual.\n"
-           "Exit codes: 0 all tests passed (or only quarantined ones failed); 1 failures, tests not run,\n"
-           "or an error; 2 all passed but some only on retry (flaky); 64 bad command line; 130 interrupted.\n";
+    out +=
+        "\nRun `offload COMMAND --help` for a command's options; `offload man` prints the manual.\n"
+        "Exit codes: 0 all tests passed (or only quarantined ones failed); 1 failures, tests not run,\n"
+        "or an error; 2 all passed but some only on retry (flaky); 64 bad command line; 130 interrupted.\n";
     return out;
 }
 
@@ -493,11 +494,11 @@ std::string man_page()
     out += ".SH OPTIONS\nThese options work with every command, before or after it.\n";
     for (const Option &option : global)
         out += ".TP\n.B " + roff_escape(option_usage(option)) + "\n" + roff_escape(option.help) + "\n";
-    out +=
-        ".SH EXIT STATUS\n.TP\n0\nEvery test passed, or only tests that [flaky] quarantines failed.\n.TP\n1\nA test failed, a test did not run, or offload "
-        "failed (the message says what, where and what to do).\n.TP\n2\nEvery test passed, some only on a "
-        "retry "
-        "(flaky).\n.TP\n64\nA bad command line.\n.TP\n130\nInterrupted (SIGINT, SIGTERM or SIGHUP).\n";
+    out += ".SH EXIT STATUS\n.TP\n0\nEvery test passed, or only tests that [flaky] quarantines "
+           "failed.\n.TP\n1\nA test failed, a test did not run, or offload "
+           "failed (the message says what, where and what to do).\n.TP\n2\nEvery test passed, some only on a "
+           "retry "
+           "(flaky).\n.TP\n64\nA bad command line.\n.TP\n130\nInterrupted (SIGINT, SIGTERM or SIGHUP).\n";
     out +=
         ".SH ENVIRONMENT\n.TP\n.B OFFLOAD_PLUGIN_PATH\nDirectories to search for plugins, separated by "
         "colons, "
