@@ -488,6 +488,12 @@ std::unique_ptr<Settings> settings_from_text(const std::string &text, const fs::
     }
     if (settings->suites.empty() && settings->discovery_table)
         settings->suites.push_back({"", settings->framework_type, settings->discovery_table});
+    // The one key of a framework's table that is the core's: how its tests are cut into batches.
+    for (Settings::Suite &suite : settings->suites) {
+        SectionReader table(suite.table, suite.name.empty() ? "discovery" : "discovery." + suite.name, {}, name,
+                            diagnostics);
+        suite.keep_files_together = table.boolean("keep_files_together").value_or(false);
+    }
 
     diagnostics.throw_if_errors(name);
     return settings;

@@ -61,6 +61,9 @@ struct Settings {
         std::string name;
         std::string framework_type;
         const toml::table *table = nullptr;
+        // keep_files_together = true: the tests of one source file run in one command, one after
+        // another, never duplicated (runner/runner.hpp, SuiteCommands).
+        bool keep_files_together = false;
     };
     std::vector<Suite> suites;
 };

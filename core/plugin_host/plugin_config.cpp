@@ -180,11 +180,22 @@ void offload_config::inject(const std::string &key, const std::string &value)
     m_injected.insert_or_assign(key, value);
 }
 
+namespace {
+
+// Keys of a plugin's table that the host itself reads (config/settings.cpp).
+bool is_host_key(const std::string &section, std::string_view key)
+{
+    const bool discovery = section == "discovery" || section.rfind("discovery.", 0) == 0;
+    return discovery && key == "keep_files_together";
+}
+
+} // namespace
+
 void offload_config::warn_unread_keys(const std::string &plugin_description) const
 {
     std::lock_guard lock(m_mutex);
     for (const auto &[key, node] : m_table) {
-        if (key.str() == "type" || m_read.count(&node))
+        if (key.str() == "type" || m_read.count(&node) || is_host_key(m_section, key.str()))
             continue;
         m_diagnostics.warning(location_of(key, m_file),
                               fmt::format("unknown key {} ({} does not read it; it is ignored)",

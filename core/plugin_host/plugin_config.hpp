@@ -35,7 +35,8 @@ struct offload_config {
     // keys are not enumerated by get_size("")/get_key(""). Main thread, before the plugin reads.
     void inject(const std::string &key, const std::string &value);
 
-    // Warns about every top-level key of the table that no getter touched, except `type`.
+    // Warns about every top-level key of the table that no getter touched, except `type` and the
+    // host's own keys of [discovery] (keep_files_together).
     // Called after the plugin's create() returned.
     void warn_unread_keys(const std::string &plugin_description) const;
 

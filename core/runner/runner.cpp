@@ -112,7 +112,7 @@ void Runner::set_suites(const std::vector<SuiteCommands> &suites)
     for (const SuiteCommands &suite : suites) {
         const TestCommandStyle style = suite.commands->style();
         const bool live = style == TestCommandStyle::Worker && m_executor.feeds_input();
-        m_suites.push_back({suite.commands, suite.id_prefix, style, live});
+        m_suites.push_back({suite.commands, suite.id_prefix, style, live, suite.keep_files_together});
         m_all_live = m_all_live && live;
         if (!suite.id_prefix.empty())
             m_outcome.report.suites.push_back(suite.id_prefix.substr(0, suite.id_prefix.size() - 1));
@@ -154,7 +154,7 @@ void Runner::plan_tests(const std::vector<DiscoveredTest> &tests)
                 members.push_back(test);
         if (members.empty())
             continue;
-        if (m_suites[suite].live_input) {
+        if (m_suites[suite].live_input && !m_suites[suite].keep_files_together) {
             // Workers take tests one by one: a queue in the order they should start, the longest
             // first when a history tells.
             Batch all;
@@ -173,11 +173,18 @@ void Runner::plan_tests(const std::vector<DiscoveredTest> &tests)
             continue;
         }
         std::vector<double> estimates;
-        for (size_t test : members)
+        std::vector<std::string> files;
+        for (size_t test : members) {
             estimates.push_back(m_options.estimated_secs[test]);
+            files.push_back(tests[test].file);
+        }
+        const size_t max_batch_size = m_suites[suite].commands->max_batch_size();
         std::vector<std::vector<size_t>> planned =
-            plan_batches(estimates, m_options.parallel, m_suites[suite].commands->max_batch_size(),
-                         m_options.batch_overhead_secs, m_options.estimates_known);
+            m_suites[suite].keep_files_together
+                ? plan_file_batches(files, estimates, m_options.parallel, max_batch_size,
+                                    m_options.batch_overhead_secs, m_options.estimates_known)
+                : plan_batches(estimates, m_options.parallel, max_batch_size, m_options.batch_overhead_secs,
+                               m_options.estimates_known);
         for (std::vector<size_t> &batch : planned)
             for (size_t &test : batch)
                 test = members[test];
@@ -469,9 +476,11 @@ std::optional<Runner::Job> Runner::next_job(unsigned worker, bool has_sandbox)
         // Work that avoids this worker (a retry of what failed here) waits for another worker if
         // one is waiting; otherwise it is taken rather than left to idle.
         const bool avoided_too = m_waiting == 0;
-        // A suite whose workers get their tests as they run: a worker starts with one test.
-        if (std::optional<Batch> batch = m_queue.take_job(
-                worker, avoided_too, [this](size_t suite) { return m_suites[suite].live_input; })) {
+        // A suite whose workers get their tests as they run: a worker starts with one test (with
+        // files kept together: with its whole batch).
+        if (std::optional<Batch> batch = m_queue.take_job(worker, avoided_too, [this](size_t suite) {
+                return m_suites[suite].live_input && !m_suites[suite].keep_files_together;
+            })) {
             Job job;
             job.batch = std::move(*batch);
             if (job.batch.number == 0)
@@ -526,8 +535,9 @@ bool Runner::move_work(unsigned worker)
         if (exec->stop_after_test && exec->stop_after == StopReason::Moved)
             return true; // one move at a time
         const Suite &suite = m_suites[exec->suite];
-        if (suite.style != TestCommandStyle::Worker || suite.live_input)
-            continue; // only a worker whose tests were fixed up front can give some up
+        if (suite.style != TestCommandStyle::Worker || suite.live_input || suite.keep_files_together)
+            continue; // only a worker whose tests were fixed up front can give some up, if they
+                      // are not a file's kept together
         if (exec->copy_of || exec->worker == worker || exec->stop != StopReason::None ||
             exec->stop_after_test)
             continue;
@@ -551,7 +561,8 @@ std::optional<Runner::Job> Runner::hedge_job(unsigned worker)
     const double now = seconds_since_start();
     std::vector<RunningTestTiming> running;
     for (const std::shared_ptr<Exec> &exec : m_execs) {
-        if (exec->copy_of || exec->stop != StopReason::None)
+        // A file kept together is never duplicated: its fixtures would be set up twice at once.
+        if (exec->copy_of || exec->stop != StopReason::None || m_suites[exec->suite].keep_files_together)
             continue;
         if (exec->tracker.kind() == ExecKind::Batch) {
             // Without records a batch is seen whole: only a batch of one test is one test.

@@ -80,6 +80,10 @@ struct SuiteCommands {
     // "NAME:", what the run's ids of its tests start with (also the report's suite name), and its
     // commands, results and records leave out; "" in a run of one framework.
     std::string id_prefix;
+    // The tests of one source file run in one command, one after another, never duplicated
+    // ([discovery] keep_files_together): module and class fixtures are set up once. Planned by
+    // plan_file_batches; a worker gets its whole batch and takes nothing from the queue.
+    bool keep_files_together = false;
 };
 
 class Runner {
@@ -178,6 +182,7 @@ class Runner {
         std::string id_prefix;
         TestCommandStyle style;
         bool live_input; // its workers get their tests while they run
+        bool keep_files_together;
     };
     std::vector<Suite> m_suites;
     std::vector<size_t> m_suite_of; // per test: its index in m_suites

@@ -103,6 +103,10 @@ void Runner::feed(Exec &exec, bool asked)
         // One test for each `next`, none ahead: no test waits behind a slow one.
         if (!asked)
             return;
+        if (exec.held.empty() && m_suites[exec.suite].keep_files_together) {
+            exec.input.close(); // its batch's files are done; other files are other workers'
+            return;
+        }
         if (exec.held.empty()) {
             // Never a test it ran already (a retry of its own): a command reports each test once.
             std::optional<size_t> test = m_queue.take_test(exec.worker, true, [&](size_t test) {
@@ -121,7 +125,8 @@ void Runner::feed(Exec &exec, bool asked)
     // Workers without a job take what is queued first: a busy worker takes ahead only what they
     // leave over, so that the last tests spread over every sandbox instead of waiting in line.
     const size_t idle_workers = m_workers_left - std::min<size_t>(m_workers_left, m_busy_workers);
-    while (exec.tracker.unstarted() < worker_prefetch && m_queue.test_count() > idle_workers) {
+    while (!m_suites[exec.suite].keep_files_together && exec.tracker.unstarted() < worker_prefetch &&
+           m_queue.test_count() > idle_workers) {
         std::optional<size_t> test = m_queue.take_test(exec.worker, true, [&](size_t test) {
             return m_suite_of[test] == exec.suite && !exec.tracker.given(test);
         });

@@ -1,6 +1,7 @@
 #include "scheduler/batching.hpp"
 
 #include <algorithm>
+#include <map>
 #include <numeric>
 
 namespace offload {
@@ -82,6 +83,53 @@ std::vector<std::vector<size_t>> plan_batches(const std::vector<double> &estimat
         }
         remaining -= planned;
         batches.push_back(std::move(batch));
+    }
+    return batches;
+}
+
+std::vector<std::vector<size_t>> plan_file_batches(const std::vector<std::string> &files,
+                                                   const std::vector<double> &estimated_secs, unsigned parallel,
+                                                   size_t max_batch_size, double batch_overhead_secs,
+                                                   bool from_history)
+{
+    // The units: each file's tests in discovery order (cut at max_batch_size), each fileless test.
+    std::vector<std::vector<size_t>> units;
+    std::map<std::string, size_t> unit_of_file;
+    for (size_t test = 0; test < files.size(); ++test) {
+        if (files[test].empty()) {
+            units.push_back({test});
+            continue;
+        }
+        auto [it, added] = unit_of_file.try_emplace(files[test], units.size());
+        if (!added && max_batch_size > 0 && units[it->second].size() == max_batch_size) {
+            it->second = units.size(); // this file's next run
+            added = true;
+        }
+        if (added)
+            units.emplace_back();
+        units[it->second].push_back(test);
+    }
+    std::vector<double> unit_secs;
+    for (const std::vector<size_t> &unit : units) {
+        double secs = 0;
+        for (size_t test : unit)
+            secs += std::max(0.0, estimated_secs[test]);
+        unit_secs.push_back(secs);
+    }
+    // Units are planned as tests with no size limit, then packed by their tests' count.
+    std::vector<std::vector<size_t>> batches;
+    for (const std::vector<size_t> &planned :
+         plan_batches(unit_secs, parallel, 0, batch_overhead_secs, from_history)) {
+        std::vector<size_t> batch;
+        for (size_t unit : planned) {
+            if (max_batch_size > 0 && !batch.empty() && batch.size() + units[unit].size() > max_batch_size) {
+                batches.push_back(std::move(batch));
+                batch.clear();
+            }
+            batch.insert(batch.end(), units[unit].begin(), units[unit].end());
+        }
+        if (!batch.empty())
+            batches.push_back(std::move(batch));
     }
     return batches;
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <vector>
 
 namespace offload {
@@ -24,5 +25,16 @@ namespace offload {
 std::vector<std::vector<size_t>> plan_batches(const std::vector<double> &estimated_secs, unsigned parallel,
                                               size_t max_batch_size, double batch_overhead_secs,
                                               bool from_history = false);
+
+// The same with the tests of one source file kept together (the suite's keep_files_together): a
+// file is one unit, planned like one test whose estimate is the sum of its tests', and never cut
+// across batches, so that its module and class fixtures are set up once, in one process. files[i]
+// is test i's file; a test without one ("") is a unit of its own. Inside a batch, a file's tests
+// keep their discovery order. max_batch_size still holds: a file larger than it is cut into runs
+// of that size (the only way a file spans batches).
+std::vector<std::vector<size_t>> plan_file_batches(const std::vector<std::string> &files,
+                                                   const std::vector<double> &estimated_secs, unsigned parallel,
+                                                   size_t max_batch_size, double batch_overhead_secs,
+                                                   bool from_history = false);
 
 } // namespace offload

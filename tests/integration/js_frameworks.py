@@ -7,7 +7,7 @@ import re
 import shutil
 import subprocess
 
-from harness import SOURCE_DIR, ProjectTest, junit
+from harness import SOURCE_DIR, ProjectTest, junit, skip_module
 
 STACK = "test/stack.test.js > Stack > "
 CRASH = "test/crash.test.js > "
@@ -44,9 +44,8 @@ def check_tools(framework):
         reason = next((line for line in failed.read_text(errors="replace").splitlines() if "reason" in line),
                       failed.read_text(errors="replace").strip()[:200])
         # Skipped the way meson counts it (exit code 77), like the engines a machine lacks.
-        print(f"SKIP: npm could not install {framework} here (tools/bootstrap recorded it in "
-              f"examples/{framework}/.npm-ci-failed): {reason}", flush=True)
-        os._exit(77)
+        skip_module(f"npm could not install {framework} here (tools/bootstrap recorded it in "
+                    f"examples/{framework}/.npm-ci-failed): {reason}")
     raise AssertionError(f"{framework} is not installed: run `npm ci` in examples/{framework} "
                          "(tools/bootstrap --tests does)")
 

@@ -13,11 +13,10 @@ import pathlib
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 
-from harness import (SOURCE_DIR, ProjectTest, clean_env, install, junit, main, offload, processes_with_env,
+from harness import (skip_module, SOURCE_DIR, ProjectTest, clean_env, install, junit, main, offload, processes_with_env,
                      toml_string, wait_until, write_files)
 
 FAKE = SOURCE_DIR / "tests" / "fixtures" / "modal"
@@ -36,20 +35,14 @@ def busy_sandboxes(marker):
     return len(namespaces)
 
 
-def skip(reason):
-    print(f"SKIP: {reason}", file=sys.stderr)
-    sys.stdout.flush()
-    os._exit(77)
-
-
 def setUpModule():
     global BIN_DIR
     for program in ("bwrap", "nsenter"):
         if shutil.which(program) is None:
-            skip(f"{program} is not installed; the fake Modal's sandboxes need it (apt-get install bubblewrap)")
+            skip_module(f"{program} is not installed; the fake Modal's sandboxes need it (apt-get install bubblewrap)")
     probe = subprocess.run(["bwrap", "--unshare-pid", "--ro-bind", "/", "/", "true"], capture_output=True, text=True)
     if probe.returncode != 0:
-        skip(f"bubblewrap cannot make a sandbox here: {probe.stderr.strip()}")
+        skip_module(f"bubblewrap cannot make a sandbox here: {probe.stderr.strip()}")
     BIN_DIR = pathlib.Path(tempfile.mkdtemp(prefix="offload-modal-bin-"))
     (BIN_DIR / "python3").symlink_to("/usr/bin/python3")
 

@@ -15,11 +15,10 @@ import shutil
 import signal
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 
-from harness import (ProjectTest, clean_env, generic_config, install, junit, main, offload, processes_with_env,
+from harness import (skip_module, ProjectTest, clean_env, generic_config, install, junit, main, offload, processes_with_env,
                      wait_until, write_files)
 
 IMAGE = "localhost/offload-test-busybox:1"
@@ -47,21 +46,15 @@ def busy_sandboxes(marker):
     return len(namespaces)
 
 
-def skip(reason):
-    print(f"SKIP: {reason}", file=sys.stderr)
-    sys.stdout.flush()
-    os._exit(77)
-
-
 def start_engine():
     """Configures a private podman and imports the test image; exits 77 when that cannot work."""
     global ENGINE_DIR
     for program in ("podman", "runc"):
         if shutil.which(program) is None:
-            skip(f"{program} is not installed (tools/bootstrap --tests installs podman and runc)")
+            skip_module(f"{program} is not installed (tools/bootstrap --tests installs podman and runc)")
     busybox = pathlib.Path("/bin/busybox")
     if not busybox.exists() or b"/ld-linux" in busybox.read_bytes()[:4096]:
-        skip("a static /bin/busybox is needed to build the test image (apt-get install busybox-static)")
+        skip_module("a static /bin/busybox is needed to build the test image (apt-get install busybox-static)")
 
     ENGINE_DIR = pathlib.Path(tempfile.mkdtemp(prefix="offload-podman-"))
     conf, storage = ENGINE_DIR / "containers.conf", ENGINE_DIR / "storage.conf"
@@ -93,10 +86,10 @@ runroot = "{ENGINE_DIR}/run"
             (rootfs / "bin" / applet).symlink_to("busybox")
     imported = import_image(rootfs, IMAGE)
     if imported.returncode != 0:
-        skip(f"podman cannot import an image here: {imported.stderr.strip()}")
+        skip_module(f"podman cannot import an image here: {imported.stderr.strip()}")
     probe = podman("run", "--rm", "--network=none", IMAGE, "echo", "ok", check=False)
     if probe.returncode != 0 or probe.stdout.strip() != "ok":
-        skip(f"podman cannot run a container here: {probe.stderr.strip()}")
+        skip_module(f"podman cannot run a container here: {probe.stderr.strip()}")
 
 
 def import_image(rootfs, name):

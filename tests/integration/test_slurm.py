@@ -23,7 +23,7 @@ import tempfile
 import time
 import unittest
 
-from harness import (SOURCE_DIR, ProjectTest, clean_env, generic_config, install, junit, main, processes_with_env,
+from harness import (skip_module, SOURCE_DIR, ProjectTest, clean_env, generic_config, install, junit, main, processes_with_env,
                      toml_string, wait_until)
 
 SCRIPT = SOURCE_DIR / "plugins" / "scripts" / "offload-provider-slurm"
@@ -206,6 +206,9 @@ started = []   # offload processes the tests started in sessions of their own
 
 def setUpModule():
     global cluster
+    reason = missing_requirements()
+    if reason:
+        skip_module(reason)
     cluster = Cluster()
     try:
         cluster.start()
@@ -688,9 +691,5 @@ def terminated(signum, frame):
 
 
 if __name__ == "__main__":
-    reason = missing_requirements()
-    if reason:
-        print(f"test_slurm: skipped: {reason}")
-        sys.exit(77)
     signal.signal(signal.SIGTERM, terminated)
     main()

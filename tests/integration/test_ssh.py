@@ -15,12 +15,11 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 import unittest
 
-from harness import ProjectTest, clean_env, install, junit, main, processes_with_env, toml_string, wait_until
+from harness import ProjectTest, clean_env, install, junit, main, processes_with_env, skip_module, toml_string, wait_until
 
 USER = "offload-ssh"
 NETNS_HOSTS = ("hb", "hc")
@@ -29,11 +28,6 @@ T = None  # the module's temporary directory (pathlib.Path)
 HOSTS = {}  # alias -> Host
 PORT = 0
 SSH_CONFIG = None
-
-
-def skip_module(reason):
-    print(f"SKIP: {reason}")
-    sys.exit(77)
 
 
 def run(*args, check=True, **kwargs):

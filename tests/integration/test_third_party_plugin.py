@@ -7,7 +7,7 @@ import subprocess
 import sys
 import threading
 
-from harness import SOURCE_DIR, ProjectTest, install, junit, main, offload
+from harness import SOURCE_DIR, ProjectTest, install, junit, main, offload, skip_module
 
 
 def bwrap_works():
@@ -77,9 +77,11 @@ run_command = "sh ./t.sh {{tests}}"
         self.assertEqual(reached.stdout.strip(), "reached")
 
 
-if __name__ == "__main__":
+def setUpModule():
     why = bwrap_works()
     if why:
-        print(f"SKIP: {why}")
-        sys.exit(77)
+        skip_module(why)
+
+
+if __name__ == "__main__":
     main()

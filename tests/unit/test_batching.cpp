@@ -6,6 +6,7 @@
 #include <numeric>
 
 using offload::plan_batches;
+using offload::plan_file_batches;
 
 namespace {
 
@@ -142,4 +143,68 @@ TEST_CASE("max_batch_size caps every batch")
     for (const auto &batch : batches)
         CHECK(batch.size() <= 7);
     check_cover(batches, 100);
+}
+
+namespace {
+
+// The batch each test landed in.
+std::vector<size_t> batch_of(const std::vector<std::vector<size_t>> &batches, size_t count)
+{
+    std::vector<size_t> of(count, size_t(-1));
+    for (size_t b = 0; b < batches.size(); ++b)
+        for (size_t test : batches[b])
+            of[test] = b;
+    return of;
+}
+
+} // namespace
+
+TEST_CASE("keeping files together: a file's tests share one batch, in discovery order")
+{
+    // Interleaved on purpose: discovery order need not group files.
+    const std::vector<std::string> files = {"a.py", "b.py", "a.py", "c.py", "b.py", "a.py", "", ""};
+    for (bool history : {false, true})
+        for (unsigned parallel : {1u, 2u, 4u}) {
+            auto batches = plan_file_batches(files, equal(files.size()), parallel, 0, 0, history);
+            check_cover(batches, files.size());
+            const std::vector<size_t> of = batch_of(batches, files.size());
+            CHECK(of[0] == of[2]);
+            CHECK(of[0] == of[5]);
+            CHECK(of[1] == of[4]);
+            for (const auto &batch : batches) // a file's tests in discovery order
+                for (size_t i = 0; i < batch.size(); ++i)
+                    for (size_t j = i + 1; j < batch.size(); ++j)
+                        if (files[batch[i]] == files[batch[j]])
+                            CHECK(batch[i] < batch[j]);
+        }
+}
+
+TEST_CASE("keeping files together: the longest file starts first, and files spread over sandboxes")
+{
+    const std::vector<std::string> files = {"short.py", "long.py", "long.py", "mid.py"};
+    const std::vector<double> secs = {1, 10, 10, 5};
+    auto batches = plan_file_batches(files, secs, 3, 0, 0, true);
+    REQUIRE(batches.size() == 3);
+    CHECK(batches[0] == std::vector<size_t>{1, 2});
+    CHECK(batches[1] == std::vector<size_t>{3});
+    CHECK(batches[2] == std::vector<size_t>{0});
+}
+
+TEST_CASE("keeping files together: tests without a file are units of their own")
+{
+    auto batches = plan_file_batches(std::vector<std::string>(6, ""), equal(6), 6, 0, 0, true);
+    CHECK(batches.size() == 6);
+}
+
+TEST_CASE("keeping files together: max_batch_size still caps every batch, cutting only a file larger than it")
+{
+    const std::vector<std::string> files = {"a", "a", "a", "a", "a", "b", "b", "c"};
+    auto batches = plan_file_batches(files, equal(files.size()), 1, 3, 0);
+    check_cover(batches, files.size());
+    for (const auto &batch : batches)
+        CHECK(batch.size() <= 3);
+    const std::vector<size_t> of = batch_of(batches, files.size());
+    CHECK(of[5] == of[6]); // b fits in one batch: it stays whole
+    CHECK(of[0] == of[1]);
+    CHECK(of[1] == of[2]); // a's first run of three
 }

@@ -46,6 +46,7 @@ struct Script {
     std::map<std::string, Behaviour> tests;
     std::mutex mutex;
     std::map<std::string, int> runs; // starts per test
+    std::map<std::string, std::vector<int>> execs_of; // per test, the command (1, 2...) of each start
     std::map<std::string, std::vector<std::chrono::steady_clock::time_point>> start_times;
     std::atomic<int> infra_failures_left{0};
     std::atomic<int> create_failures_left{0};
@@ -65,10 +66,11 @@ struct Script {
         auto it = tests.find(id);
         return it == tests.end() ? Behaviour{} : it->second;
     }
-    int started(const std::string &id)
+    int started(const std::string &id, int exec)
     {
         std::lock_guard lock(mutex);
         start_times[id].push_back(std::chrono::steady_clock::now());
+        execs_of[id].push_back(exec);
         return ++runs[id];
     }
     // Between the starts of a test's attempts.
@@ -114,7 +116,7 @@ class FakeSandbox final : public Sandbox {
 
     ExecResult exec(const ExecRequest &request) override
     {
-        ++m_script.execs;
+        const int serial = ++m_script.execs;
         ExecResult result;
         result.status = ExecResult::Status::Ran;
         result.exit_code = 0;
@@ -192,7 +194,7 @@ class FakeSandbox final : public Sandbox {
             }
             const std::string id = given[next++];
             const Behaviour behaviour = m_script.behaviour(id);
-            const int run = m_script.started(id);
+            const int run = m_script.started(id, serial);
             record("start id=" + percent_encode(id));
             request.on_output(1, "output of " + id + "\n");
             std::string outcome = "passed";
@@ -620,6 +622,57 @@ TEST_CASE("a run of several frameworks: each command holds one framework's tests
         const bool python = !batch.empty() && batch.front().starts_with("py:");
         for (const std::string &id : batch)
             CHECK(id.starts_with(python ? "py:" : "cc:"));
+    }
+}
+
+TEST_CASE("files kept together: each file's tests run in one command, in order, never duplicated")
+{
+    // Worker styles (asking, reading ahead, fixed up front) and batches with records.
+    struct Style {
+        TestCommandStyle style;
+        bool feeds_input;
+        bool pulls;
+    };
+    for (Style style : {Style{TestCommandStyle::Worker, true, true}, Style{TestCommandStyle::Worker, true, false},
+                        Style{TestCommandStyle::Worker, false, false},
+                        Style{TestCommandStyle::BatchWithRecords, true, false}}) {
+        CAPTURE(int(style.style));
+        CAPTURE(style.pulls);
+        Script script;
+        script.asks = style.pulls;
+        std::vector<DiscoveredTest> tests;
+        for (int i = 0; i < 24; ++i)
+            tests.push_back({"t" + std::to_string(i), "file" + std::to_string(i % 5) + ".py"});
+        tests.push_back({"lonely", ""});
+        script.tests["t7"] = {Behaviour::FailThenPass};
+        RunOptions options;
+        options.parallel = 3;
+        options.retry.count = 1;
+        options.tail_hedging = true;
+        options.estimates_known = true; // hedging needs estimates: none may start here
+        options.estimated_secs.assign(tests.size(), 0.001);
+        options.output_dir = scratch();
+        FakeExecutor executor(script, style.feeds_input);
+        FakeCommands commands(style.style, style.pulls);
+        Runner runner(options, {SuiteCommands{&commands, "", true}}, executor, tests,
+                      std::vector<size_t>(tests.size(), 0));
+        const RunOutcome outcome = runner.run();
+        CHECK(outcome.hedges_started == 0);
+        for (const TestReport &test : outcome.report.tests)
+            CHECK(test.final_outcome() == Outcome::Passed);
+        // The first attempt of every test of a file ran in the same command; the retry of t7 in
+        // a command of its own.
+        std::map<std::string, std::set<int>> commands_of_file;
+        for (int i = 0; i < 24; ++i) {
+            const std::vector<int> &execs = script.execs_of["t" + std::to_string(i)];
+            REQUIRE(!execs.empty());
+            commands_of_file[tests[size_t(i)].file].insert(execs.front());
+        }
+        for (const auto &[file, execs] : commands_of_file) {
+            CAPTURE(file);
+            CHECK(execs.size() == 1);
+        }
+        CHECK(script.runs_of("t7") == 2);
     }
 }
 
