@@ -402,7 +402,8 @@ int command_run(const GlobalOptions &global, const RunCommandOptions &options)
     // error, a crash) discovery runs after all, and says what went wrong in its own words.
     std::optional<RunOutcome> outcome;
     // Workers that list take tests one by one: not for files kept together.
-    if (!several && !lookup.found && !settings.suites.front().keep_files_together && framework.prepare_listing())
+    if (!several && !lookup.found && !settings.suites.front().keep_files_together &&
+        framework.prepare_listing())
         prepare(); // the provider says whether it feeds input once it is prepared
     if (prepared && provider.feeds_input()) {
         log::info("listing the tests in the workers (a first run: they collect them anyway)");
@@ -437,13 +438,14 @@ int command_run(const GlobalOptions &global, const RunCommandOptions &options)
             std::vector<SuiteCommands> suites;
             const std::vector<FrameworkInstance *> frameworks = session.frameworks();
             for (size_t i = 0; i < frameworks.size(); ++i)
-                suites.push_back({frameworks[i], settings.suites[i].name + ":",
-                                  settings.suites[i].keep_files_together});
+                suites.push_back(
+                    {frameworks[i], settings.suites[i].name + ":", settings.suites[i].keep_files_together});
             Runner runner(run_options, std::move(suites), provider, plan.tests,
                           suites_of(plan.tests, settings));
             outcome = run(runner);
         } else {
-            Runner runner(run_options, {SuiteCommands{&framework, "", settings.suites.front().keep_files_together}},
+            Runner runner(run_options,
+                          {SuiteCommands{&framework, "", settings.suites.front().keep_files_together}},
                           provider, plan.tests, std::vector<size_t>(plan.tests.size(), 0));
             outcome = run(runner);
         }

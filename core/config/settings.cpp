@@ -490,8 +490,8 @@ std::unique_ptr<Settings> settings_from_text(const std::string &text, const fs::
         settings->suites.push_back({"", settings->framework_type, settings->discovery_table});
     // The one key of a framework's table that is the core's: how its tests are cut into batches.
     for (Settings::Suite &suite : settings->suites) {
-        SectionReader table(suite.table, suite.name.empty() ? "discovery" : "discovery." + suite.name, {}, name,
-                            diagnostics);
+        SectionReader table(suite.table, suite.name.empty() ? "discovery" : "discovery." + suite.name, {},
+                            name, diagnostics);
         suite.keep_files_together = table.boolean("keep_files_together").value_or(false);
     }
 

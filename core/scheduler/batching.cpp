@@ -88,9 +88,9 @@ std::vector<std::vector<size_t>> plan_batches(const std::vector<double> &estimat
 }
 
 std::vector<std::vector<size_t>> plan_file_batches(const std::vector<std::string> &files,
-                                                   const std::vector<double> &estimated_secs, unsigned parallel,
-                                                   size_t max_batch_size, double batch_overhead_secs,
-                                                   bool from_history)
+                                                   const std::vector<double> &estimated_secs,
+                                                   unsigned parallel, size_t max_batch_size,
+                                                   double batch_overhead_secs, bool from_history)
 {
     // The units: each file's tests in discovery order (cut at max_batch_size), each fileless test.
     std::vector<std::vector<size_t>> units;

@@ -33,8 +33,8 @@ std::vector<std::vector<size_t>> plan_batches(const std::vector<double> &estimat
 // keep their discovery order. max_batch_size still holds: a file larger than it is cut into runs
 // of that size (the only way a file spans batches).
 std::vector<std::vector<size_t>> plan_file_batches(const std::vector<std::string> &files,
-                                                   const std::vector<double> &estimated_secs, unsigned parallel,
-                                                   size_t max_batch_size, double batch_overhead_secs,
-                                                   bool from_history = false);
+                                                   const std::vector<double> &estimated_secs,
+                                                   unsigned parallel, size_t max_batch_size,
+                                                   double batch_overhead_secs, bool from_history = false);
 
 } // namespace offload

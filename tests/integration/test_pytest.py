@@ -137,6 +137,44 @@ class PytestTest(ProjectTest):
         self.assertIn("broken for good", case.find("failure").get("message"))
         self.assertEqual(len(case.findall("rerunFailure")), 2)
 
+    def test_kept_together_each_files_module_setup_runs_once_and_never_beside_itself(self):
+        # Each module records its setUpModule and every test's process and time: with
+        # keep_files_together, one setup per module, all of its tests in that process, and no two of
+        # its tests at once, on three sandboxes.
+        module = ("import os, time, unittest\n"
+                  "LOG = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'log.txt')\n"
+                  "def note(what):\n"
+                  "    with open(LOG, 'a') as f:\n"
+                  "        f.write(f'{__name__} {what} {os.getpid()} {time.time()}\\n')\n"
+                  "def setUpModule():\n    note('setup')\n"
+                  "class T(unittest.TestCase):\n")
+        for i in range(6):
+            module += f"    def test_{i}(self):\n        note('test'); time.sleep(0.05)\n"
+        files = {f"tests/test_m{m}.py": module for m in range(4)}
+        for keep in (True, False):
+            with self.subTest(keep_files_together=keep):
+                shutil.rmtree(self.project / "tests", ignore_errors=True)
+                config = pytest_config(parallel=3).replace(
+                    'type = "pytest"', 'type = "pytest"\nkeep_files_together = ' + str(keep).lower())
+                self.write({"offload.toml": config, **files})
+                r = self.run_offload("run")
+                self.assertEqual(r.code, 0, r)
+                self.assertNotIn("keep_files_together", r.err)  # the core's key: no "unknown key"
+                setups, pids = {}, {}
+                for line in (self.project / "tests" / "log.txt").read_text().splitlines():
+                    name, what, pid, _ = line.split()
+                    if what == "setup":
+                        setups[name] = setups.get(name, 0) + 1
+                    else:
+                        pids.setdefault(name, set()).add(pid)
+                self.assertEqual(len(pids), 4)
+                if keep:
+                    self.assertEqual(setups, {f"test_m{m}": 1 for m in range(4)})
+                    self.assertTrue(all(len(p) == 1 for p in pids.values()), pids)
+                else:
+                    # Spread over the sandboxes test by test: some module set up more than once.
+                    self.assertGreater(sum(setups.values()), 4, setups)
+
     def test_a_collection_error_stops_the_run_with_pytests_message(self):
         cases = {
             "syntax error": ("def test_x(:\n    pass\n", ["tests/test_broken.py", "SyntaxError: invalid syntax"]),

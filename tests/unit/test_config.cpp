@@ -150,3 +150,23 @@ TEST_CASE("describe_settings shows defaults and plugin tables")
     CHECK(text.find("test_timeout_secs = 900") != std::string::npos);
     CHECK(text.find("[provider]\ntype = 'process'") != std::string::npos);
 }
+
+TEST_CASE("keep_files_together is the core's key of each framework's table: a boolean, default false")
+{
+    {
+        TempConfig config("[provider]\ntype = \"process\"\n[discovery.py]\ntype = \"pytest\"\n"
+                          "keep_files_together = true\n[discovery.cc]\ntype = \"doctest\"\n");
+        offload::Diagnostics diagnostics;
+        auto settings = offload::load_settings(config.file, diagnostics);
+        REQUIRE(settings->suites.size() == 2);
+        CHECK(settings->suites[0].keep_files_together);
+        CHECK_FALSE(settings->suites[1].keep_files_together);
+    }
+    {
+        TempConfig config("[provider]\ntype = \"process\"\n[discovery]\ntype = \"pytest\"\n"
+                          "keep_files_together = \"yes\"\n");
+        offload::Diagnostics diagnostics;
+        CHECK_THROWS_AS(offload::load_settings(config.file, diagnostics), offload::Error);
+        CHECK(any_contains(diagnostics.messages(), ":5:23: error: [discovery] keep_files_together must be"));
+    }
+}

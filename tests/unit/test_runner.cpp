@@ -45,7 +45,7 @@ struct Behaviour {
 struct Script {
     std::map<std::string, Behaviour> tests;
     std::mutex mutex;
-    std::map<std::string, int> runs; // starts per test
+    std::map<std::string, int> runs;                  // starts per test
     std::map<std::string, std::vector<int>> execs_of; // per test, the command (1, 2...) of each start
     std::map<std::string, std::vector<std::chrono::steady_clock::time_point>> start_times;
     std::atomic<int> infra_failures_left{0};
@@ -633,9 +633,10 @@ TEST_CASE("files kept together: each file's tests run in one command, in order, 
         bool feeds_input;
         bool pulls;
     };
-    for (Style style : {Style{TestCommandStyle::Worker, true, true}, Style{TestCommandStyle::Worker, true, false},
-                        Style{TestCommandStyle::Worker, false, false},
-                        Style{TestCommandStyle::BatchWithRecords, true, false}}) {
+    for (Style style :
+         {Style{TestCommandStyle::Worker, true, true}, Style{TestCommandStyle::Worker, true, false},
+          Style{TestCommandStyle::Worker, false, false},
+          Style{TestCommandStyle::BatchWithRecords, true, false}}) {
         CAPTURE(int(style.style));
         CAPTURE(style.pulls);
         Script script;
