@@ -99,13 +99,37 @@ Arguments parse(int argc, char **argv)
     const int command_at = find_command_word(argc, argv);
     arguments.command = command_at < argc ? argv[command_at] : "";
     const cli::Command *command = cli::find_command(arguments.command);
-    if (!arguments.command.empty() && arguments.command != "help" && !command)
+    if (!arguments.command.empty() && arguments.command != "help" && !command) {
+        for (const cli::ForeignCommand &foreign : cli::foreign_commands())
+            if (foreign.name == arguments.command)
+                usage_error(fmt::format("\"{}\" is a command of the Rust offload that this offload does not "
+                                        "have: {}",
+                                        arguments.command, foreign.instead),
+                            "");
         usage_error(fmt::format("unknown command \"{}\"", arguments.command), "");
+    }
 
+    // An option whose value may be left out, given without one: taken out of cxxopts' sight.
+    const auto value_optional = [&](std::string_view arg) -> const cli::Option * {
+        if (!command)
+            return nullptr;
+        for (const cli::Option &option : command->options)
+            if (option.value_optional && arg == "--" + std::string(option.name))
+                return &option;
+        return nullptr;
+    };
     std::vector<char *> args;
-    for (int i = 0; i < argc; ++i)
-        if (i != command_at)
-            args.push_back(argv[i]);
+    for (int i = 0; i < argc; ++i) {
+        if (i == command_at)
+            continue;
+        if (const cli::Option *option = value_optional(argv[i]);
+            option &&
+            (i + 1 == argc || i + 1 == command_at || std::string_view(argv[i + 1]).starts_with('-'))) {
+            arguments.values[std::string(option->name)].push_back("");
+            continue;
+        }
+        args.push_back(argv[i]);
+    }
 
     cxxopts::Options options("offload", "");
     std::vector<const cli::Option *> known;
@@ -132,6 +156,10 @@ Arguments parse(int argc, char **argv)
         std::string name(option->name);
         if (!parsed.count(name))
             continue;
+        if (!option->unsupported.empty())
+            usage_error(fmt::format("--{} is a flag of the Rust offload that this offload does not have: {}",
+                                    name, option->unsupported),
+                        arguments.command);
         if (option->value.empty()) {
             arguments.flags.insert(name);
             continue;
@@ -147,7 +175,11 @@ Arguments parse(int argc, char **argv)
                     usage_error(fmt::format("--{} takes {}, not \"{}\"", name, option->choices, value),
                                 arguments.command);
         }
-        arguments.values[name] = values;
+        arguments.values[name].insert(arguments.values[name].end(), values.begin(), values.end());
+        if (arguments.values[name].size() > 1 && !option->repeatable)
+            usage_error(
+                fmt::format("--{} was given {} times; give it once", name, arguments.values[name].size()),
+                arguments.command);
     }
     if (parsed.count("positional"))
         arguments.positional = parsed["positional"].as<std::vector<std::string>>();
@@ -248,10 +280,20 @@ int run_cli(int argc, char **argv)
     global.plugin_paths = arguments.all("plugin-path");
     global.command_line.assign(argv, argv + argc);
 
+    if (command == "run" && arguments.flag("collect-only")) { // the Rust offload's name for collect
+        for (const char *only_for_run : {"parallel", "retries", "max-fail", "trace", "env", "message-format"})
+            if (arguments.value(only_for_run))
+                usage_error(
+                    fmt::format("--collect-only runs no tests: --{} does not go with it", only_for_run),
+                    command);
+        return command_collect(global, selection_of(arguments),
+                               arguments.flag("rediscover") || arguments.flag("no-cache"),
+                               CollectFormat::Text);
+    }
     if (command == "run") {
         RunCommandOptions run;
         run.selection = selection_of(arguments);
-        run.rediscover = arguments.flag("rediscover");
+        run.rediscover = arguments.flag("rediscover") || arguments.flag("no-cache");
         if (arguments.value("parallel"))
             run.parallel = number(arguments, "parallel", 1, 4096);
         if (arguments.value("retries"))
@@ -270,6 +312,17 @@ int run_cli(int argc, char **argv)
         run.no_tests = arguments.value("no-tests").value_or("fail");
         run.json_events = arguments.value("message-format").value_or("human") == "json";
         run.trace_file = arguments.value("trace").value_or("");
+        run.trace_in_output_dir = arguments.value("trace") && run.trace_file.empty();
+        for (const std::string &variable : arguments.all("env")) {
+            const size_t equals = variable.find('=');
+            if (equals == 0 || equals == std::string::npos)
+                usage_error(fmt::format("--env takes NAME=VALUE, not \"{}\"", variable), command);
+            if (variable.starts_with("OFFLOAD_"))
+                usage_error(fmt::format("--env {}: variables named OFFLOAD_* are offload's own", variable),
+                            command);
+            run.env.push_back(variable);
+        }
+        run.record_history = arguments.flag("record-history");
         run.color = arguments.value("color").value_or("auto");
         run.ci = arguments.flag("ci");
         return command_run(global, run);
@@ -299,6 +352,8 @@ int run_cli(int argc, char **argv)
         reject_positional(arguments);
         LogsOptions logs;
         logs.failures = arguments.flag("failures");
+        logs.errors = arguments.flag("errors");
+        logs.test_regex = arguments.value("test-regex").value_or("");
         logs.flaky = arguments.flag("flaky");
         logs.tests = arguments.all("test");
         logs.grep = arguments.value("grep").value_or("");
@@ -318,6 +373,20 @@ int run_cli(int argc, char **argv)
         reject_positional(arguments);
         return command_report(
             global, {arguments.value("input").value_or(""), arguments.value("output").value_or("")});
+    }
+    if (command == "history") {
+        const std::vector<std::string> &words = arguments.positional;
+        if (!words.empty() && words[0] == "merge" && words.size() == 4)
+            return command_history_merge(words[1], words[2], words[3]);
+        if (words.size() == 1 && words[0] == "show")
+            return command_history_show(global);
+        if (!words.empty() && words[0] == "setup-merge-driver")
+            usage_error(
+                "offload has no setup-merge-driver: add `.offload/history merge=offload-history` (your "
+                "[history] path) to .gitattributes and run `git config merge.offload-history.driver "
+                "'offload history merge %O %A %B'`",
+                command);
+        usage_error("history takes `merge BASE OURS THEIRS` or `show`", command);
     }
     if (command == "completions") {
         if (arguments.positional.size() != 1)

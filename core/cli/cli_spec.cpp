@@ -50,7 +50,7 @@ const std::vector<Option> global = {
     {"verbose", 'v', {}, "also print debug messages, such as each batch's command"},
     {"quiet", 'q', {}, "print only warnings, errors, failures and the summary"},
     {"help", 'h', {}, "help for offload, or for one command (offload run --help)"},
-    {"version", 0, {}, "print the version and the plugin ABI"},
+    {"version", 'V', {}, "print the version and the plugin ABI"},
 };
 
 const std::vector<Command> all_commands = {
@@ -62,7 +62,7 @@ const std::vector<Command> all_commands = {
      "logs. "
      "Test ids given as arguments run only those tests.",
      with_selection({
-         {"parallel", 0, "N", "sandboxes at once; overrides [offload] max_parallel"},
+         {"parallel", 'p', "N", "sandboxes at once; overrides [offload] max_parallel"},
          {"retries", 0, "N", "extra attempts for a failed test; overrides [offload] retry_count"},
          {"fail-fast", 0, {}, "stop after the first test that fails for good (same as --max-fail 1)"},
          {"max-fail", 0, "N",
@@ -81,19 +81,73 @@ const std::vector<Command> all_commands = {
           "fail|warn|pass"},
          {"message-format", 0, "FORMAT", "human, or json: one JSON event per line on stdout (docs/events.md)",
           "human|json"},
-         {"trace", 0, "FILE", "write a Chrome/Perfetto trace of sandboxes and batches over time to FILE"},
+         {"trace",
+          0,
+          "FILE",
+          "write a Chrome/Perfetto trace of sandboxes and batches over time to FILE (without FILE: "
+          "trace.json in output_dir)",
+          {},
+          false,
+          false,
+          {},
+          true},
+         {"env",
+          0,
+          "NAME=VALUE",
+          "set an environment variable for every test command of this run (repeatable; not OFFLOAD_*)",
+          {},
+          true},
          {"color", 0, "WHEN", "color the output: auto (a terminal without NO_COLOR), always or never",
           "auto|always|never"},
          {"ci",
           0,
           {},
           "plain progress lines instead of a status line (also when CI is set or not a terminal)"},
+         // The Rust offload's names for what offload has.
+         {"collect-only", 0, {}, "the same as `offload collect`", {}, false, true},
+         {"no-cache", 0, {}, "the same as --rediscover", {}, false, true},
+         {"record-history",
+          0,
+          {},
+          "offload records the history of every run ([history] enabled)",
+          {},
+          false,
+          true},
+         // The Rust offload's flags that have no equivalent here.
+         {"copy-dir",
+          0,
+          "LOCAL:REMOTE",
+          "",
+          {},
+          true,
+          true,
+          "offload copies no directories into sandboxes from the command line: the project reaches a sandbox "
+          "the way its provider brings it (the process provider runs in the project; script providers "
+          "copy what their prepare step does)"},
+         {"override-image-id",
+          0,
+          "IMAGE_ID",
+          "",
+          {},
+          false,
+          true,
+          "offload's modal provider builds its image in the provider script's prepare step; an image id "
+          "cannot be forced from the command line"},
+         {"show-estimated-cost", 0, {}, "", {}, false, true, "offload does not estimate sandbox costs"},
+         {"junit",
+          0,
+          "FILE",
+          "",
+          {},
+          false,
+          true,
+          "set [report] junit_file (relative to [report] output_dir) in the configuration"},
      })},
     {"collect", "Discover the tests and print their ids, one per line (--format json for machines)",
      "[ID...]",
      "Runs discovery only and prints the ids that `offload run` with the same selection would run.",
      with_selection({
-         {"format", 0, "FORMAT", "text (one id per line) or json", "text|json"},
+         {"format", 'f', "FORMAT", "text (one id per line) or json", "text|json"},
      })},
     {"validate",
      "Check offload.toml and the plugins it names; print the resolved settings",
@@ -109,8 +163,8 @@ const std::vector<Command> all_commands = {
      "the "
      "framework explained. Never overwrites a file.",
      {
-         {"provider", 0, "P", "the provider plugin to configure (default: process)"},
-         {"framework", 0, "F", "the framework plugin to configure (default: generic)"},
+         {"provider", 'p', "P", "the provider plugin to configure (default: process)"},
+         {"framework", 'f', "F", "the framework plugin to configure (default: generic)"},
      }},
     {"plugins",
      "List the plugins offload finds and those it refuses and why; `plugins check PATH` tests one",
@@ -130,10 +184,12 @@ const std::vector<Command> all_commands = {
      "pass.",
      {
          {"failures", 0, {}, "tests that failed, errored or did not run"},
+         {"errors", 0, {}, "tests that errored or did not run (not those that only failed)"},
          {"flaky", 0, {}, "tests that passed only on a retry"},
          {"test", 0, "ID", "this test (repeatable)", {}, true},
          {"grep", 0, "PATTERN",
           "tests whose id, message or output matches PATTERN (an RE2 regular expression)"},
+         {"test-regex", 0, "REGEX", "only tests whose id matches REGEX (RE2 syntax; anywhere in the id)"},
      }},
     {"flaky",
      "List the flakiest tests of the history, with their rates",
@@ -161,6 +217,18 @@ const std::vector<Command> all_commands = {
           "the run record to render (default: run.json in the configuration's output_dir)"},
          {"output", 'o', "FILE", "where to write the report (default: report.html beside the run record)"},
      }},
+    {"history",
+     "Merge or show timing histories; `history merge` is a git merge driver",
+     "merge BASE OURS THEIRS | show",
+     "`offload history merge BASE OURS THEIRS` merges three versions of offload's history file (the "
+     "common ancestor, ours and theirs, as git hands them to a merge driver) into OURS: every test and "
+     "run any of them knows, the runs both branches recorded since the ancestor added up; the result does "
+     "not depend on which side is ours. To let git use it:\n"
+     "  echo '.offload/history merge=offload-history' >> .gitattributes\n"
+     "  git config merge.offload-history.driver 'offload history merge %O %A %B'\n"
+     "`offload history show` prints what the configuration's history knows (each test's mean time, runs "
+     "and flakiness) and the timings [history] import adds for the tests it has none of.",
+     {}},
     {"completions",
      "Print a completion script for bash, zsh or fish",
      "SHELL",
@@ -180,17 +248,24 @@ std::string option_usage(const Option &option)
     std::string text = option.short_name ? fmt::format("-{}, --{}", option.short_name, option.name)
                                          : fmt::format("    --{}", option.name);
     if (!option.value.empty())
-        text += fmt::format(" {}", option.value);
+        text += option.value_optional ? fmt::format(" [{}]", option.value) : fmt::format(" {}", option.value);
     return text;
+}
+
+bool listed(const Option &option)
+{
+    return !option.hidden && option.unsupported.empty();
 }
 
 void append_options(std::string &out, const std::vector<Option> &options)
 {
     size_t width = 0;
     for (const Option &option : options)
-        width = std::max(width, option_usage(option).size());
+        if (listed(option))
+            width = std::max(width, option_usage(option).size());
     for (const Option &option : options)
-        out += fmt::format("  {:<{}}  {}\n", option_usage(option), width, option.help);
+        if (listed(option))
+            out += fmt::format("  {:<{}}  {}\n", option_usage(option), width, option.help);
 }
 
 // Folds text to lines of at most width characters, keeping explicit line breaks.
@@ -250,6 +325,8 @@ std::vector<std::string> flags_of(const std::vector<Option> &options)
 {
     std::vector<std::string> flags;
     for (const Option &option : options) {
+        if (!listed(option))
+            continue;
         flags.push_back("--" + std::string(option.name));
         if (option.short_name)
             flags.push_back(std::string("-") + option.short_name);
@@ -293,6 +370,7 @@ std::string bash_script()
         flags.insert(flags.end(), global_flags.begin(), global_flags.end());
         std::string extra = command.name == "completions" ? " bash zsh fish"
                             : command.name == "plugins"   ? " check"
+                            : command.name == "history"   ? " merge show"
                                                           : "";
         out += fmt::format("        {}) COMPREPLY=($(compgen -W \"{}{}\" -- \"$cur\")) ;;\n", command.name,
                            words(flags), extra);
@@ -359,7 +437,8 @@ std::string zsh_script()
     for (const Command &command : all_commands) {
         out += fmt::format("                {}) _arguments $global", command.name);
         for (const Option &option : command.options)
-            out += " " + zsh_option_spec(option);
+            if (listed(option))
+                out += " " + zsh_option_spec(option);
         if (command.name == "completions")
             out += " '1:shell:(bash zsh fish)'";
         else if (!command.positional.empty())
@@ -412,13 +491,28 @@ std::string fish_script()
         out += fish_option(option, "true");
     for (const Command &command : all_commands)
         for (const Option &option : command.options)
-            out += fish_option(option, fmt::format("__fish_seen_subcommand_from {}", command.name));
+            if (listed(option))
+                out += fish_option(option, fmt::format("__fish_seen_subcommand_from {}", command.name));
     out += "complete -c offload -n '__fish_seen_subcommand_from completions' -a 'bash zsh fish'\n";
     out += "complete -c offload -n '__fish_seen_subcommand_from plugins' -a 'check'\n";
+    out += "complete -c offload -n '__fish_seen_subcommand_from history' -a 'merge show'\n";
     return out;
 }
 
+// The Rust offload's commands that this offload has no equivalent of.
+const std::vector<ForeignCommand> foreign = {
+    {"build", "offload builds no sandbox images apart from a run: a provider script prepares its image when "
+              "a run starts (the modal script caches it by content)"},
+    {"checkpoint-status", "offload has no image checkpoints"},
+    {"apply-diff", "offload applies no patches in sandboxes; `git apply` does"},
+};
+
 } // namespace
+
+const std::vector<ForeignCommand> &foreign_commands()
+{
+    return foreign;
+}
 
 const std::vector<Option> &global_options()
 {
@@ -488,6 +582,8 @@ std::string man_page()
         out += fmt::format(".SS \"{} {}\"\n", command.name, roff_escape(command.positional));
         out += roff_escape(command.summary) + ".\n.PP\n" + roff_escape(command.description) + "\n";
         for (const Option &option : command.options) {
+            if (!listed(option))
+                continue;
             out += ".TP\n.B " + roff_escape(option_usage(option)) + "\n" + roff_escape(option.help) + "\n";
         }
     }

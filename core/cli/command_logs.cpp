@@ -38,8 +38,18 @@ int command_logs(const GlobalOptions &global, const LogsOptions &options)
             throw Error(invalid_pattern_message("--grep", options.grep, compiled.error()), exit_usage);
         grep = std::move(*compiled);
     }
+    std::optional<Regex> id_pattern;
+    if (!options.test_regex.empty()) {
+        Expected<Regex> compiled = Regex::compile(options.test_regex);
+        if (!compiled)
+            throw Error(invalid_pattern_message("--test-regex", options.test_regex, compiled.error()),
+                        exit_usage);
+        id_pattern = std::move(*compiled);
+    }
     const std::set<std::string> wanted(options.tests.begin(), options.tests.end());
-    const bool default_view = !options.failures && !options.flaky && wanted.empty() && !grep;
+    // --grep and --test-regex alone select; with a selector they narrow what it selects.
+    const bool selector = options.failures || options.errors || options.flaky || !wanted.empty();
+    const bool default_view = !selector && !grep && !id_pattern;
     std::set<std::string> seen;
     size_t shown = 0;
     std::string out;
@@ -47,15 +57,14 @@ int command_logs(const GlobalOptions &global, const LogsOptions &options)
         seen.insert(test.name);
         const bool failed = test.outcome == Outcome::Failed || test.outcome == Outcome::Error;
         const bool flaky = test.outcome == Outcome::Passed && test.earlier_failures > 0;
-        bool show = wanted.count(test.name) || (options.failures && failed) || (options.flaky && flaky) ||
-                    (default_view && (failed || flaky));
-        const auto grep_matches = [&] {
-            return grep->search(test.name) || grep->search(test.message) || grep->search(test.details);
-        };
-        if (grep && !show && wanted.empty() && !options.failures && !options.flaky)
-            show = grep_matches();
-        else if (grep && show)
-            show = grep_matches();
+        bool show = wanted.count(test.name) || (options.failures && failed) ||
+                    (options.errors && test.outcome == Outcome::Error) || (options.flaky && flaky) ||
+                    (default_view && (failed || flaky)) || (!selector && !default_view);
+        if (grep)
+            show =
+                show && (grep->search(test.name) || grep->search(test.message) || grep->search(test.details));
+        if (id_pattern)
+            show = show && id_pattern->search(test.name);
         if (!show)
             return;
         ++shown;

@@ -6,6 +6,7 @@
 #include "discovery/discovery_cache.hpp"
 #include "flaky/quarantine.hpp"
 #include "history/history.hpp"
+#include "history/history_import.hpp"
 #include "report/github_actions.hpp"
 #include "report/html_report.hpp"
 #include "report/json_events.hpp"
@@ -118,16 +119,27 @@ void log_resource_use()
                            seconds(self.ru_stime), double(self.ru_maxrss) / 1024.0));
 }
 
+// The history of [history] path, with the timings of [history] import for the tests it has none of.
+// A file at [history] path that is not offload's is an error: the run would otherwise go on
+// without saving its timings, and a user who meant to use it would not know why.
 History load_history(const Settings &settings)
 {
     if (!settings.history)
         return History();
-    Expected<History> history = History::load(settings.history_file);
-    if (!history) {
-        log::warning(history.error());
-        return History();
+    if (Expected<void> own = check_own_history(settings.history_file); !own)
+        throw Error(own.error());
+    Expected<History> loaded = History::load(settings.history_file);
+    if (!loaded)
+        log::warning(loaded.error());
+    History history = loaded ? std::move(*loaded) : History();
+    for (const std::filesystem::path &path : settings.history_imports) {
+        Expected<size_t> added = import_timings(path, settings.config_file.filename().string(), history);
+        if (!added)
+            log::warning(fmt::format("[history] import: {}; its timings are not used", added.error()));
+        else
+            log::debug(fmt::format("[history] import: {} timings from {}", *added, path.string()));
     }
-    return std::move(*history);
+    return history;
 }
 
 // Where discovery runs, and its cache. A local provider's directory and environment reach discovery
@@ -328,6 +340,11 @@ int command_run(const GlobalOptions &global, const RunCommandOptions &options)
     Settings &settings = session.settings();
     FrameworkInstance &framework = session.framework();
     ProviderInstance &provider = session.provider();
+    if (options.record_history && !settings.history)
+        throw Error(fmt::format("--record-history: {} turns the history off ([history] enabled = false); "
+                                "offload records every run's history when it is on",
+                                settings.config_file.string()),
+                    exit_usage);
 
     // Everything the run reads from and writes to output_dir (--rerun-failed's report, the logs, the
     // report) is this run's alone, from before discovery to the summary; and what a killed run in
@@ -358,6 +375,7 @@ int command_run(const GlobalOptions &global, const RunCommandOptions &options)
     run_options.batch_overhead_secs = history.batch_overhead_secs().value_or(0);
     run_options.max_fail = options.max_fail.value_or(0);
     run_options.kill_running = options.kill_running;
+    run_options.env = options.env;
     // From the history as it was before this run: a test's failure now does not quarantine it now.
     if (!settings.quarantine.listed.empty() || settings.quarantine.rate)
         run_options.quarantine = [&](const std::string &id) {
@@ -372,6 +390,8 @@ int command_run(const GlobalOptions &global, const RunCommandOptions &options)
     std::optional<TraceWriter> trace;
     if (!options.trace_file.empty())
         trace.emplace(options.trace_file);
+    else if (options.trace_in_output_dir)
+        trace.emplace(settings.output_dir / "trace.json");
     std::optional<RunRecorder> recorder;
     auto run = [&](Runner &runner) {
         recorder.emplace(settings.output_dir);

@@ -20,6 +20,9 @@ struct RunCommandOptions {
     std::string no_tests = "fail";    // --no-tests fail|warn|pass: an empty selection
     bool json_events = false;         // --message-format json
     std::string trace_file;           // --trace FILE, empty: none
+    bool trace_in_output_dir = false; // --trace without FILE: output_dir/trace.json
+    std::vector<std::string> env;     // --env NAME=VALUE, for every test command
+    bool record_history = false;      // --record-history: an error when [history] is off
     std::string color = "auto";       // --color auto|always|never
     bool ci = false;                  // --ci
 };
@@ -43,8 +46,10 @@ int plugins_check_child_main(const std::vector<std::string> &args);
 struct LogsOptions {
     bool failures = false;
     bool flaky = false;
+    bool errors = false; // --errors: tests that errored or did not run
     std::vector<std::string> tests;
     std::string grep;
+    std::string test_regex; // --test-regex: only tests whose id matches
 };
 int command_logs(const GlobalOptions &global, const LogsOptions &options);
 
@@ -54,6 +59,13 @@ struct FlakyOptions {
     bool json = false;              // --format json
 };
 int command_flaky(const GlobalOptions &global, const FlakyOptions &options);
+// offload history merge BASE OURS THEIRS: the merge of the three versions, written to OURS (git's
+// merge driver protocol: %O %A %B). 0 when merged; an Error (exit 1, a conflict for git) when a
+// version is not a history of offload's.
+int command_history_merge(const std::string &base, const std::string &ours, const std::string &theirs);
+// offload history show: the tests the history and its imports know, with their timings.
+int command_history_show(const GlobalOptions &global);
+
 struct ReportOptions {
     std::string input;  // --input: the run record; empty: output_dir/run.json of the configuration
     std::string output; // -o: the HTML file; empty: report.html beside the record

@@ -456,10 +456,12 @@ std::unique_ptr<Settings> settings_from_text(const std::string &text, const fs::
     settings->github = report.boolean_or_auto("github");
     settings->html = report.boolean("html").value_or(false);
 
-    SectionReader history(document, "history", {"enabled", "path"}, name, diagnostics);
+    SectionReader history(document, "history", {"enabled", "path", "import"}, name, diagnostics);
     settings->history = history.boolean("enabled").value_or(true);
     settings->history_file =
         resolve(settings->project_dir, history.string("path").value_or(".offload/history"));
+    for (const std::string &path : history.string_list("import").value_or(std::vector<std::string>{}))
+        settings->history_imports.push_back(resolve(settings->project_dir, path));
 
     SectionReader cache(document, "discovery_cache", {"enabled", "path", "inputs"}, name, diagnostics);
     settings->discovery_cache = cache.boolean("enabled").value_or(true);
@@ -548,9 +550,13 @@ std::string describe_settings(const Settings &settings)
         report.insert("github", *settings.github);
     else
         report.insert("github", "auto");
+    toml::array imports;
+    for (const auto &path : settings.history_imports)
+        imports.push_back(path.string());
     toml::table history{
         {"enabled", settings.history},
         {"path", settings.history_file.string()},
+        {"import", std::move(imports)},
     };
     toml::array inputs;
     for (const std::string &input : settings.discovery_cache_inputs)

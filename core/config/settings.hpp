@@ -43,6 +43,9 @@ struct Settings {
     // [history]
     bool history = true;                // read and write the timing history
     std::filesystem::path history_file; // absolute
+    // [history] import: read-only timing histories (the Rust offload's offload-history.jsonl, or
+    // offload's own format), absolute; consulted for tests history_file has no timing of, never written.
+    std::vector<std::filesystem::path> history_imports;
     // [discovery_cache] (discovery/discovery_cache.hpp)
     bool discovery_cache = true;
     std::filesystem::path discovery_cache_dir;       // absolute

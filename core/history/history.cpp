@@ -281,7 +281,16 @@ Expected<History> History::load(const std::filesystem::path &path)
 const History::Entry *History::find(const std::string &id) const
 {
     auto found = m_tests.find(id);
-    return found == m_tests.end() || found->second.samples == 0 ? nullptr : &found->second;
+    if (found != m_tests.end() && found->second.samples > 0)
+        return &found->second;
+    auto imported = m_imported.find(id);
+    return imported == m_imported.end() ? nullptr : &imported->second;
+}
+
+void History::import_timing(const std::string &id, double secs)
+{
+    if (std::isfinite(secs) && secs >= 0 && !id.empty())
+        m_imported[id] = Entry{secs, 1, 0, {}};
 }
 
 const History::Flakiness *History::flakiness(const std::string &id) const

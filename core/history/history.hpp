@@ -63,7 +63,7 @@ class History {
     // Parses the file format, or says why it is not a history file of this version.
     static Expected<History> parse(const std::string &text);
 
-    // The test's timing: nullptr when no run measured it.
+    // The test's timing: nullptr when no run measured it and no import gave one.
     const Entry *find(const std::string &id) const;
     // Its outcomes: nullptr when no run recorded one.
     const Flakiness *flakiness(const std::string &id) const;
@@ -76,6 +76,16 @@ class History {
     // exec): the lower quartile of recent measurements (contention inflates the others); nullopt
     // before the first.
     std::optional<double> batch_overhead_secs() const;
+
+    // A timing read from elsewhere ([history] import): find() returns it for a test this history
+    // has measured no time of. Never saved, never merged into the file.
+    void import_timing(const std::string &id, double secs);
+    const std::unordered_map<std::string, Entry> &imported() const { return m_imported; }
+
+    // Three versions of a history file, as a git merge driver gets them (history_merge.cpp): every
+    // test and run of ours and theirs, the runs both recorded since base added up. Symmetric: the
+    // result does not depend on which side is ours.
+    static History merge(const History &base, const History &ours, const History &theirs);
 
     // This run's numbers; applied to the file by save().
     void record_test(const std::string &id, double secs);
@@ -95,8 +105,9 @@ class History {
     void prune();
 
     std::unordered_map<std::string, Entry> m_tests;
-    std::vector<double> m_overheads; // most recent last
-    uint64_t m_run = 0;              // runs recorded so far
+    std::unordered_map<std::string, Entry> m_imported; // [history] import, read-only
+    std::vector<double> m_overheads;                   // most recent last
+    uint64_t m_run = 0;                                // runs recorded so far
     // This run's measurements, not yet merged.
     std::vector<std::pair<std::string, double>> m_new_tests;
     std::vector<double> m_new_overheads;

@@ -49,6 +49,7 @@ struct RunOptions {
     std::optional<bool> tail_hedging;          // duplicate stragglers; default: where duplicates are cheap
     size_t max_fail = 0;                       // stop after this many failed tests; 0: never
     bool kill_running = false;                 // ...and kill the running tests too
+    std::vector<std::string> env;              // "NAME=VALUE" for every command of a batch (--env)
     // Why a test is quarantined (flaky/quarantine.hpp), "" when it is not: its failure counts as
     // quarantined, not failed (for --max-fail too). Unset: none is.
     std::function<std::string(const std::string &id)> quarantine;

@@ -266,6 +266,8 @@ bool Runner::run_job(unsigned worker, Sandbox &sandbox, Job job)
                        fmt::format("OFFLOAD_ATTEMPT={}", attempt)};
         if (exec->lists)
             request.env.push_back("OFFLOAD_WORKER_LIST=1");
+        // The user's first: offload's own variables, the live records' mark among them, win.
+        request.env.insert(request.env.begin(), m_options.env.begin(), m_options.env.end());
         request.timeout = kind == ExecKind::Batch ? batch_limit(m_options.test_timeout, initial_ids.size())
                                                   : std::chrono::milliseconds(0);
         request.input = exec->live_input ? exec->input.view() : nullptr;

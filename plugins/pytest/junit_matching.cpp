@@ -122,10 +122,24 @@ std::vector<TestVerdict> match_junit(const std::vector<std::string_view> &ids,
         tests_by_key[key_of(expected.back().classname, expected.back().name)].push_back(i);
     }
 
+    // A testcase may be named after a whole node id (a conftest that records
+    // record_xml_attribute("name", request.node.nodeid), as the Rust offload's examples do): the
+    // name then says which test it is, whatever the key says. Ids are unique within a batch.
+    std::unordered_map<std::string_view, size_t> test_by_id;
+    for (size_t i = 0; i < ids.size(); ++i)
+        test_by_id.emplace(ids[i], i);
+
     std::vector<std::vector<const JunitCase *>> matched(ids.size());
+    std::vector<size_t> named_by_id(ids.size(), 0); // testcases named after the test's node id
     std::vector<const JunitCase *> leftover;
     size_t last_matched = SIZE_MAX;
     for (const JunitCase &c : cases) {
+        if (auto by_id = test_by_id.find(c.name); by_id != test_by_id.end()) {
+            matched[by_id->second].push_back(&c);
+            ++named_by_id[by_id->second];
+            last_matched = by_id->second;
+            continue;
+        }
         auto found = tests_by_key.find(key_of(c.classname, c.name));
         if (found == tests_by_key.end()) {
             leftover.push_back(&c);
@@ -164,6 +178,17 @@ std::vector<TestVerdict> match_junit(const std::vector<std::string_view> &ids,
     std::vector<size_t> without_case;
     std::vector<bool> used(cases.size(), false);
     for (size_t i = 0; i < ids.size(); ++i) {
+        if (named_by_id[i] > 1) {
+            // One run of a test writes one testcase under its node id: several cannot be told apart.
+            TestVerdict verdict = combine(i, matched[i]);
+            verdict.outcome = OFFLOAD_OUTCOME_ERROR;
+            verdict.message = "pytest's report holds " + std::to_string(named_by_id[i]) +
+                              " testcases named \"" + std::string(ids[i]) +
+                              "\"; offload cannot tell which one is this test's result (does a conftest "
+                              "give several tests the same name with record_xml_attribute?)";
+            verdicts.push_back(std::move(verdict));
+            continue;
+        }
         if (!matched[i].empty()) {
             verdicts.push_back(combine(i, matched[i]));
             continue;

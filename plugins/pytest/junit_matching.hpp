@@ -49,6 +49,9 @@ struct TestVerdict {
 
 // Matches the testcases of one batch run to its ids and returns one verdict per test that the
 // report speaks about:
+// - a testcase whose name is a node id of the batch (record_xml_attribute("name", nodeid) in a
+//   conftest) belongs to that test, whatever its classname; two such testcases for one test make
+//   it an error (they cannot be told apart), never a pass;
 // - a test with testcases gets their outcome; several testcases for one test (pytest writes a
 //   second one when teardown fails after a failed call) combine: failed > error > skipped > passed;
 // - a test whose module failed to import gets the collection error pytest recorded for the module;

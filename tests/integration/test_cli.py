@@ -3,7 +3,7 @@ import re
 
 from harness import SOURCE_DIR, ProjectTest, generic_config, main
 
-COMMANDS = ["run", "collect", "validate", "init", "plugins", "logs", "completions", "man"]
+COMMANDS = ["run", "collect", "validate", "init", "plugins", "logs", "history", "completions", "man"]
 
 
 class CliTest(ProjectTest):

@@ -81,8 +81,8 @@ class FilesTest(ProjectTest):
                     '[history]\npath = "offload-history.jsonl"\n'})
         for _ in range(2):
             r = self.run_offload("run")
-            self.assertEqual(r.code, 0, r)
-            self.assertIn("is not a timing history this offload wrote", r.err)
+            self.assertEqual(r.code, 1, r)
+            self.assertIn("is not a timing history of offload's: it is left as it is", r.err)
         self.assertEqual((self.project / "offload-history.jsonl").read_text(), theirs)
 
     def test_a_relative_scratch_dir_is_relative_to_the_config_file(self):
