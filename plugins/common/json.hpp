@@ -29,6 +29,8 @@ class Json {
     const Json &operator[](std::string_view key) const;
     // The index-th element of an array; a Null value when absent or not an array.
     const Json &operator[](size_t index) const;
+    // The number of elements of an array, or 0 for any other type.
+    size_t size() const { return m_elements.size(); }
 
   private:
     friend class JsonParser;
