@@ -27,6 +27,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
+#include <optional>
 #include <string_view>
 #include <sys/resource.h>
 
@@ -106,17 +108,37 @@ void save_history(History &history, const RunOutcome &outcome, const std::filesy
         log::warning("the timing history was not saved: " + saved.error());
 }
 
+// The peak resident memory of this program in kB: /proc/self/status's VmHWM, which starts again at
+// exec. getrusage's ru_maxrss does not: it keeps the peak of the process before it ran offload, so
+// offload started by a large process (a pytest worker) would be charged with that process's memory.
+// nullopt when /proc cannot tell.
+std::optional<double> own_peak_rss_kb()
+{
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line))
+        if (line.rfind("VmHWM:", 0) == 0) {
+            try {
+                return std::stod(line.substr(6));
+            } catch (const std::exception &) {
+                return std::nullopt;
+            }
+        }
+    return std::nullopt;
+}
+
 // offload's own cost, without its children's (tests, scripts): for -v and the benchmarks.
 void log_resource_use()
 {
     rusage self{};
     if (getrusage(RUSAGE_SELF, &self) != 0)
         return;
+    const double peak_kb = own_peak_rss_kb().value_or(double(self.ru_maxrss));
     auto seconds = [](const timeval &t) { return double(t.tv_sec) + double(t.tv_usec) / 1e6; };
     log::debug(fmt::format("resource use of offload itself: {:.2f} s CPU ({:.2f} s user, {:.2f} s system), "
                            "{:.1f} MB peak RSS",
                            seconds(self.ru_utime) + seconds(self.ru_stime), seconds(self.ru_utime),
-                           seconds(self.ru_stime), double(self.ru_maxrss) / 1024.0));
+                           seconds(self.ru_stime), peak_kb / 1024.0));
 }
 
 // The history of [history] path, with the timings of [history] import for the tests it has none of.

@@ -3,8 +3,10 @@ huge test lists, files offload must not write through or over, a selection that 
 ids that only survive exactly, discovery that sees what the tests see, memory that stays bounded."""
 import os
 import re
+import subprocess
+import sys
 
-from harness import ProjectTest, generic_config, junit, main, seconds, toml_string
+from harness import ProjectTest, generic_config, install, junit, main, seconds, toml_string
 
 PYTHON = "/usr/bin/python3"
 
@@ -158,6 +160,20 @@ class MemoryTest(ProjectTest):
         self.assertEqual(outcome, "failed")
         self.assertIn("bytes omitted; all of it is in", case.find("failure").text)
 
+
+    def test_the_peak_memory_reported_is_offloads_own_not_its_parents(self):
+        # Started by a process that holds 150 MB (a pytest worker, say), offload reports its own
+        # peak, not the parent's memory that getrusage would still count after exec.
+        self.write({"offload.toml": generic_config("echo a", "true {tests}") + "[history]\nenabled = false\n"})
+        parent = ("import re, subprocess, sys\n"
+                  "big = bytearray(150 << 20)\n"
+                  "big[::4096] = b'x' * len(big[::4096])\n"
+                  "r = subprocess.run([sys.argv[1], '-v', 'run'], capture_output=True, text=True)\n"
+                  "print(re.search(r'([\\d.]+) MB peak RSS', r.stderr).group(1))\n")
+        r = subprocess.run([sys.executable, "-c", parent, str(install().offload)], cwd=self.project,
+                           capture_output=True, text=True, timeout=seconds(120))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertLess(float(r.stdout), 60, r.stdout)
 
 if __name__ == "__main__":
     main()
