@@ -145,6 +145,7 @@ void Runner::plan_tests(const std::vector<DiscoveredTest> &tests)
     // Each suite on its own: batches hold tests of one framework. Planned batches are queued
     // first (coarse work starts early), then the tests of suites whose workers take them one by
     // one (fine work fills the end), the suite with the most work first.
+    std::vector<Batch> batches; // planned, of every suite
     std::vector<Batch> live;
     std::vector<double> live_secs;
     for (size_t suite = 0; suite < m_suites.size(); ++suite) {
@@ -193,11 +194,35 @@ void Runner::plan_tests(const std::vector<DiscoveredTest> &tests)
         m_planned_batches += planned.size();
         for (std::vector<size_t> &tests_of_batch : planned) {
             Batch batch;
-            batch.number = m_next_batch_number++;
             batch.suite = suite;
             batch.tests = std::move(tests_of_batch);
-            m_queue.push_back(std::move(batch));
+            batches.push_back(std::move(batch));
         }
+    }
+    // With a history, the longest batches start first whatever their framework (each suite's
+    // plan is longest first already); without one, the suites' batches go in the file's order.
+    if (m_options.estimates_known && m_suites.size() > 1) {
+        auto work = [&](const Batch &batch) {
+            double secs = 0;
+            for (size_t test : batch.tests)
+                secs += m_options.estimated_secs[test];
+            return secs;
+        };
+        std::vector<double> secs;
+        for (const Batch &batch : batches)
+            secs.push_back(work(batch));
+        std::vector<size_t> by_work(batches.size());
+        std::iota(by_work.begin(), by_work.end(), size_t{0});
+        std::stable_sort(by_work.begin(), by_work.end(),
+                         [&](size_t a, size_t b) { return secs[a] > secs[b]; });
+        std::vector<Batch> sorted;
+        for (size_t i : by_work)
+            sorted.push_back(std::move(batches[i]));
+        batches = std::move(sorted);
+    }
+    for (Batch &batch : batches) {
+        batch.number = m_next_batch_number++;
+        m_queue.push_back(std::move(batch));
     }
     std::vector<size_t> order(live.size());
     std::iota(order.begin(), order.end(), size_t{0});

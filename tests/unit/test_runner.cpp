@@ -625,6 +625,28 @@ TEST_CASE("a run of several frameworks: each command holds one framework's tests
     }
 }
 
+TEST_CASE("with a history, the longest batches start first whatever their framework")
+{
+    for (bool history : {false, true}) {
+        CAPTURE(history);
+        Script script;
+        const std::vector<DiscoveredTest> tests = {{"py:a", ""}, {"py:b", ""}, {"cc:long", ""}};
+        RunOptions options;
+        options.parallel = 1;
+        options.estimates_known = history;
+        options.estimated_secs = {0.01, 0.01, 100};
+        options.output_dir = scratch();
+        FakeExecutor executor(script, true);
+        FakeCommands python(TestCommandStyle::BatchWithRecords);
+        FakeCommands cpp(TestCommandStyle::BatchWithRecords);
+        Runner runner(options, {{&python, "py:"}, {&cpp, "cc:"}}, executor, tests, {0, 0, 1});
+        runner.run();
+        const bool long_first = script.start_times["long"].front() < script.start_times["a"].front();
+        // Without a history the file's order holds: its first framework first.
+        CHECK(long_first == history);
+    }
+}
+
 TEST_CASE("files kept together: each file's tests run in one command, in order, never duplicated")
 {
     // Worker styles (asking, reading ahead, fixed up front) and batches with records.
