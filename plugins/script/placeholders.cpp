@@ -1,6 +1,7 @@
 #include "placeholders.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 
 const std::vector<std::string> &placeholders_of(std::string_view verb)
@@ -41,4 +42,33 @@ std::optional<std::string> unknown_placeholder(std::string_view command, std::st
             return name;
     }
     return std::nullopt;
+}
+
+std::map<std::string, std::string> check_placeholders(const offload::sdk::Config &settings,
+                                                      const std::map<std::string, std::string> &commands,
+                                                      const std::string &work_dir)
+{
+    for (const auto &[verb, command] : commands) {
+        if (auto unknown = unknown_placeholder(command, verb)) {
+            std::string known;
+            for (const std::string &name : placeholders_of(verb))
+                known += (known.empty() ? "" : ", ") + name;
+            settings.fail(verb + "_command", "holds " + *unknown + ", which is no placeholder of " + verb +
+                                                 "_command (" + (known.empty() ? "it has none" : known) +
+                                                 "); offload would pass it on as literal text");
+        }
+    }
+    if (auto unknown = unknown_placeholder(work_dir, "work_dir"))
+        settings.fail("work_dir",
+                      "holds " + *unknown + ", which is no placeholder of work_dir ({sandbox_id})");
+    std::map<std::string, std::string> fixed{{"{cpu_cores}", "1"}};
+    if (settings.has("cpu_cores")) {
+        const double cores = settings.number("cpu_cores").value_or(0);
+        if (!(cores > 0) || cores > 1024)
+            settings.fail("cpu_cores", "must be a number of cores greater than 0 (at most 1024)");
+        char text[32];
+        std::snprintf(text, sizeof text, "%g", cores);
+        fixed["{cpu_cores}"] = text;
+    }
+    return fixed;
 }

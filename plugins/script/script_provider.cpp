@@ -289,32 +289,10 @@ offload_status create(const offload_host *host, const offload_config *config, of
             if (commands["exec"].find("{command}") == std::string::npos)
                 settings.fail("exec_command",
                               "must contain {command}, where offload puts the batch's command");
-            for (const auto &[verb, command] : commands) {
-                if (auto unknown = unknown_placeholder(command, verb)) {
-                    std::string known;
-                    for (const std::string &name : placeholders_of(verb))
-                        known += (known.empty() ? "" : ", ") + name;
-                    settings.fail(verb + "_command", "holds " + *unknown + ", which is no placeholder of " +
-                                                         verb + "_command (" +
-                                                         (known.empty() ? "it has none" : known) +
-                                                         "); offload would pass it on as literal text");
-                }
+            std::map<std::string, std::string> fixed =
+                check_placeholders(settings, commands, instance->work_dir_template);
+            for (const auto &[verb, command] : commands)
                 instance->image_id = instance->image_id || command.find("{image_id}") != std::string::npos;
-            }
-            if (auto unknown = unknown_placeholder(instance->work_dir_template, "work_dir"))
-                settings.fail("work_dir",
-                              "holds " + *unknown + ", which is no placeholder of work_dir ({sandbox_id})");
-            std::map<std::string, std::string> fixed;
-            if (settings.has("cpu_cores")) {
-                const double cores = settings.number("cpu_cores").value_or(0);
-                if (!(cores > 0) || cores > 1024)
-                    settings.fail("cpu_cores", "must be a number of cores greater than 0");
-                char text[32];
-                std::snprintf(text, sizeof text, "%g", cores);
-                fixed["{cpu_cores}"] = text;
-            } else {
-                fixed["{cpu_cores}"] = "1";
-            }
             for (const auto &[verb, command] : commands)
                 if (verb != "create" && verb != "exec" && verb != "destroy")
                     instance->capabilities.insert(verb);
