@@ -332,9 +332,18 @@ int run_cli(int argc, char **argv)
         return command_collect(global, selection_of(arguments), arguments.flag("rediscover"),
                                json ? CollectFormat::Json : CollectFormat::Text);
     }
-    if (command == "validate") {
+    if (command == "validate" || command == "migrate") {
         reject_positional(arguments);
-        return command_validate(global);
+        MigrateOptions migrate{arguments.value("output").value_or(""), arguments.flag("in-place")};
+        if (!migrate.output.empty() && migrate.in_place)
+            usage_error("-o and --in-place exclude each other: write a new file, or rewrite this one",
+                        command);
+        if (command == "validate" && !arguments.flag("rewrite")) {
+            if (!migrate.output.empty() || migrate.in_place)
+                usage_error("-o and --in-place go with --rewrite", command);
+            return command_validate(global);
+        }
+        return command_migrate(global, migrate);
     }
     if (command == "init") {
         reject_positional(arguments);

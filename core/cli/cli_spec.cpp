@@ -154,8 +154,26 @@ const std::vector<Command> all_commands = {
      {},
      "Reads the configuration, loads the framework and provider it names and lets them check their keys, "
      "then "
-     "prints every setting with its default filled in. Discovers nothing and runs nothing.",
-     {}},
+     "prints every setting with its default filled in. Discovers nothing and runs nothing. A file in the "
+     "Rust offload's form is read through a translation: every old key is listed with what it became.",
+     {
+         {"rewrite", 0, {}, "write the file in offload's form instead, as `offload migrate` does"},
+         {"output", 'o', "FILE", "with --rewrite: write the migrated configuration to FILE (a new file)"},
+         {"in-place", 0, {}, "with --rewrite: replace the file, keeping the original as FILE.bak"},
+     }},
+    {"migrate",
+     "Rewrite a configuration of the Rust offload (imbue-ai/offload) in offload's own form",
+     {},
+     "Reads the file given by -c (default offload.toml) in either form of the Rust offload ([groups.NAME] "
+     "holding frameworks, or [framework] with [groups.NAME]) and writes the same configuration in offload's "
+     "form, its comments kept beside the keys they were written above. Prints it, or writes it to -o FILE "
+     "(never "
+     "over an existing file), or with --in-place replaces the file and keeps the original as FILE.bak. Keys "
+     "without an equivalent are errors, and nothing is written.",
+     {
+         {"output", 'o', "FILE", "write the migrated configuration to FILE (a new file)"},
+         {"in-place", 0, {}, "replace the file, keeping the original as FILE.bak"},
+     }},
     {"init",
      "Write a commented, working offload.toml for a provider and a framework",
      {},

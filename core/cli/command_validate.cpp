@@ -15,7 +15,17 @@ int command_validate(const GlobalOptions &global)
     ProviderInstance &provider = session.provider();
     const Settings &settings = session.settings();
 
-    std::string out = describe_settings(settings);
+    std::string out;
+    if (settings.rust_offload) {
+        out += fmt::format("# {} is in the Rust offload's {} form; what each of its keys became:\n",
+                           global.config_file, settings.rust_offload->era);
+        for (const RustOffloadMapping &mapping : settings.rust_offload->mappings)
+            out += describe_mapping(mapping) + "\n";
+        out +=
+            fmt::format("# `offload migrate -c {} -o FILE` (or --in-place) writes it in offload's form\n\n",
+                        global.config_file);
+    }
+    out += describe_settings(settings);
     out += fmt::format("\n# provider \"{}\": {} {} ({})\n", provider.plugin().id,
                        provider.plugin().path.string(), provider.plugin().version,
                        provider.plugin().description);

@@ -34,6 +34,13 @@ int command_collect(const GlobalOptions &global, const Selection &selection, boo
 
 int command_validate(const GlobalOptions &global);
 
+// offload migrate, offload validate --rewrite: a file of the Rust offload's form in offload's.
+struct MigrateOptions {
+    std::string output;    // -o FILE; empty: stdout (unless in_place)
+    bool in_place = false; // --in-place: replace the file, keeping FILE.bak
+};
+int command_migrate(const GlobalOptions &global, const MigrateOptions &options);
+
 int command_init(const GlobalOptions &global, const std::string &provider, const std::string &framework);
 
 int command_plugins(const GlobalOptions &global);

@@ -1,5 +1,6 @@
 #include "config/settings.hpp"
 
+#include "config/document_adaptation.hpp"
 #include "config/toml_access.hpp"
 #include "config/toml_depth.hpp"
 #include "util/edit_distance.hpp"
@@ -417,6 +418,7 @@ std::unique_ptr<Settings> settings_from_text(const std::string &text, const fs::
     settings->config_file = absolute_file.lexically_normal();
     settings->project_dir = settings->config_file.parent_path();
     settings->document = parse_text(text, name, diagnostics);
+    settings->rust_offload = adapt_document(settings->document, name, diagnostics);
     const toml::table &document = settings->document;
 
     for (const auto &[key, node] : document) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "config/diagnostics.hpp"
+#include "config/rust_offload/rust_offload_config.hpp"
 #include "flaky/quarantine.hpp"
 #include "scheduler/retry_policy.hpp"
 
@@ -19,6 +20,9 @@ struct Settings {
     std::filesystem::path config_file; // absolute
     std::filesystem::path project_dir; // the directory holding config_file; commands run here
     toml::table document;              // the whole file; the tables below point into it
+    // Set when the file is in the Rust offload's form: what each of its keys became (document is
+    // the translation).
+    std::unique_ptr<RustOffloadConfig> rust_offload;
 
     // [offload]
     unsigned max_parallel = 1;      // sandboxes at once

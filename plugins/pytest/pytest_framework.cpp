@@ -1,5 +1,6 @@
 // The pytest framework: a pytest suite, tests named by pytest's own node ids.
-//   python      the interpreter that has pytest (default "python3")
+//   python      the interpreter that has pytest (default "python3"); an array is a command that
+//               starts one, e.g. ["uv", "run", "--with=pytest", "python"]
 //   paths       where pytest collects (default: pytest's own choice, e.g. testpaths)
 //   markers     a -m expression
 //   extra_args  more pytest arguments, for discovery and every batch
@@ -40,7 +41,7 @@ struct Layout {
 
 struct offload_framework_instance {
     const offload_host *host;
-    std::string python = "python3";
+    std::vector<std::string> python = {"python3"}; // the interpreter, or a command that starts it
     std::vector<std::string> paths;
     std::string markers;
     std::vector<std::string> extra_args;
@@ -81,12 +82,18 @@ offload_status create(const offload_host *host, const offload_config *config,
             }
         };
         read([&] {
-            if (auto python = settings.string("python")) {
+            if (settings.type("python") == OFFLOAD_VALUE_ARRAY) {
+                auto words = settings.string_list("python");
+                if (!words || words->empty() || words->front().empty())
+                    settings.fail("python", "must be a command that starts Python, e.g. [\"uv\", \"run\", "
+                                            "\"--with=pytest\", \"python\"], or an interpreter's path");
+                instance->python = std::move(*words);
+            } else if (auto python = settings.string("python")) {
                 if (python->empty())
                     settings.fail(
                         "python",
                         "must name a Python interpreter that has pytest, e.g. \"/usr/bin/python3\"");
-                instance->python = *python;
+                instance->python = {*python};
             }
         });
         read([&] {
@@ -146,9 +153,9 @@ offload_status discover_command(const offload_framework_instance *instance, cons
                                 const offload_text_sink *error)
 {
     return guarded(error, [&]() -> offload_status {
-        std::vector<std::string> words = {instance->python,  "-c", std::string(collect_program),
-                                          "--collect-only",  "-q", "-p",
-                                          "no:cacheprovider"};
+        std::vector<std::string> words = instance->python;
+        words.insert(words.end(),
+                     {"-c", std::string(collect_program), "--collect-only", "-q", "-p", "no:cacheprovider"});
         words.insert(words.end(), instance->extra_args.begin(), instance->extra_args.end());
         if (!instance->markers.empty())
             words.insert(words.end(), {"-m", instance->markers});
@@ -166,9 +173,9 @@ offload_status parse_discovery(const offload_framework_instance *instance,
                                const offload_text_sink *error)
 {
     return guarded(error, [&]() -> offload_status {
-        CollectionResult result = read_collection({output->stdout_text, output->stdout_length},
-                                                  {output->stderr_text, output->stderr_length},
-                                                  output->exit_code, instance->python);
+        CollectionResult result = read_collection(
+            {output->stdout_text, output->stdout_length}, {output->stderr_text, output->stderr_length},
+            output->exit_code, shell_words(instance->host, instance->python));
         if (!result.collection) {
             append_text(error, result.error);
             return OFFLOAD_ERROR;
@@ -220,13 +227,14 @@ offload_status discovery_inputs(const offload_framework_instance *instance,
             if (path.ends_with(".py"))
                 inputs.file(path);
         }
-        inputs.command(shell_words(instance->host,
-                                   {instance->python, "-c",
-                                    "import os, sys\n"
-                                    "print(sys.version)\nprint(sys.executable)\n"
-                                    "for p in sys.path:\n"
-                                    "    if p and os.path.isdir(p) and os.path.abspath(p) != os.getcwd():\n"
-                                    "        print(p, os.stat(p).st_mtime_ns)\n"}));
+        std::vector<std::string> probe = instance->python;
+        probe.insert(probe.end(),
+                     {"-c", "import os, sys\n"
+                            "print(sys.version)\nprint(sys.executable)\n"
+                            "for p in sys.path:\n"
+                            "    if p and os.path.isdir(p) and os.path.abspath(p) != os.getcwd():\n"
+                            "        print(p, os.stat(p).st_mtime_ns)\n"});
+        inputs.command(shell_words(instance->host, probe));
         return OFFLOAD_OK;
     });
 }
@@ -237,9 +245,9 @@ std::vector<std::string> run_words(const offload_framework_instance &instance, s
 {
     // The cache would be shared by commands running in the same project directory; a module that
     // fails to import must not keep the other tests from running.
-    std::vector<std::string> words = {instance.python,      "-c",
-                                      std::string(program), "-p",
-                                      "no:cacheprovider",   "--continue-on-collection-errors"};
+    std::vector<std::string> words = instance.python;
+    words.insert(words.end(),
+                 {"-c", std::string(program), "-p", "no:cacheprovider", "--continue-on-collection-errors"});
     words.insert(words.end(), instance.extra_args.begin(), instance.extra_args.end());
     if (!instance.markers.empty())
         words.insert(words.end(), {"-m", instance.markers});

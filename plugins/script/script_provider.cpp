@@ -3,6 +3,7 @@
 // The protocol is docs/script-protocol.md; this file maps it onto the provider interface.
 #include "common/text.hpp"
 #include "long_command.hpp"
+#include "placeholders.hpp"
 #include "replies.hpp"
 #include "verb_runner.hpp"
 
@@ -36,6 +37,7 @@ const std::set<std::string> bridge_keys = {
     "type",         "script",         "call_timeout_secs", "prepare_timeout_secs", "kill_grace_secs",
     "work_dir",     "exec_stdin",     "prepare_command",   "create_command",       "exec_command",
     "stop_command", "upload_command", "download_command",  "destroy_command",      "finish_command",
+    "cpu_cores",
 };
 
 const char *const inline_verbs[] = {"prepare", "create",   "exec",    "stop",
@@ -142,6 +144,7 @@ struct offload_provider_instance {
     uint32_t capacity = 0;         // prepare's `capacity` reply; 0: no limit
     std::string project_dir;
     bool inline_commands = false; // commands from offload.toml rather than a script
+    bool image_id = false;        // an inline command holds {image_id}: prepare's last line is the id
 
     // Environment every call gets besides the base: the project and what prepare said.
     std::vector<std::string> call_env() const
@@ -286,6 +289,10 @@ offload_status create(const offload_host *host, const offload_config *config, of
             if (commands["exec"].find("{command}") == std::string::npos)
                 settings.fail("exec_command",
                               "must contain {command}, where offload puts the batch's command");
+            std::map<std::string, std::string> fixed =
+                check_placeholders(settings, commands, instance->work_dir_template);
+            for (const auto &[verb, command] : commands)
+                instance->image_id = instance->image_id || command.find("{image_id}") != std::string::npos;
             for (const auto &[verb, command] : commands)
                 if (verb != "create" && verb != "exec" && verb != "destroy")
                     instance->capabilities.insert(verb);
@@ -293,7 +300,8 @@ offload_status create(const offload_host *host, const offload_config *config, of
             // its tests.
             if (exec_stdin.value_or(false))
                 instance->capabilities.insert("stdin");
-            instance->runner = make_inline_runner(host, std::move(commands), env, kill_grace_ms);
+            instance->runner =
+                make_inline_runner(host, std::move(commands), std::move(fixed), env, kill_grace_ms);
             instance->inline_commands = true;
             for (const std::string &key : script_keys)
                 settings.report(key, "unknown key (the script bridge does not read it; it is ignored)",
@@ -354,6 +362,11 @@ offload_status prepare(offload_provider_instance *instance, const offload_prepar
         if (!replies)
             return status;
         instance->prepared = find_reply(*replies, "prepared").value_or("");
+        // The Rust offload's prepare_command printed just the image id, for {image_id}.
+        if (instance->prepared.empty() && instance->image_id && !replies->empty())
+            instance->prepared = replies->back().value.empty()
+                                     ? replies->back().word
+                                     : replies->back().word + " " + replies->back().value;
         if (auto capacity = find_reply(*replies, "capacity")) {
             char *end = nullptr;
             unsigned long value = std::strtoul(capacity->c_str(), &end, 10);

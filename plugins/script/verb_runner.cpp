@@ -128,13 +128,28 @@ class ScriptRunner : public VerbRunner {
 class InlineRunner : public VerbRunner {
   public:
     InlineRunner(const offload_host *host, std::map<std::string, std::string> commands,
-                 std::shared_ptr<const CallEnvironment> env, uint64_t kill_grace_ms)
+                 std::map<std::string, std::string> fixed, std::shared_ptr<const CallEnvironment> env,
+                 uint64_t kill_grace_ms)
         : m_host(host), m_process_v2(host_process_v2(host)), m_commands(std::move(commands)),
-          m_env(std::move(env)), m_kill_grace_ms(kill_grace_ms)
+          m_fixed(std::move(fixed)), m_env(std::move(env)), m_kill_grace_ms(kill_grace_ms)
     {
     }
     VerbOutcome run(const VerbCall &call) const override
     {
+        // A destroy_command of one {sandbox_id} (the Rust offload's form) runs once per sandbox.
+        auto found = m_commands.find(call.verb);
+        if (call.verb == "destroy" && call.args.size() > 1 && found != m_commands.end() &&
+            found->second.find("{sandbox_ids}") == std::string::npos) {
+            VerbOutcome worst;
+            for (size_t i = 0; i < call.args.size(); ++i) {
+                VerbCall one = call;
+                one.args = {call.args[i]};
+                VerbOutcome outcome = run(one);
+                if (i == 0 || (worst.status == OFFLOAD_OK && worst.exit_code == 0))
+                    worst = std::move(outcome);
+            }
+            return worst;
+        }
         std::optional<std::string> command = command_line(call);
         if (!command) {
             VerbOutcome outcome;
@@ -160,6 +175,13 @@ class InlineRunner : public VerbRunner {
         auto quoted = [&](size_t i) {
             return i < call.args.size() ? offload::sdk::shell_quote(m_host, call.args[i]) : std::string("''");
         };
+        // What prepare printed (OFFLOAD_PREPARED), and the provider's fixed values ({cpu_cores}).
+        for (const std::string &entry : call.env)
+            if (entry.rfind("OFFLOAD_PREPARED=", 0) == 0)
+                command = offload::common::replace_all(command, "{image_id}",
+                                                       offload::sdk::shell_quote(m_host, entry.substr(17)));
+        for (const auto &[placeholder, value] : m_fixed)
+            command = offload::common::replace_all(command, placeholder, value);
         if (call.verb == "create") {
             command = offload::common::replace_all(command, "{index}", quoted(0));
         } else if (call.verb == "destroy") {
@@ -167,6 +189,7 @@ class InlineRunner : public VerbRunner {
             for (const std::string &id : call.args)
                 ids += (ids.empty() ? "" : " ") + offload::sdk::shell_quote(m_host, id);
             command = offload::common::replace_all(command, "{sandbox_ids}", ids);
+            command = offload::common::replace_all(command, "{sandbox_id}", quoted(0));
         } else if (call.verb != "prepare") {
             command = offload::common::replace_all(command, "{sandbox_id}", quoted(0));
             if (call.verb == "exec")
@@ -176,7 +199,9 @@ class InlineRunner : public VerbRunner {
                     offload::common::replace_all(command, "{local}", quoted(1)), "{remote}", quoted(2));
             else if (call.verb == "download")
                 command = offload::common::replace_all(
-                    offload::common::replace_all(command, "{remote}", quoted(1)), "{local}", quoted(2));
+                    offload::common::replace_all(offload::common::replace_all(command, "{remote}", quoted(1)),
+                                                 "{local}", quoted(2)),
+                    "{paths}", quoted(1) + ":" + quoted(2));
         }
         return command;
     }
@@ -184,6 +209,7 @@ class InlineRunner : public VerbRunner {
     const offload_host *m_host;
     const offload_host_process_v2 *m_process_v2;
     std::map<std::string, std::string> m_commands;
+    std::map<std::string, std::string> m_fixed; // placeholder -> value, the same in every call
     std::shared_ptr<const CallEnvironment> m_env;
     uint64_t m_kill_grace_ms;
 };
@@ -206,8 +232,10 @@ std::unique_ptr<VerbRunner> make_script_runner(const offload_host *host, std::st
 
 std::unique_ptr<VerbRunner> make_inline_runner(const offload_host *host,
                                                std::map<std::string, std::string> commands,
+                                               std::map<std::string, std::string> fixed,
                                                std::shared_ptr<const CallEnvironment> env,
                                                uint64_t kill_grace_ms)
 {
-    return std::make_unique<InlineRunner>(host, std::move(commands), std::move(env), kill_grace_ms);
+    return std::make_unique<InlineRunner>(host, std::move(commands), std::move(fixed), std::move(env),
+                                          kill_grace_ms);
 }

@@ -63,8 +63,11 @@ std::unique_ptr<VerbRunner> make_script_runner(const offload_host *host, std::st
                                                std::shared_ptr<const CallEnvironment> env,
                                                uint64_t kill_grace_ms);
 
-// commands: verb -> command template ("create" -> create_command...).
+// commands: verb -> command template ("create" -> create_command...), with the placeholders of
+// placeholders.hpp; fixed: placeholder -> its text in every command ("{cpu_cores}" -> "1").
+// {image_id} is OFFLOAD_PREPARED of the call's environment, shell-quoted.
 std::unique_ptr<VerbRunner> make_inline_runner(const offload_host *host,
                                                std::map<std::string, std::string> commands,
+                                               std::map<std::string, std::string> fixed,
                                                std::shared_ptr<const CallEnvironment> env,
                                                uint64_t kill_grace_ms);
