@@ -10,9 +10,12 @@
 // RESOURCE_LOCK and RUN_SERIAL hold across sandboxes of one machine: a batch runs ctest under
 // flock(1) on a file per lock in the build directory (exclusive for a RUN_SERIAL test, shared
 // otherwise), always in the same order, so that no two batches that share a lock overlap.
+// With expand_gtest, the ctest tests whose program is a GoogleTest binary are offered case by case
+// (ctest_gtest.hpp).
 #include "common/command.hpp"
 #include "common/framed_parts.hpp"
 #include "common/text.hpp"
+#include "ctest_gtest.hpp"
 #include "ctest_listing.hpp"
 #include "ctest_results.hpp"
 
@@ -22,8 +25,10 @@
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -38,18 +43,20 @@ struct offload_framework_instance {
     std::string build_command;
     std::string labels, exclude_labels; // ctest -L / -LE regular expressions; empty: none
     std::vector<std::string> extra_args;
-    // The suite of the last discovery: set by parse_discovery (main thread, before any batch),
-    // read by batches.
+    bool expand_gtest = false;
+    // The suite and expansion of the last discovery: set by parse_discovery (main thread, before any
+    // batch), read by batches.
     mutable std::mutex mutex;
     mutable std::shared_ptr<const CTestSuite> suite;
+    mutable std::shared_ptr<const Expansion> expansion; // empty without expand_gtest
     mutable size_t longest_name = 0;
 
-    std::shared_ptr<const CTestSuite> current() const
+    std::pair<std::shared_ptr<const CTestSuite>, std::shared_ptr<const Expansion>> current() const
     {
         std::lock_guard<std::mutex> lock(mutex);
         if (!suite)
             throw std::runtime_error("the ctest framework ran a batch before discovery");
-        return suite;
+        return {suite, expansion};
     }
 };
 
@@ -110,6 +117,7 @@ offload_status create(const offload_host *host, const offload_config *config,
         instance->labels = settings.string("labels").value_or("");
         instance->exclude_labels = settings.string("exclude_labels").value_or("");
         instance->extra_args = settings.string_list("extra_args").value_or(std::vector<std::string>{});
+        instance->expand_gtest = settings.boolean("expand_gtest").value_or(false);
         for (const std::string &arg : instance->extra_args)
             for (const auto &[option, instead] : forbidden_args)
                 if (arg == option ||
@@ -142,7 +150,11 @@ void config_template(const offload_text_sink *toml)
         "# exclude_labels = \"slow|network\"\n"
         "# More ctest options for every batch (not test selection), e.g. ctest's own parallelism\n"
         "# inside a batch, which honours RESOURCE_LOCK too:\n"
-        "# extra_args = [\"--parallel\", \"2\"]\n");
+        "# extra_args = [\"--parallel\", \"2\"]\n"
+        "# Offer each case of a ctest test whose program is a GoogleTest binary (a plain add_test, not\n"
+        "# gtest_discover_tests) as a test of its own, id CTESTNAME/Suite.Case, run many per process in\n"
+        "# the test's WORKING_DIRECTORY with its ENVIRONMENT, arguments, fixtures and locks:\n"
+        "# expand_gtest = true\n");
 }
 
 // cmsys regular expressions, which ctest -R compiles, refuse programs over 32 KiB.
@@ -190,12 +202,13 @@ offload_status discover_command(const offload_framework_instance *instance, cons
                 "directory with tests: it has no CTestTestfile.cmake (configure it with CMake, and call "
                 "enable_testing() or include(CTest) in the project)\\n' " +
                 dir + " >&2; exit 3; fi\n";
-        text += "ctest --test-dir " + dir + " --show-only=json-v1";
+        std::string listing = "ctest --test-dir " + dir + " --show-only=json-v1";
         if (!instance->labels.empty())
-            text += " -L " + quoted(*instance, instance->labels);
+            listing += " -L " + quoted(*instance, instance->labels);
         if (!instance->exclude_labels.empty())
-            text += " -LE " + quoted(*instance, instance->exclude_labels);
-        append_text(command, text + "\n");
+            listing += " -LE " + quoted(*instance, instance->exclude_labels);
+        text += instance->expand_gtest ? expanding_discovery(listing) : listing + "\n";
+        append_text(command, text);
         return OFFLOAD_OK;
     });
 }
@@ -219,8 +232,14 @@ offload_status parse_discovery(const offload_framework_instance *instance,
             return OFFLOAD_ERROR;
         }
         CTestListing listing;
+        std::shared_ptr<Expansion> expansion;
         try {
-            listing = read_listing(out);
+            if (instance->expand_gtest) {
+                expansion = std::make_shared<Expansion>(read_expansion(instance->host, out));
+                listing = read_listing(expansion->listing);
+            } else {
+                listing = read_listing(out);
+            }
         } catch (const std::exception &e) {
             offload_text_printf(error, "cannot read ctest's listing of %s: %s\n%s",
                                 instance->build_dir.c_str(), e.what(),
@@ -233,13 +252,38 @@ offload_status parse_discovery(const offload_framework_instance *instance,
                     "\" (from different directories): offload runs them as one test, the worse result "
                     "standing");
         size_t longest = 0;
-        for (const CTestTest &test : listing.tests) {
-            longest = std::max(longest, test.name.size());
-            offload_discovered_test discovered{sizeof discovered, test.name.c_str(), nullptr};
+        auto add = [&](const std::string &id) {
+            longest = std::max(longest, id.size());
+            offload_discovered_test discovered{sizeof discovered, id.c_str(), nullptr};
             tests->add(tests->context, &discovered);
+        };
+        std::set<std::string> names;
+        for (const CTestTest &test : listing.tests)
+            names.insert(test.name);
+        for (const CTestTest &test : listing.tests) {
+            const GtestTest *expanded = find_expanded(expansion.get(), test.name);
+            if (!expanded) {
+                add(test.name);
+                continue;
+            }
+            for (const std::string &name : expanded->cases) {
+                const std::string id = case_id(test.name, name);
+                if (names.count(id)) {
+                    log(instance->host, OFFLOAD_LOG_WARNING,
+                        "the GoogleTest case " + id +
+                            " has the name of a ctest test: only the ctest test is offered");
+                    expansion->cases.erase(id);
+                    continue;
+                }
+                add(id);
+            }
         }
+        if (expansion)
+            for (const std::string &note : expansion->notes)
+                log(instance->host, OFFLOAD_LOG_WARNING, "expand_gtest: " + note);
         std::lock_guard<std::mutex> lock(instance->mutex);
         instance->suite = std::make_shared<const CTestSuite>(std::move(listing));
+        instance->expansion = std::move(expansion);
         instance->longest_name = longest;
         return OFFLOAD_OK;
     });
@@ -278,53 +322,121 @@ std::string lock_prefix(const offload_framework_instance &instance, const CTestS
     return prefix;
 }
 
+// A batch's tests: the plain ctest tests, and the cases of each expanded test in order of first
+// appearance.
+struct BatchTests {
+    std::vector<std::string> plain;
+    std::vector<const char *> plain_ids;
+    struct Group {
+        size_t test; // in the expansion
+        std::vector<std::string> names;
+        std::vector<const char *> ids;
+    };
+    std::vector<Group> groups;
+};
+
+BatchTests split_batch(const Expansion *expansion, const char *const *ids, size_t count)
+{
+    BatchTests batch;
+    std::map<size_t, size_t> group_of;
+    for (size_t i = 0; i < count; ++i) {
+        const ExpandedCase *found = find_case(expansion, ids[i]);
+        if (!found) {
+            batch.plain.emplace_back(ids[i]);
+            batch.plain_ids.push_back(ids[i]);
+            continue;
+        }
+        const auto &[test, name] = *found;
+        const auto [at, added] = group_of.emplace(test, batch.groups.size());
+        if (added)
+            batch.groups.push_back({test, {}, {}});
+        batch.groups[at->second].names.push_back(name);
+        batch.groups[at->second].ids.push_back(ids[i]);
+    }
+    return batch;
+}
+
+// The fixture tests ctest runs with name, split into setups and cleanups.
+std::pair<std::vector<std::string>, std::vector<std::string>> fixture_tests(const CTestSuite &suite,
+                                                                            const std::string &name)
+{
+    std::vector<std::string> setups, cleanups;
+    for (const std::string &other : suite.with_fixtures({name})) {
+        const CTestTest *test = suite.find(other);
+        if (other == name || !test)
+            continue;
+        (test->fixtures_setup.empty() ? cleanups : setups).push_back(other);
+    }
+    return {setups, cleanups};
+}
+
 offload_status batch_command(const offload_framework_instance *instance, const offload_batch *batch,
                              const offload_text_sink *command, const offload_text_sink *error)
 {
     return guarded(error, [&]() -> offload_status {
-        const std::shared_ptr<const CTestSuite> suite = instance->current();
-        const std::vector<std::string> names(batch->test_ids, batch->test_ids + batch->test_count);
+        const auto [suite, expansion] = instance->current();
+        const BatchTests tests = split_batch(expansion.get(), batch->test_ids, batch->test_count);
         const std::string dir = quoted(*instance, instance->build_dir);
+        const std::string extra = shell_args(instance->host, instance->extra_args);
         std::string text = framed_part_functions();
         text += "offload_r=" + quoted(*instance, batch->result_file) +
                 "\ncase $offload_r in /*) ;; *) offload_r=$PWD/$offload_r ;; esac\n"
                 ": >\"$offload_r\" || exit 1\n"
                 "offload_t=$(mktemp -d \"${TMPDIR:-/tmp}/offload-ctest.XXXXXX\") || exit 1\n"
+                "case $offload_t in /*) ;; *) offload_t=$PWD/$offload_t ;; esac\n"
                 "trap 'rm -rf \"$offload_t\"' EXIT\n"
-                "unset OFFLOAD_EVENT_MARK\n";
+                "offload_mark=${OFFLOAD_EVENT_MARK-}\nunset OFFLOAD_EVENT_MARK\noffload_s=0\n";
         const std::string lock_dir = "\"$offload_locks\"";
-        const std::string locks = lock_prefix(*instance, *suite, names, lock_dir);
-        if (!locks.empty())
+        bool locked = false;
+        auto locks = [&](const std::vector<std::string> &names) {
+            const std::string prefix = lock_prefix(*instance, *suite, names, lock_dir);
+            if (!prefix.empty() && !locked) {
+                locked = true;
+                text += "command -v flock >/dev/null 2>&1 || { echo 'offload: flock is not installed "
+                        "(util-linux): the ctest framework needs it for tests with RESOURCE_LOCK or "
+                        "RUN_SERIAL'; exit 127; }\n"
+                        "offload_locks=" +
+                        dir + "/.offload-locks\nmkdir -p \"$offload_locks\" || exit 1\n";
+            }
+            return prefix;
+        };
+        if (!tests.plain.empty())
             text +=
-                "command -v flock >/dev/null 2>&1 || { echo 'offload: flock is not installed (util-linux): "
-                "the ctest framework needs it for tests with RESOURCE_LOCK or RUN_SERIAL'; exit 127; }\n"
-                "offload_locks=" +
-                dir + "/.offload-locks\nmkdir -p \"$offload_locks\" || exit 1\n";
-        text += "{ " + locks + "ctest --test-dir " + dir +
+                "{ " + locks(tests.plain) + "ctest --test-dir " + dir +
                 " --no-tests=error --output-junit \"$offload_t/junit.xml\" -R " +
-                quoted(*instance, names_regex(names)) + shell_args(instance->host, instance->extra_args) +
+                quoted(*instance, names_regex(tests.plain)) + extra +
                 " </dev/null 2>&1; echo $? >\"$offload_t/code\"; } | tee \"$offload_t/console\"\n"
                 "offload_e=$(cat \"$offload_t/code\" 2>/dev/null || echo 1)\n"
                 "{ offload_text exit \"$offload_e\"; offload_part console \"$offload_t/console\"\n"
                 "  if [ -f \"$offload_t/junit.xml\" ]; then offload_part junit \"$offload_t/junit.xml\"; fi\n"
                 "} >>\"$offload_r\"\n"
-                // ctest's 8 says that some test failed: the results tell which. Anything else, or no
-                // JUnit file, is ctest's own failure.
-                "if [ -f \"$offload_t/junit.xml\" ] && { [ \"$offload_e\" = 0 ] || [ \"$offload_e\" = 8 ]; "
-                "}; then "
-                "exit 0; fi\n"
-                "[ \"$offload_e\" != 0 ] || offload_e=1\nexit \"$offload_e\"\n";
-        append_text(command, text);
+                // ctest's 8 says that some test failed: the results tell which. Anything else, or
+                // no JUnit file, is ctest's own failure.
+                "if [ ! -f \"$offload_t/junit.xml\" ] ||\n"
+                "  { [ \"$offload_e\" != 0 ] && [ \"$offload_e\" != 8 ]; }; then\n"
+                "  offload_s=$offload_e; [ \"$offload_s\" != 0 ] || offload_s=1\nfi\n";
+        if (!tests.groups.empty())
+            text += "offload_gtest=" + quoted(*instance, gtest_functions()) + "\n";
+        for (size_t k = 0; k < tests.groups.size(); ++k) {
+            const BatchTests::Group &group = tests.groups[k];
+            const GtestTest &gtest = expansion->tests[group.test];
+            const CTestTest *test = suite->find(gtest.name);
+            if (!test)
+                throw std::runtime_error("the expanded test " + gtest.name + " is not in ctest's listing");
+            const auto [setups, cleanups] = fixture_tests(*suite, gtest.name);
+            const std::string frames = "\"$offload_t/gtest-" + std::to_string(k) + "\"";
+            text += "offload_g=" +
+                    quoted(*instance, group_script(instance->host, *test, gtest, group.names, dir, setups,
+                                                   cleanups, extra)) +
+                    "\nOFFLOAD_EVENT_MARK=$offload_mark " + locks({gtest.name}) +
+                    "sh -c \"$offload_gtest$offload_g\" offload-ctest " + frames +
+                    "\noffload_e=$?\noffload_part gtest " + std::to_string(k) + " " + frames +
+                    " >>\"$offload_r\"\n[ \"$offload_e\" = 0 ] || [ \"$offload_s\" != 0 ] || "
+                    "offload_s=$offload_e\n";
+        }
+        append_text(command, text + "exit \"$offload_s\"\n");
         return OFFLOAD_OK;
     });
-}
-
-void report(const offload_result_sink *results, const char *id, offload_outcome outcome, double secs,
-            const std::string &message, const std::string &output)
-{
-    offload_test_result result{
-        sizeof(offload_test_result), id, outcome, secs, message.c_str(), output.c_str()};
-    results->report(results->context, &result);
 }
 
 // ctest's verdict, with the reason told the way offload tells it where ctest is terse.
@@ -355,29 +467,45 @@ offload_status parse_results(const offload_framework_instance *instance, const o
         const FramedPart *exit = find_part(parts.parts, "exit");
         const FramedPart *console = find_part(parts.parts, "console");
         const FramedPart *junit = find_part(parts.parts, "junit");
-        if (!exit || !console)
+        const auto [suite, expansion] = instance->current();
+        const BatchTests tests = split_batch(expansion.get(), run->test_ids, run->test_count);
+        for (size_t k = 0; k < tests.groups.size(); ++k) {
+            const BatchTests::Group &group = tests.groups[k];
+            const CTestTest *test = suite->find(expansion->tests[group.test].name);
+            if (!test)
+                continue;
+            const GtestCases cases = batch_cases(*test, group.names, group.ids);
+            report_disabled_cases(
+                cases, "add --gtest_also_run_disabled_tests to the ctest test's arguments to run it",
+                results);
+            const std::string *frames = nullptr;
+            for (const FramedPart &part : parts.parts)
+                if (part.fields.size() == 2 && part.fields[0] == "gtest" &&
+                    part.fields[1] == std::to_string(k))
+                    frames = &part.body;
+            report_group(instance->host, cases, frames, results);
+        }
+        if (tests.plain.empty() || !exit || !console)
             return OFFLOAD_OK;
         if (!junit) {
             const std::string why =
                 "ctest ended (exit code " + exit->body + ") without writing its JUnit file";
-            for (size_t i = 0; i < run->test_count; ++i)
-                report(results, run->test_ids[i], OFFLOAD_OUTCOME_ERROR, -1, why,
-                       last_lines(console->body, 30));
+            for (const char *id : tests.plain_ids)
+                report_result(results, id, OFFLOAD_OUTCOME_ERROR, -1, why, last_lines(console->body, 30));
             return OFFLOAD_OK;
         }
         const CTestRun ctest = read_ctest_run(junit->body, console->body);
-        const std::shared_ptr<const CTestSuite> suite = instance->current();
-        for (size_t i = 0; i < run->test_count; ++i) {
-            const char *id = run->test_ids[i];
+        for (const char *id : tests.plain_ids) {
             auto found = ctest.tests.find(id);
             if (found != ctest.tests.end()) {
                 const CTestResult &result = found->second;
-                report(results, id, result.outcome, result.secs, message_of(suite->find(id), result),
-                       result.output);
+                report_result(results, id, result.outcome, result.secs, message_of(suite->find(id), result),
+                              result.output);
             } else if (!ctest.whole) {
-                report(results, id, OFFLOAD_OUTCOME_ERROR, -1, ctest.error, last_lines(console->body, 30));
+                report_result(results, id, OFFLOAD_OUTCOME_ERROR, -1, ctest.error,
+                              last_lines(console->body, 30));
             } else {
-                report(
+                report_result(
                     results, id, OFFLOAD_OUTCOME_ERROR, -1,
                     "ctest (exit code " + exit->body +
                         ") reported no result for it: was it renamed or removed? `offload collect` lists the "
@@ -387,6 +515,13 @@ offload_status parse_results(const offload_framework_instance *instance, const o
         }
         return OFFLOAD_OK;
     });
+}
+
+// Records only when a GoogleTest process of an expanded test dies: the case it was running ends
+// failed.
+uint32_t capabilities(const offload_framework_instance *instance)
+{
+    return instance->expand_gtest ? OFFLOAD_LIVE_EVENTS : 0;
 }
 
 const offload_framework_v1 framework_interface = {
@@ -409,4 +544,10 @@ constexpr offload::sdk::PluginInfo plugin_info{
 
 } // namespace
 
-OFFLOAD_PLUGIN(plugin_info, framework_interface)
+const offload_framework_live_v1 live_interface = {
+    .struct_size = sizeof(offload_framework_live_v1),
+    .capabilities = capabilities,
+    .worker_command = nullptr,
+};
+
+OFFLOAD_PLUGIN(plugin_info, framework_interface, live_interface)

@@ -57,8 +57,10 @@ std::string console_reason(std::string_view console, std::string_view name)
 {
     std::string reason;
     for_each_line(console, [&](std::string_view line) {
-        const size_t test = line.find(" Test #");
-        if (test == std::string_view::npos)
+        // ctest pads the number to the width of the largest: "Test  #9:", "Test #12:".
+        const size_t word = line.find(" Test ");
+        const size_t test = word == std::string_view::npos ? word : line.find_first_not_of(' ', word + 6);
+        if (test == std::string_view::npos || line[test] != '#')
             return;
         const size_t colon = line.find(": ", test);
         if (colon == std::string_view::npos || line.substr(colon + 2, name.size()) != name)

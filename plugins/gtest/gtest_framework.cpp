@@ -9,12 +9,12 @@
 // shell half (gtest_common.sh, gtest_run.sh) charges the case it was running with test-protocol records and
 // runs the others again without it, so that every result comes from a report GoogleTest wrote.
 #include "common/command.hpp"
+#include "common/gtest_cases.hpp"
+#include "common/temp_file.hpp"
 #include "common/text.hpp"
-#include "frames.hpp"
 #include "gtest_common_script.hpp"
 #include "gtest_ids.hpp"
 #include "gtest_run_script.hpp"
-#include "temp_file.hpp"
 
 #include <offload/plugin.hpp>
 
@@ -136,19 +136,6 @@ std::string shell_glob(const offload_host *host, const std::string &glob)
     return word;
 }
 
-// A shell program without its comment lines and blank lines, as commands carry it: offload shows a
-// discovery command when it runs it.
-std::string without_comments(std::string_view program)
-{
-    std::string text;
-    for_each_line(program, [&](std::string_view line) {
-        const std::string_view content = trim(line);
-        if (!content.empty() && content.front() != '#')
-            text.append(line).push_back('\n');
-    });
-    return text;
-}
-
 std::string extra_words(const offload_framework_instance &instance)
 {
     return instance.extra_args.empty() ? std::string()
@@ -178,54 +165,6 @@ std::string describe_output(std::string_view output)
     return tail.empty() ? std::string(" It printed nothing.") : " Its output ends with:\n" + tail;
 }
 
-// One process of a batch, as the shell half reported it.
-struct Process {
-    std::string exit_code;
-    std::string_view output;
-    std::optional<std::string_view> xml; // GoogleTest's report, when the process wrote one
-};
-
-// What the shell half wrote about one binary, in discovery or in a batch.
-struct BinaryRun {
-    std::string binary;
-    bool missing = false;
-    std::string exit_code;   // discovery: of the listing
-    std::string_view output; // discovery: of the listing
-    std::optional<std::string_view> listing;
-    std::vector<Process> processes; // a batch
-    std::set<std::string> crashed;  // a batch: cases charged with a crash by records
-    bool done = false;              // a batch: every case has a result, or none can be had
-};
-
-std::vector<BinaryRun> read_runs(const std::vector<Frame> &frames)
-{
-    std::vector<BinaryRun> runs;
-    for (const Frame &frame : frames) {
-        if (frame.kind == "binary")
-            runs.emplace_back().binary = std::string(frame.data);
-        else if (runs.empty())
-            continue;
-        else if (frame.kind == "missing")
-            runs.back().missing = true;
-        else if (frame.kind == "exit") {
-            runs.back().exit_code = std::string(frame.data);
-            runs.back().processes.push_back({std::string(frame.data), {}, {}});
-        } else if (frame.kind == "output") {
-            runs.back().output = frame.data;
-            if (!runs.back().processes.empty())
-                runs.back().processes.back().output = frame.data;
-        } else if (frame.kind == "xml" && !runs.back().processes.empty())
-            runs.back().processes.back().xml = frame.data;
-        else if (frame.kind == "done")
-            runs.back().done = true;
-        else if (frame.kind == "listing")
-            runs.back().listing = frame.data;
-        else if (frame.kind == "crashed")
-            runs.back().crashed.insert(std::string(frame.data));
-    }
-    return runs;
-}
-
 offload_status parse_discovery(const offload_framework_instance *instance,
                                const offload_discovery_output *output, const offload_test_sink *tests,
                                const offload_text_sink *error)
@@ -249,7 +188,7 @@ offload_status parse_discovery(const offload_framework_instance *instance,
         }
         std::set<std::string> seen_binaries;
         size_t longest = 0;
-        for (const BinaryRun &binary : read_runs(read.frames)) {
+        for (const GtestRun &binary : read_gtest_runs(read.frames)) {
             if (!seen_binaries.insert(binary.binary).second)
                 continue;
             if (binary.missing) {
@@ -277,26 +216,14 @@ offload_status parse_discovery(const offload_framework_instance *instance,
                                     describe_output(binary.output).c_str());
                 return OFFLOAD_ERROR;
             }
-            const TempFile listing(*binary.listing);
-            struct Context {
-                const std::string *binary;
-                const offload_test_sink *tests;
-                size_t *longest;
-            } context{&binary.binary, tests, &longest};
-            offload_junit_sink sink{
-                sizeof(offload_junit_sink), &context, [](void *raw, const offload_junit_case *c) {
-                    auto &ctx = *static_cast<Context *>(raw);
-                    const std::string name =
-                        std::string(*c->classname ? c->classname : c->suite) + "." + c->name;
-                    const std::string id = format_id(*ctx.binary, name);
-                    *ctx.longest = std::max(*ctx.longest, name.size());
-                    offload_discovered_test test{sizeof test, id.c_str(), *c->file ? c->file : nullptr};
-                    ctx.tests->add(ctx.tests->context, &test);
-                }};
-            std::string reason;
-            StringSink reason_sink(reason);
-            if (instance->host->read_junit(instance->host, listing.path().c_str(), &sink, reason_sink) !=
-                OFFLOAD_OK) {
+            const std::string reason = read_gtest_listing(
+                instance->host, *binary.listing, [&](const std::string &name, const char *file) {
+                    const std::string id = format_id(binary.binary, name);
+                    longest = std::max(longest, name.size());
+                    offload_discovered_test test{sizeof test, id.c_str(), file && *file ? file : nullptr};
+                    tests->add(tests->context, &test);
+                });
+            if (!reason.empty()) {
                 offload_text_printf(error, "cannot read the test listing of %s: %s", binary.binary.c_str(),
                                     reason.c_str());
                 return OFFLOAD_ERROR;
@@ -310,11 +237,11 @@ offload_status parse_discovery(const offload_framework_instance *instance,
 // A batch's cases, by binary in order of first appearance.
 struct Group {
     std::string binary;
-    std::vector<std::string> names; // every case of the batch in this binary
-    std::vector<size_t> indexes;    // their positions in the batch
+    GtestCases cases; // every case of the batch in this binary
 };
 
-std::vector<Group> group_by_binary(const char *const *ids, size_t count)
+std::vector<Group> group_by_binary(const offload_framework_instance &instance, const char *const *ids,
+                                   size_t count)
 {
     std::vector<Group> groups;
     std::map<std::string, size_t> index;
@@ -324,17 +251,17 @@ std::vector<Group> group_by_binary(const char *const *ids, size_t count)
             throw std::runtime_error(std::string("not a gtest test id (expected BINARY::Suite.Case): ") +
                                      ids[i]);
         auto [it, added] = index.emplace(id->binary, groups.size());
-        if (added)
-            groups.push_back({id->binary, {}, {}});
-        groups[it->second].names.push_back(id->name);
-        groups[it->second].indexes.push_back(i);
+        if (added) {
+            Group &group = groups.emplace_back();
+            group.binary = id->binary;
+            group.cases.run_disabled = instance.run_disabled;
+            group.cases.missing = "the GoogleTest binary " + id->binary +
+                                  " does not exist where the batch ran: is it built in the sandbox?";
+        }
+        groups[it->second].cases.names.push_back(id->name);
+        groups[it->second].cases.ids.push_back(ids[i]);
     }
     return groups;
-}
-
-bool runs(const offload_framework_instance &instance, const std::string &name)
-{
-    return instance.run_disabled || !is_disabled(name);
 }
 
 offload_status batch_command(const offload_framework_instance *instance, const offload_batch *batch,
@@ -345,10 +272,10 @@ offload_status batch_command(const offload_framework_instance *instance, const o
         const std::string result = shell_quote(host, batch->result_file);
         std::string text = without_comments(gtest_common_script) + without_comments(gtest_run_script) +
                            "rm -f " + result + "\n: >" + result + "\n";
-        for (const Group &group : group_by_binary(batch->test_ids, batch->test_count)) {
+        for (const Group &group : group_by_binary(*instance, batch->test_ids, batch->test_count)) {
             std::vector<std::string> names;
-            for (const std::string &name : group.names)
-                if (runs(*instance, name))
+            for (const std::string &name : group.cases.names)
+                if (gtest_case_runs(instance->run_disabled, name))
                     names.push_back(name);
             if (names.empty())
                 continue;
@@ -362,142 +289,15 @@ offload_status batch_command(const offload_framework_instance *instance, const o
     });
 }
 
-// What the process printed for case name: from its [ RUN      ] line to its result line.
-std::string output_of(std::string_view output, const std::string &name)
-{
-    std::string text;
-    bool inside = false;
-    for_each_line(output, [&](std::string_view line) {
-        if (!inside) {
-            inside = line.size() >= name.size() + 13 && line.substr(line.size() - name.size()) == name &&
-                     line.substr(line.size() - name.size() - 13, 13) == "[ RUN      ] ";
-            return;
-        }
-        for (std::string_view end : {"[       OK ] ", "[  FAILED  ] ", "[  SKIPPED ] "})
-            if (line.substr(0, end.size()) == end && line.substr(end.size(), name.size()) == name &&
-                line.substr(end.size() + name.size(), 2) == " (") {
-                inside = false;
-                return;
-            }
-        text.append(line).push_back('\n');
-    });
-    return text;
-}
-
-// GoogleTest's message is the failure's location on a line of its own, then its text: the text on
-// one line reads better in a summary (the location stays in the output).
-std::string summary(const std::string &message)
-{
-    std::vector<std::string_view> lines = split_lines(message);
-    if (lines.size() > 1) {
-        const std::string_view first = lines.front();
-        const size_t colon = first.rfind(':');
-        if (colon != std::string_view::npos && colon + 1 < first.size() &&
-            first.find_first_not_of("0123456789", colon + 1) == std::string_view::npos)
-            lines.erase(lines.begin());
-    }
-    std::string text;
-    for (std::string_view line : lines)
-        if (const std::string_view part = trim(line); !part.empty())
-            text += (text.empty() ? "" : " ") + std::string(part);
-    return text.size() > 300 ? text.substr(0, 297) + "..." : text;
-}
-
-struct CaseResult {
-    offload_outcome outcome;
-    double secs;
-    std::string message, details;
-};
-
-void report(const offload_result_sink *results, const char *id, offload_outcome outcome, double secs,
-            const std::string &message, const std::string &output)
-{
-    offload_test_result result{
-        sizeof(offload_test_result), id, outcome, secs, message.c_str(), output.c_str()};
-    results->report(results->context, &result);
-}
-
-void report_run(const offload_framework_instance &instance, const offload_batch_run &run, const Group &group,
-                const BinaryRun &binary, const offload_result_sink *results)
-{
-    if (binary.missing) {
-        for (size_t i : group.indexes)
-            report(results, run.test_ids[i], OFFLOAD_OUTCOME_ERROR, -1,
-                   "the GoogleTest binary " + binary.binary +
-                       " does not exist where the batch ran: is it built in the sandbox?",
-                   "");
-        return;
-    }
-    // Each case's result from the report that has it, with the output of its process.
-    struct Found {
-        CaseResult result;
-        std::string_view output;
-    };
-    std::map<std::string, Found> cases;
-    std::string unreadable;
-    for (const Process &process : binary.processes) {
-        if (!process.xml)
-            continue;
-        struct Context {
-            std::map<std::string, Found> *cases;
-            std::string_view output;
-        } context{&cases, process.output};
-        offload_junit_sink sink{
-            sizeof(offload_junit_sink), &context, [](void *raw, const offload_junit_case *c) {
-                auto &ctx = *static_cast<Context *>(raw);
-                const std::string name = std::string(*c->classname ? c->classname : c->suite) + "." + c->name;
-                (*ctx.cases)[name] = {{c->outcome, c->time_secs, c->message, c->details}, ctx.output};
-            }};
-        const TempFile xml(*process.xml);
-        std::string reason;
-        StringSink reason_sink(reason);
-        if (instance.host->read_junit(instance.host, xml.path().c_str(), &sink, reason_sink) != OFFLOAD_OK)
-            unreadable = reason;
-    }
-    for (size_t k = 0; k < group.names.size(); ++k) {
-        const std::string &name = group.names[k];
-        const char *id = run.test_ids[group.indexes[k]];
-        if (!runs(instance, name) || binary.crashed.count(name))
-            continue;
-        auto found = cases.find(name);
-        if (found != cases.end()) {
-            const CaseResult &c = found->second.result;
-            std::string output = c.details;
-            if (c.outcome != OFFLOAD_OUTCOME_PASSED && c.outcome != OFFLOAD_OUTCOME_SKIPPED) {
-                const std::string printed = output_of(found->second.output, name);
-                if (!printed.empty())
-                    output += (output.empty() ? "" : "\n\n") + std::string("output:\n") + printed;
-            }
-            report(results, id, c.outcome, c.secs, summary(c.message), output);
-        } else if (!unreadable.empty()) {
-            report(results, id, OFFLOAD_OUTCOME_ERROR, -1,
-                   "GoogleTest's XML report is unreadable: " + unreadable,
-                   last_lines(binary.processes.back().output, 30));
-        } else if (binary.done && !binary.processes.empty() && binary.processes.back().xml) {
-            // The binary's last process got to its end: GoogleTest ran the case or never knew it.
-            report(results, id, OFFLOAD_OUTCOME_ERROR, -1,
-                   "GoogleTest's report of " + binary.binary + " (exit code " +
-                       binary.processes.back().exit_code +
-                       ") has no result for it: was the binary rebuilt without it? `offload collect` lists "
-                       "the cases again",
-                   last_lines(binary.processes.back().output, 30));
-        }
-        // Otherwise no result can be trusted here: offload runs the case again.
-    }
-}
-
 offload_status parse_results(const offload_framework_instance *instance, const offload_batch_run *run,
                              const offload_result_sink *results, const offload_text_sink *error)
 {
     return guarded(error, [&]() -> offload_status {
-        const std::vector<Group> groups = group_by_binary(run->test_ids, run->test_count);
+        const std::vector<Group> groups = group_by_binary(*instance, run->test_ids, run->test_count);
         for (const Group &group : groups)
-            for (size_t k = 0; k < group.names.size(); ++k)
-                if (!runs(*instance, group.names[k]))
-                    report(results, run->test_ids[group.indexes[k]], OFFLOAD_OUTCOME_SKIPPED, 0,
-                           "disabled (DISABLED_ prefix): add --gtest_also_run_disabled_tests to [discovery] "
-                           "extra_args to run it",
-                           "");
+            report_disabled_cases(group.cases,
+                                  "add --gtest_also_run_disabled_tests to [discovery] extra_args to run it",
+                                  results);
         // No result file: the batch was killed before it began (a timeout); offload runs its cases
         // again, or charges them.
         if (!run->result_file)
@@ -518,10 +318,10 @@ offload_status parse_results(const offload_framework_instance *instance, const o
             log(instance->host, OFFLOAD_LOG_WARNING,
                 "the result file " + std::string(run->result_file) + " ends early (" + read.error +
                     "): the cases it does not report run again");
-        for (const BinaryRun &binary : read_runs(read.frames))
+        for (const GtestRun &binary : read_gtest_runs(read.frames))
             for (const Group &group : groups)
                 if (group.binary == binary.binary)
-                    report_run(*instance, *run, group, binary, results);
+                    report_gtest_cases(instance->host, binary, group.cases, results);
         return OFFLOAD_OK;
     });
 }

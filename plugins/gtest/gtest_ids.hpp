@@ -20,11 +20,4 @@ std::string format_id(std::string_view binary, std::string_view name);
 // nullopt when id has no "::" or an empty side.
 std::optional<CaseId> parse_id(std::string_view id);
 
-// GoogleTest leaves out a case whose suite or own name starts with DISABLED_ (or has /DISABLED_:
-// Instance/DISABLED_Suite) unless told to run it.
-bool is_disabled(std::string_view name);
-
-// text percent-encoded as a test-protocol record value: '%', space, tab, CR and LF.
-std::string percent_encode(std::string_view text);
-
 } // namespace offload::gtest

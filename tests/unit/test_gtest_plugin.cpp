@@ -1,10 +1,12 @@
 // The gtest plugin's pure parts: its ids and the frames of its shell half.
-#include "gtest/frames.hpp"
+#include "common/frames.hpp"
+#include "common/gtest_cases.hpp"
 #include "gtest/gtest_ids.hpp"
 
 #include <doctest/doctest.h>
 
 using namespace offload::gtest;
+using namespace offload::common;
 
 TEST_CASE("an id is the binary and GoogleTest's full name, split at the last ::")
 {

@@ -1,12 +1,12 @@
 // A private temporary file holding given bytes, removed with the object: the host's read_junit
-// reads files, and the gtest framework receives GoogleTest's XML inside other text. Not part of
-// the ABI.
+// reads files, and the gtest and ctest frameworks receive GoogleTest's XML inside other text. Not
+// part of the ABI.
 #pragma once
 
 #include <string>
 #include <string_view>
 
-namespace offload::gtest {
+namespace offload::common {
 
 class TempFile {
   public:
@@ -21,4 +21,4 @@ class TempFile {
     std::string m_path;
 };
 
-} // namespace offload::gtest
+} // namespace offload::common

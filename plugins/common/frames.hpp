@@ -1,13 +1,14 @@
-// The frames the shell half (gtest_common.sh) writes (`@offload-gtest KIND BYTES`, BYTES bytes, a line feed),
-// read back. Lengths, not markers, delimit them, so that no output of a test can pass for one. Not part of
-// the ABI.
+// The frames the GoogleTest shell half (plugins/gtest/gtest_common.sh, used by the gtest framework and
+// by the ctest framework's expanded tests) writes (`@offload-gtest KIND BYTES`, BYTES bytes, a line
+// feed), read back. Lengths, not markers, delimit them, so that no output of a test can pass for one.
+// Not part of the ABI.
 #pragma once
 
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace offload::gtest {
+namespace offload::common {
 
 struct Frame {
     std::string kind;
@@ -23,4 +24,4 @@ struct Frames {
 // where).
 Frames read_frames(std::string_view text);
 
-} // namespace offload::gtest
+} // namespace offload::common

@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <unistd.h>
 
-namespace offload::gtest {
+namespace offload::common {
 
 TempFile::TempFile(std::string_view contents)
 {
@@ -37,4 +37,4 @@ TempFile::~TempFile()
     ::unlink(m_path.c_str());
 }
 
-} // namespace offload::gtest
+} // namespace offload::common

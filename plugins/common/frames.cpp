@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-namespace offload::gtest {
+namespace offload::common {
 
 Frames read_frames(std::string_view text)
 {
@@ -38,4 +38,4 @@ Frames read_frames(std::string_view text)
     return result;
 }
 
-} // namespace offload::gtest
+} // namespace offload::common
