@@ -93,7 +93,8 @@ const std::vector<Command> all_commands = {
      "[ID...]",
      "Runs discovery only and prints the ids that `offload run` with the same selection would run.",
      with_selection({
-         {"format", 0, "FORMAT", "text (one id per line) or json", "text|json"},
+         {"format", 0, "FORMAT", "text (one id per line, under [groups.NAME] lines with groups) or json",
+          "text|json"},
      })},
     {"validate",
      "Check offload.toml and the plugins it names; print the resolved settings",

@@ -111,11 +111,14 @@ void Runner::set_suites(const std::vector<SuiteCommands> &suites)
     m_all_live = true;
     for (const SuiteCommands &suite : suites) {
         const TestCommandStyle style = suite.commands->style();
-        const bool live = style == TestCommandStyle::Worker && m_executor.feeds_input();
-        m_suites.push_back({suite.commands, suite.id_prefix, style, live});
+        const bool live = style == TestCommandStyle::Worker && m_executor.feeds_input() && !suite.individual;
+        m_suites.push_back({suite.commands, suite.id_prefix, style, live, suite.individual});
         m_all_live = m_all_live && live;
-        if (!suite.id_prefix.empty())
-            m_outcome.report.suites.push_back(suite.id_prefix.substr(0, suite.id_prefix.size() - 1));
+        const std::string name = suite.id_prefix.substr(0, suite.id_prefix.size() - 1);
+        if (!suite.id_prefix.empty() &&
+            std::find(m_outcome.report.suites.begin(), m_outcome.report.suites.end(), name) ==
+                m_outcome.report.suites.end())
+            m_outcome.report.suites.push_back(name);
     }
 }
 
@@ -131,6 +134,7 @@ void Runner::plan_tests(const std::vector<DiscoveredTest> &tests)
         TestReport report;
         report.id = test.id;
         report.file = test.file;
+        report.group = test.group;
         if (m_options.quarantine)
             report.quarantined = m_options.quarantine(test.id);
         m_outcome.report.tests.push_back(std::move(report));
@@ -176,7 +180,8 @@ void Runner::plan_tests(const std::vector<DiscoveredTest> &tests)
         for (size_t test : members)
             estimates.push_back(m_options.estimated_secs[test]);
         std::vector<std::vector<size_t>> planned =
-            plan_batches(estimates, m_options.parallel, m_suites[suite].commands->max_batch_size(),
+            plan_batches(estimates, m_options.parallel,
+                         m_suites[suite].individual ? 1 : m_suites[suite].commands->max_batch_size(),
                          m_options.batch_overhead_secs, m_options.estimates_known);
         for (std::vector<size_t> &batch : planned)
             for (size_t &test : batch)

@@ -80,6 +80,9 @@ struct SuiteCommands {
     // "NAME:", what the run's ids of its tests start with (also the report's suite name), and its
     // commands, results and records leave out; "" in a run of one framework.
     std::string id_prefix;
+    // Every command holds one test of it: a batch of its own, or a worker given that test alone
+    // ([groups.NAME] schedule_individual). Another entry may hold the same framework's other tests.
+    bool individual = false;
 };
 
 class Runner {
@@ -178,6 +181,7 @@ class Runner {
         std::string id_prefix;
         TestCommandStyle style;
         bool live_input; // its workers get their tests while they run
+        bool individual; // one test per command
     };
     std::vector<Suite> m_suites;
     std::vector<size_t> m_suite_of; // per test: its index in m_suites
