@@ -300,7 +300,8 @@ class FrameworkWithoutFiltersTest(ProjectTest):
 
 
 class ToolFiltersTest(ProjectTest):
-    """The filters of cargo (libtest's), go (-run's) and gtest (--gtest_filter's), on the examples."""
+    """The filters of cargo (libtest's), go (-run's), gtest (--gtest_filter's) and doctest (its
+    -tc=... options), on the examples."""
 
     def setUp(self):
         super().setUp()
@@ -363,6 +364,26 @@ class ToolFiltersTest(ProjectTest):
         r, _ = self.collect("go", '\n[groups.odd]\nfilters = "-v -run X"\n')
         self.assertEqual(r.code, 1, r)
         self.assertIn('[groups.odd]: the go framework cannot take filters = "-v -run X": they are one pattern', r.err)
+
+    def check_pattern_groups(self, example, inside, outside, contains, bad, says):
+        """Groups `inside` and `outside` split the example's tests by `contains`; `bad` filters fail."""
+        r, groups = self.collect(example, f"\n[groups.inside]\nfilters = {toml_string(inside)}\n"
+                                          f"[groups.outside]\nfilters = {toml_string(outside)}\n")
+        self.assertEqual(r.code, 0, r)
+        self.assertTrue(groups["inside"] and all(contains in t for t in groups["inside"]), groups)
+        self.assertFalse([t for t in groups["outside"] if contains in t], groups)
+        self.assertEqual(sorted(sum(groups.values(), [])), sorted(self.all_ids()))
+        r, _ = self.collect(example, f"\n[groups.odd]\nfilters = {toml_string(bad)}\n")
+        self.assertEqual(r.code, 1, r)
+        self.assertIn(f"[groups.odd]: the {example} framework cannot take filters = {toml_string(bad)}: {says}", r.err)
+
+    def test_gtest_groups_take_a_gtest_filter(self):
+        self.check_pattern_groups("gtest", "--gtest_filter=Divide.*", "-Divide.*", "::Divide.",
+                                  "--gtest_repeat=2", "they are one pattern, as --gtest_filter takes it")
+
+    def test_doctest_groups_take_doctests_filter_options(self):
+        self.check_pattern_groups("doctest", "-tc=*split*", "--test-case-exclude=*split*", "split",
+                                  "-r=xml", "-r=xml is not one of doctest's filters")
 
 
 if __name__ == "__main__":
