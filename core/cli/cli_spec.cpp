@@ -147,7 +147,8 @@ const std::vector<Command> all_commands = {
      "[ID...]",
      "Runs discovery only and prints the ids that `offload run` with the same selection would run.",
      with_selection({
-         {"format", 'f', "FORMAT", "text (one id per line) or json", "text|json"},
+         {"format", 'f', "FORMAT", "text (one id per line, under [groups.NAME] lines with groups) or json",
+          "text|json"},
      })},
     {"validate",
      "Check offload.toml and the plugins it names; print the resolved settings",

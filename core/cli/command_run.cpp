@@ -5,6 +5,7 @@
 #include "discovery/discovery.hpp"
 #include "discovery/discovery_cache.hpp"
 #include "flaky/quarantine.hpp"
+#include "groups/test_groups.hpp"
 #include "history/history.hpp"
 #include "history/history_import.hpp"
 #include "report/github_actions.hpp"
@@ -228,6 +229,34 @@ bool several_frameworks(const Settings &settings)
            (settings.suites.size() == 1 && !settings.suites.front().name.empty());
 }
 
+// A run with [groups.NAME] tables: each group's tests, discovered with its filters from its
+// framework (each from the cache when it holds the list), "NAME:" in front of their ids in a run
+// of several frameworks; a test two groups found is an error.
+std::vector<DiscoveredTest> discover_groups(Session &session, bool rediscover)
+{
+    const Settings &settings = session.settings();
+    const std::vector<FrameworkInstance *> frameworks = session.frameworks();
+    const bool several = several_frameworks(settings);
+    std::vector<GroupTests> groups;
+    for (const Settings::Group &group : settings.groups) {
+        DiscoveryRequest request = discovery_request(session, rediscover);
+        request.filters = group.filters;
+        log::info(fmt::format("discovering the tests of [groups.{}]{}", group.name,
+                              group.filters.empty() ? "" : fmt::format(" (filters: {})", group.filters)));
+        std::vector<DiscoveredTest> tests;
+        try {
+            tests = discover_tests(*frameworks[group.suite], request).tests;
+        } catch (const Error &error) {
+            throw Error(fmt::format("[groups.{}]: {}", group.name, error.what()), error.exit_code());
+        }
+        if (several)
+            for (DiscoveredTest &test : tests)
+                test.id = settings.suites[group.suite].name + ":" + test.id;
+        groups.push_back({group.name, std::move(tests)});
+    }
+    return merge_groups(std::move(groups));
+}
+
 // Per test of a run of several frameworks, the index of its framework: the name before the first ':'.
 std::vector<size_t> suites_of(const std::vector<DiscoveredTest> &tests, const Settings &settings)
 {
@@ -246,6 +275,8 @@ std::vector<size_t> suites_of(const std::vector<DiscoveredTest> &tests, const Se
 std::vector<DiscoveredTest> selected_tests(Session &session, const Selection &selection, bool rediscover)
 {
     const std::vector<std::string> failed = last_failed(session.settings(), selection);
+    if (!session.settings().groups.empty())
+        return apply_selection(discover_groups(session, rediscover), selection, failed);
     if (several_frameworks(session.settings()))
         return apply_selection(discover_several(session, rediscover), selection, failed);
     return apply_selection(discover_tests(session.framework(), discovery_request(session, rediscover)).tests,
@@ -374,8 +405,9 @@ int command_run(const GlobalOptions &global, const RunCommandOptions &options)
     const std::unique_ptr<RunLock> lock = RunLock::acquire(settings.output_dir);
 
     History history = load_history(settings);
-    const bool several = several_frameworks(settings);
-    // A run of several frameworks discovers each one's tests below.
+    const bool grouped = !settings.groups.empty();
+    const bool several = several_frameworks(settings) || grouped;
+    // A run of several frameworks, or with groups, discovers each one's tests below.
     DiscoveryLookup lookup = several
                                  ? DiscoveryLookup{}
                                  : look_up_tests(framework, discovery_request(session, options.rediscover));
@@ -386,9 +418,11 @@ int command_run(const GlobalOptions &global, const RunCommandOptions &options)
     run_options.test_timeout = seconds(settings.test_timeout_secs);
     run_options.slow_timeout = seconds(settings.slow_timeout_secs);
     run_options.retry = settings.retry;
+    add_group_retries(settings, run_options.retry);
     if (options.retries) { // the command line's count is every test's
         run_options.retry.count = *options.retries;
         run_options.retry.overrides.clear();
+        run_options.retry.group_counts.clear();
     }
     run_options.output_dir = settings.output_dir;
     // Duplicates cost little where sandboxes are local processes (the provider says so); elsewhere
@@ -465,7 +499,8 @@ int command_run(const GlobalOptions &global, const RunCommandOptions &options)
         }
     }
     if (!outcome) {
-        std::vector<DiscoveredTest> discovered = several ? discover_several(session, options.rediscover)
+        std::vector<DiscoveredTest> discovered = grouped   ? discover_groups(session, options.rediscover)
+                                                 : several ? discover_several(session, options.rediscover)
                                                  : lookup.found ? std::move(lookup.found->tests)
                                                                 : lookup.pending->run().tests;
         TestPlan plan =
@@ -476,7 +511,21 @@ int command_run(const GlobalOptions &global, const RunCommandOptions &options)
         run_options.estimates_known = plan.estimates_known;
         if (!prepared)
             prepare();
-        if (several) {
+        if (grouped) {
+            const GroupEntries entries = group_entries(settings);
+            const std::vector<FrameworkInstance *> frameworks = session.frameworks();
+            std::vector<SuiteCommands> suites;
+            for (const GroupEntries::Entry &entry : entries.entries) {
+                const std::string &name = settings.suites[entry.suite].name;
+                SuiteCommands suite{frameworks[entry.suite], name.empty() ? "" : name + ":"};
+                suite.keep_files_together = settings.suites[entry.suite].keep_files_together;
+                suite.individual = entry.individual;
+                suites.push_back(std::move(suite));
+            }
+            Runner runner(run_options, std::move(suites), provider, plan.tests,
+                          entries_of(plan.tests, settings, entries));
+            outcome = run(runner);
+        } else if (several) {
             std::vector<SuiteCommands> suites;
             const std::vector<FrameworkInstance *> frameworks = session.frameworks();
             for (size_t i = 0; i < frameworks.size(); ++i)
@@ -546,9 +595,22 @@ int command_collect(const GlobalOptions &global, const Selection &selection, boo
                 out += ", \"file\": ";
                 append_json_string(out, tests[i].file);
             }
+            if (!tests[i].group.empty()) {
+                out += ", \"group\": ";
+                append_json_string(out, tests[i].group);
+            }
             out += i + 1 < tests.size() ? "},\n" : "}\n";
         }
         out += "]\n";
+    } else if (!session.settings().groups.empty()) {
+        // Group by group, each under its table's name, in the file's order.
+        for (const Settings::Group &group : session.settings().groups) {
+            out += out.empty() ? "" : "\n";
+            out += "[groups." + group.name + "]\n";
+            for (const DiscoveredTest &test : tests)
+                if (test.group == group.name)
+                    out += test.id + '\n';
+        }
     } else {
         for (const DiscoveredTest &test : tests) {
             out += test.id;

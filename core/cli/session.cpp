@@ -79,6 +79,16 @@ std::vector<FrameworkInstance *> Session::frameworks()
             m_frameworks.push_back(std::make_unique<FrameworkInstance>(*plugin, *m_discovery_configs[i]));
         }
         m_diagnostics.throw_if_errors(m_settings->config_file.string());
+        // Before anything is discovered (and in `offload validate`): filters no framework can take.
+        for (const Settings::Group &group : m_settings->groups) {
+            const FrameworkInstance &framework = *m_frameworks[group.suite];
+            if (!group.filters.empty() && !framework.takes_filters())
+                throw Error(fmt::format("[groups.{}]: the {} framework ({}) takes no filters; select these "
+                                        "tests with its [discovery] keys instead, or give the group "
+                                        "filters = \"\" (in {})",
+                                        group.name, framework.plugin().id, framework.plugin().path.string(),
+                                        m_settings->config_file.string()));
+        }
     }
     std::vector<FrameworkInstance *> instances;
     for (const std::unique_ptr<FrameworkInstance> &instance : m_frameworks)

@@ -342,6 +342,88 @@ void read_suites(const toml::table &discovery, Settings &settings, const std::st
     }
 }
 
+// [groups.NAME] tables, once the suites are known.
+void read_groups(const toml::table &document, Settings &settings, const std::string &name,
+                 Diagnostics &diagnostics)
+{
+    const toml::node *groups = document.get("groups");
+    if (!groups)
+        return;
+    if (!groups->as_table()) {
+        diagnostics.error(location_of(*groups, name),
+                          fmt::format("[groups] must hold one table per group ([groups.unit]), not {}",
+                                      type_description(groups->type())));
+        return;
+    }
+    const bool several =
+        settings.suites.size() > 1 || (settings.suites.size() == 1 && !settings.suites.front().name.empty());
+    for (const auto &[key, node] : *groups->as_table()) {
+        const std::string group(key.str());
+        const std::string section = "groups." + group;
+        if (!node.as_table()) {
+            diagnostics.error(location_of(node, name),
+                              fmt::format("[groups] {} is {}: each group is a table, [groups.{}]", group,
+                                          type_description(node.type()), group));
+            continue;
+        }
+        if (group.empty() ||
+            group.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
+                std::string::npos) {
+            diagnostics.error(location_of(key, name),
+                              fmt::format("[{}]: a group's name is letters, digits, _ and -", section));
+            continue;
+        }
+        SectionReader reader(&node, section, {"filters", "retry_count", "schedule_individual", "suite"}, name,
+                             diagnostics);
+        Settings::Group read;
+        read.name = group;
+        read.filters = reader.string("filters", true).value_or("");
+        if (std::optional<int64_t> count = reader.integer("retry_count", 0, 100))
+            read.retry_count = unsigned(*count);
+        read.schedule_individual = reader.boolean("schedule_individual").value_or(false);
+        std::string suites;
+        for (const Settings::Suite &suite : settings.suites)
+            suites += (suites.empty() ? "\"" : ", \"") + suite.name + "\"";
+        if (std::optional<std::string> suite = reader.string("suite")) {
+            auto found = std::find_if(settings.suites.begin(), settings.suites.end(),
+                                      [&](const Settings::Suite &s) { return s.name == *suite; });
+            if (!several)
+                diagnostics.error(location_of(*node.as_table()->get("suite"), name),
+                                  fmt::format("[{}] suite = \"{}\": `suite` names one of several "
+                                              "[discovery.NAME] tables, and this file has one [discovery]",
+                                              section, *suite));
+            else if (found == settings.suites.end())
+                diagnostics.error(location_of(*node.as_table()->get("suite"), name),
+                                  fmt::format("[{}] suite = \"{}\" names no [discovery.NAME] table; the "
+                                              "file has {}",
+                                              section, *suite, suites));
+            else
+                read.suite = size_t(found - settings.suites.begin());
+        } else if (several && !node.as_table()->get("suite")) {
+            reader.missing("suite", fmt::format("with several [discovery.NAME] tables a group names the one "
+                                                "its tests come from: {}",
+                                                suites));
+        }
+        settings.groups.push_back(std::move(read));
+    }
+    // toml++ keeps keys sorted: the file's order is where each table starts.
+    std::vector<std::pair<toml::source_position, size_t>> order;
+    for (size_t i = 0; i < settings.groups.size(); ++i) {
+        const toml::node *table = groups->as_table()->get(settings.groups[i].name);
+        order.emplace_back(table->source().begin, i);
+    }
+    std::stable_sort(order.begin(), order.end(), [](const auto &a, const auto &b) {
+        return a.first.line != b.first.line ? a.first.line < b.first.line : a.first.column < b.first.column;
+    });
+    std::vector<Settings::Group> sorted;
+    for (const auto &[position, index] : order)
+        sorted.push_back(std::move(settings.groups[index]));
+    settings.groups = std::move(sorted);
+    if (groups->as_table()->empty())
+        diagnostics.warning(location_of(*groups, name),
+                            "[groups] holds no group: every test is in one implicit group, as without it");
+}
+
 fs::path resolve(const fs::path &base, const fs::path &path)
 {
     return (path.is_absolute() ? path : base / path).lexically_normal();
@@ -425,11 +507,12 @@ std::unique_ptr<Settings> settings_from_text(const std::string &text, const fs::
         std::string_view section = key.str();
         if (section != "offload" && section != "report" && section != "history" && section != "provider" &&
             section != "discovery" && section != "discovery_cache" && section != "retry" &&
-            section != "flaky")
+            section != "flaky" && section != "groups")
             diagnostics.warning(
                 location_of(key, name),
                 fmt::format("unknown section [{}] is ignored (offload reads [offload], [retry], [flaky], "
-                            "[report], [history], [discovery_cache], [provider] and [discovery])",
+                            "[report], [history], [discovery_cache], [provider], [discovery] and "
+                            "[groups])",
                             section));
     }
 
@@ -498,90 +581,10 @@ std::unique_ptr<Settings> settings_from_text(const std::string &text, const fs::
                             name, diagnostics);
         suite.keep_files_together = table.boolean("keep_files_together").value_or(false);
     }
+    read_groups(document, *settings, name, diagnostics);
 
     diagnostics.throw_if_errors(name);
     return settings;
-}
-
-std::string describe_settings(const Settings &settings)
-{
-    toml::table offload{
-        {"max_parallel", int64_t(settings.max_parallel)},
-        {"test_timeout_secs", settings.test_timeout_secs},
-        {"slow_timeout_secs", settings.slow_timeout_secs},
-        {"retry_count", int64_t(settings.retry.count)},
-    };
-    toml::array overrides;
-    for (const RetryOverride &override : settings.retry.overrides) {
-        toml::array tests;
-        for (const IdPattern &test : override.tests)
-            tests.push_back(test.text());
-        overrides.push_back(
-            toml::table{{"tests", std::move(tests)}, {"retry_count", int64_t(override.count)}});
-    }
-    toml::table retry{
-        {"backoff", std::string(backoff_name(settings.retry.backoff))},
-        {"delay_secs", settings.retry.delay_secs},
-        {"max_delay_secs", settings.retry.max_delay_secs},
-        {"jitter", settings.retry.jitter},
-        {"overrides", std::move(overrides)},
-    };
-    toml::array quarantined;
-    for (const IdPattern &test : settings.quarantine.listed)
-        quarantined.push_back(test.text());
-    toml::table flaky{
-        {"quarantine", std::move(quarantined)},
-        {"min_runs", int64_t(settings.quarantine.min_runs)},
-        {"window_runs", int64_t(settings.quarantine.window_runs)},
-    };
-    if (settings.quarantine.rate)
-        flaky.insert("quarantine_rate", *settings.quarantine.rate);
-    toml::array paths;
-    for (const auto &path : settings.plugin_paths)
-        paths.push_back(path.string());
-    offload.insert("plugin_paths", std::move(paths));
-    if (settings.tail_hedging)
-        offload.insert("tail_hedging", *settings.tail_hedging);
-    toml::table report{
-        {"output_dir", settings.output_dir.string()},
-        {"junit", settings.junit},
-        {"junit_file", settings.junit_file.string()},
-        {"html", settings.html},
-    };
-    if (settings.github)
-        report.insert("github", *settings.github);
-    else
-        report.insert("github", "auto");
-    toml::array imports;
-    for (const auto &path : settings.history_imports)
-        imports.push_back(path.string());
-    toml::table history{
-        {"enabled", settings.history},
-        {"path", settings.history_file.string()},
-        {"import", std::move(imports)},
-    };
-    toml::array inputs;
-    for (const std::string &input : settings.discovery_cache_inputs)
-        inputs.push_back(input);
-    toml::table cache{
-        {"enabled", settings.discovery_cache},
-        {"path", settings.discovery_cache_dir.string()},
-        {"inputs", std::move(inputs)},
-    };
-    std::ostringstream out;
-    out << "# " << settings.config_file.string() << ", with defaults filled in\n";
-    out << "[offload]\n"
-        << offload << "\n\n[retry]\n"
-        << retry << "\n\n[flaky]\n"
-        << flaky << "\n\n[report]\n"
-        << report << "\n\n[history]\n"
-        << history << "\n";
-    out << "\n[discovery_cache]\n" << cache << "\n";
-    if (settings.provider_table)
-        out << "\n[provider]\n" << *settings.provider_table << "\n";
-    if (settings.discovery_table)
-        out << "\n[discovery]\n" << *settings.discovery_table << "\n";
-    return out.str();
 }
 
 } // namespace offload

@@ -73,6 +73,18 @@ struct Settings {
         bool keep_files_together = false;
     };
     std::vector<Suite> suites;
+
+    // [groups.NAME], in the file's order: the run's tests are those the groups discover, each
+    // group's with its filters, and each test belongs to one group. Empty: one implicit group of
+    // every test, as in a file without [groups].
+    struct Group {
+        std::string name;
+        std::string filters;                 // the framework's own selection syntax; "" selects all
+        std::optional<unsigned> retry_count; // its tests' retries, over [offload] retry_count
+        bool schedule_individual = false;    // each of its tests runs in a command of its own
+        size_t suite = 0;                    // index into suites (`suite`, required with several)
+    };
+    std::vector<Group> groups;
 };
 
 // Reads and checks the file. Every problem is reported through diagnostics with file:line:column;

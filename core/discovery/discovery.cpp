@@ -113,12 +113,17 @@ std::optional<std::string> command_outputs(const std::vector<DiscoveryInput> &in
 }
 
 std::string key_text(const FrameworkInstance &framework, const std::string &command,
-                     const DiscoveryPlace &place, const std::vector<DiscoveryInput> &inputs,
+                     const DiscoveryRequest &request, const std::vector<DiscoveryInput> &inputs,
                      const std::string &outputs)
 {
+    const DiscoveryPlace &place = request.place;
     std::string text = fmt::format("offload {}\nplugin {} {}\ncommand {}\ndirectory {}\n", OFFLOAD_VERSION,
                                    framework.plugin().id, framework.plugin().version, command,
                                    std::filesystem::absolute(place.working_dir).lexically_normal().string());
+    // A group's filters select its list, whether or not its command shows them (a key without
+    // filters is the one of a run without groups).
+    if (!request.filters.empty())
+        text += "filters " + request.filters + "\n";
     for (const std::string &entry : environment_for_key(place))
         text += "env " + entry + "\n";
     for (const DiscoveryInput &input : inputs)
@@ -175,7 +180,7 @@ struct PendingDiscovery::CachePlan {
 
 DiscoveryLookup look_up_tests(FrameworkInstance &framework, const DiscoveryRequest &request)
 {
-    const std::string command = framework.discover_command();
+    const std::string command = framework.discover_command(request.filters);
     const DiscoveryPlace &place = request.place;
     const std::filesystem::path base = std::filesystem::absolute(place.working_dir);
     DiscoveryLookup lookup;
@@ -199,7 +204,7 @@ DiscoveryLookup look_up_tests(FrameworkInstance &framework, const DiscoveryReque
         return lookup;
     pending.m_plan.reset(
         new PendingDiscovery::CachePlan{DiscoveryCache(request.cache_dir),
-                                        key_text(framework, command, place, *inputs, *outputs),
+                                        key_text(framework, command, request, *inputs, *outputs),
                                         *inputs,
                                         {}});
     PendingDiscovery::CachePlan &plan = *pending.m_plan;

@@ -29,6 +29,9 @@ struct DiscoveryRequest {
     bool rediscover = false;
     // More globs the list depends on, from the user's [discovery_cache] inputs.
     std::vector<std::string> extra_inputs;
+    // A group's filters ([groups.NAME] filters, the framework's own syntax): only the tests they
+    // select are discovered, and the cache keeps their list apart. "" for all.
+    std::string filters;
 };
 
 struct Discovery {

@@ -96,6 +96,25 @@ std::string FrameworkInstance::discover_command() const
     return command.text();
 }
 
+std::string FrameworkInstance::discover_command(const std::string &filters) const
+{
+    if (filters.empty())
+        return discover_command();
+    const offload_framework_filters_v1 *table = m_plugin.framework_filters;
+    if (!table)
+        throw Error(fmt::format("the {} framework ({}) takes no filters; select these tests with its "
+                                "[discovery] keys instead, or give the group filters = \"\"",
+                                m_plugin.id, m_plugin.path.string()));
+    CollectingSink command, error;
+    if (table->discover_command(m_instance, filters.c_str(), command.get(), error.get()) != OFFLOAD_OK)
+        throw Error(fmt::format("the {} framework cannot take filters = \"{}\": {}", m_plugin.id, filters,
+                                error.text_or("no reason given")));
+    if (command.text().empty())
+        throw Error(fmt::format("the {} framework returned an empty discovery command for filters = \"{}\"",
+                                m_plugin.id, filters));
+    return command.text();
+}
+
 std::optional<std::vector<DiscoveryInput>> FrameworkInstance::discovery_inputs() const
 {
     const offload_framework_discovery_inputs_v1 *table = m_plugin.framework_discovery;

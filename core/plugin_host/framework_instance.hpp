@@ -28,6 +28,12 @@ class FrameworkInstance final : public TestCommands {
     // Throw offload::Error with the plugin's message. Main thread. parse_discovery() also learns
     // how the framework's commands report (style()).
     std::string discover_command() const;
+    // The discovery command of the tests `filters` (the tool's own selection syntax) selects,
+    // through offload.framework.filters/1; filters "" is discover_command(). Throws offload::Error
+    // when the framework takes no filters or rejects these (the caller names the group).
+    std::string discover_command(const std::string &filters) const;
+    // Whether the framework takes filters (offload.framework.filters/1).
+    bool takes_filters() const { return m_plugin.framework_filters != nullptr; }
     std::vector<DiscoveredTest> parse_discovery(const std::string &stdout_text,
                                                 const std::string &stderr_text, int exit_code);
     // What the list of tests depends on (offload.framework.discovery_inputs/1): nullopt when the

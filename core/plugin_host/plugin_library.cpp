@@ -115,6 +115,11 @@ const char *missing_framework_discovery_function(const offload_framework_discove
     return f.inputs ? nullptr : "inputs";
 }
 
+const char *missing_framework_filters_function(const offload_framework_filters_v1 &f)
+{
+    return f.discover_command ? nullptr : "discover_command";
+}
+
 // Asks the plugin for the interface with that id and checks it: at least as large as the first
 // version of Table (OFFLOAD_MIN_SIZE), every required function present. NULL when the plugin does
 // not implement it; an error when what it returned cannot be used.
@@ -230,13 +235,17 @@ std::variant<Plugin, RefusedPlugin> load_plugin(const std::filesystem::path &pat
     auto framework_discovery = usable(interface_of(*descriptor, OFFLOAD_FRAMEWORK_DISCOVERY_INPUTS_V1,
                                                    OFFLOAD_MIN_SIZE(offload_framework_discovery_inputs_v1),
                                                    missing_framework_discovery_function));
+    auto framework_filters = usable(interface_of(*descriptor, OFFLOAD_FRAMEWORK_FILTERS_V1,
+                                                 OFFLOAD_MIN_SIZE(offload_framework_filters_v1),
+                                                 missing_framework_filters_function));
     if (problem.empty() && provider_exec && !provider)
         problem =
             fmt::format("it provides {}, an extension of {}, but not {} itself", OFFLOAD_PROVIDER_EXEC_V2,
                         OFFLOAD_PROVIDER_INTERFACE_V1, OFFLOAD_PROVIDER_INTERFACE_V1);
     for (const auto &[present, id] :
          {std::pair{framework_live != nullptr, OFFLOAD_FRAMEWORK_LIVE_V1},
-          std::pair{framework_discovery != nullptr, OFFLOAD_FRAMEWORK_DISCOVERY_INPUTS_V1}})
+          std::pair{framework_discovery != nullptr, OFFLOAD_FRAMEWORK_DISCOVERY_INPUTS_V1},
+          std::pair{framework_filters != nullptr, OFFLOAD_FRAMEWORK_FILTERS_V1}})
         if (problem.empty() && present && !framework)
             problem = fmt::format("it provides {}, an extension of {}, but not {} itself", id,
                                   OFFLOAD_FRAMEWORK_INTERFACE_V1, OFFLOAD_FRAMEWORK_INTERFACE_V1);
@@ -255,6 +264,7 @@ std::variant<Plugin, RefusedPlugin> load_plugin(const std::filesystem::path &pat
     plugin.provider_exec = provider_exec;
     plugin.framework_live = framework_live;
     plugin.framework_discovery = framework_discovery;
+    plugin.framework_filters = framework_filters;
     plugin.services = services.get();
     loaded_libraries().push_back(Loaded{std::move(library), std::move(services), descriptor});
     return plugin;

@@ -36,6 +36,8 @@ struct Plugin {
     const offload_framework_live_v1 *framework_live = nullptr; // offload.framework.live/1
     // offload.framework.discovery_inputs/1
     const offload_framework_discovery_inputs_v1 *framework_discovery = nullptr;
+    // offload.framework.filters/1 (ABI 1.3)
+    const offload_framework_filters_v1 *framework_filters = nullptr;
     const HostServices *services = nullptr;
 
     // "framework", "provider" or "framework, provider".

@@ -194,21 +194,32 @@ void put_testcase(ReportBuffer &out, const TestReport &test, const std::string &
     }
     out.text(" time=\"");
     out.seconds(last ? last->duration_secs : 0);
-    if (outcome == Outcome::Passed && !test.flaky()) {
+    // A quarantined failure stays a <failure>; readers that know the property can tell it apart.
+    const bool quarantine_shown =
+        !test.quarantined.empty() && (outcome == Outcome::Failed || outcome == Outcome::Error);
+    if (outcome == Outcome::Passed && !test.flaky() && test.group.empty()) {
         out.text("\"/>\n");
         return;
     }
     out.text("\">\n");
-    // A quarantined failure stays a <failure>; readers that know the property can tell it apart.
-    if (!test.quarantined.empty() && (outcome == Outcome::Failed || outcome == Outcome::Error)) {
-        out.text("      <properties><property name=\"offload.quarantined\"");
-        out.attribute(" value=\"", test.quarantined);
-        out.text("/></properties>\n");
+    if (quarantine_shown || !test.group.empty()) {
+        out.text("      <properties>");
+        if (!test.group.empty()) { // its [groups.NAME]
+            out.text("<property name=\"offload.group\"");
+            out.attribute(" value=\"", test.group);
+            out.text("/>");
+        }
+        if (quarantine_shown) {
+            out.text("<property name=\"offload.quarantined\"");
+            out.attribute(" value=\"", test.quarantined);
+            out.text("/>");
+        }
+        out.text("</properties>\n");
     }
     switch (outcome) {
     case Outcome::Passed:
         put_earlier_attempts(out, "flaky", test);
-        if (!last->output.empty()) {
+        if (test.flaky() && !last->output.empty()) {
             out.text("      <system-out>");
             out.escaped(last->output, false);
             out.text("</system-out>\n");

@@ -98,6 +98,10 @@ void append_test(std::string &out, const TestReport &test, const std::filesystem
     append_json_string(out, test.file);
     out += fmt::format(",\"outcome\":\"{}\",\"flaky\":{}", outcome_word(test.final_outcome()),
                        boolean(test.flaky()));
+    if (!test.group.empty()) {
+        out += ",\"group\":";
+        append_json_string(out, test.group);
+    }
     if (!test.quarantined.empty()) {
         out += ",\"quarantined\":";
         append_json_string(out, test.quarantined);

@@ -225,6 +225,8 @@ TestReport read_test(JsonReader &json)
             test.id = json.string();
         else if (key == "file")
             test.file = json.string();
+        else if (key == "group")
+            test.group = json.string();
         else if (key == "quarantined")
             test.quarantined = json.string();
         else if (key == "not_run_reason")

@@ -25,7 +25,8 @@ bool needs_retry(Outcome outcome);
 // A test as discovery found it.
 struct DiscoveredTest {
     std::string id;
-    std::string file; // empty when unknown
+    std::string file;  // empty when unknown
+    std::string group; // its [groups.NAME]; empty without groups
 };
 
 // What a framework says about one test: from a record of the test protocol, or from reading a
@@ -63,6 +64,7 @@ struct Attempt {
 struct TestReport {
     std::string id;
     std::string file;              // source file, empty if the framework did not say
+    std::string group;             // its [groups.NAME]; empty in a run without groups
     std::vector<Attempt> attempts; // in the order they ran
     std::string not_run_reason;    // why there is no attempt, when there is none
     // Why its failure does not fail the run ([flaky] quarantine, flaky/quarantine.hpp): "listed

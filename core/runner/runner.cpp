@@ -111,11 +111,15 @@ void Runner::set_suites(const std::vector<SuiteCommands> &suites)
     m_all_live = true;
     for (const SuiteCommands &suite : suites) {
         const TestCommandStyle style = suite.commands->style();
-        const bool live = style == TestCommandStyle::Worker && m_executor.feeds_input();
-        m_suites.push_back({suite.commands, suite.id_prefix, style, live, suite.keep_files_together});
+        const bool live = style == TestCommandStyle::Worker && m_executor.feeds_input() && !suite.individual;
+        m_suites.push_back({suite.commands, suite.id_prefix, style, live,
+                            suite.keep_files_together && !suite.individual, suite.individual});
         m_all_live = m_all_live && live;
-        if (!suite.id_prefix.empty())
-            m_outcome.report.suites.push_back(suite.id_prefix.substr(0, suite.id_prefix.size() - 1));
+        const std::string name = suite.id_prefix.substr(0, suite.id_prefix.size() - 1);
+        if (!suite.id_prefix.empty() &&
+            std::find(m_outcome.report.suites.begin(), m_outcome.report.suites.end(), name) ==
+                m_outcome.report.suites.end())
+            m_outcome.report.suites.push_back(name);
     }
 }
 
@@ -131,6 +135,7 @@ void Runner::plan_tests(const std::vector<DiscoveredTest> &tests)
         TestReport report;
         report.id = test.id;
         report.file = test.file;
+        report.group = test.group;
         if (m_options.quarantine)
             report.quarantined = m_options.quarantine(test.id);
         m_outcome.report.tests.push_back(std::move(report));
@@ -184,8 +189,8 @@ void Runner::plan_tests(const std::vector<DiscoveredTest> &tests)
             m_suites[suite].keep_files_together
                 ? plan_file_batches(files, estimates, m_options.parallel, max_batch_size,
                                     m_options.batch_overhead_secs, m_options.estimates_known)
-                : plan_batches(estimates, m_options.parallel, max_batch_size, m_options.batch_overhead_secs,
-                               m_options.estimates_known);
+                : plan_batches(estimates, m_options.parallel, m_suites[suite].individual ? 1 : max_batch_size,
+                               m_options.batch_overhead_secs, m_options.estimates_known);
         for (std::vector<size_t> &batch : planned)
             for (size_t &test : batch)
                 test = members[test];

@@ -85,6 +85,9 @@ struct SuiteCommands {
     // ([discovery] keep_files_together): module and class fixtures are set up once. Planned by
     // plan_file_batches; a worker gets its whole batch and takes nothing from the queue.
     bool keep_files_together = false;
+    // Every command holds one test of it: a batch of its own, or a worker given that test alone
+    // ([groups.NAME] schedule_individual). Another entry may hold the same framework's other tests.
+    bool individual = false;
 };
 
 class Runner {
@@ -184,6 +187,7 @@ class Runner {
         TestCommandStyle style;
         bool live_input; // its workers get their tests while they run
         bool keep_files_together;
+        bool individual; // one test per command
     };
     std::vector<Suite> m_suites;
     std::vector<size_t> m_suite_of; // per test: its index in m_suites

@@ -221,8 +221,8 @@ void Runner::decide(size_t test, const Exec &exec, bool may_retry, Notes &notes)
     state.hedged = false;
     // Once --max-fail is reached (or Ctrl-C came), failed tests are not tried again.
     const bool retry = may_retry && needs_retry(attempt.outcome) &&
-                       report.attempts.size() <= m_options.retry.retries_for(report.id) && !m_stopped_early &&
-                       !m_interrupted && Interrupt::level() == 0;
+                       report.attempts.size() <= m_options.retry.retries_for(report.id, report.group) &&
+                       !m_stopped_early && !m_interrupted && Interrupt::level() == 0;
     if (retry) {
         Batch again;
         again.number = suite_of(test).live_input ? 0 : m_next_batch_number++;

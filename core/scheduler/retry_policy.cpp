@@ -15,12 +15,14 @@ std::string_view backoff_name(Backoff backoff)
     return "none";
 }
 
-unsigned RetryPolicy::retries_for(std::string_view id) const
+unsigned RetryPolicy::retries_for(std::string_view id, std::string_view group) const
 {
     for (const RetryOverride &override : overrides)
         for (const IdPattern &pattern : override.tests)
             if (pattern.matches(id))
                 return override.count;
+    if (auto found = group_counts.find(group); found != group_counts.end())
+        return found->second;
     return count;
 }
 

@@ -4,6 +4,8 @@
 
 #include "util/id_pattern.hpp"
 
+#include <map>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -31,9 +33,12 @@ struct RetryPolicy {
     double max_delay_secs = 60;
     bool jitter = false;                  // each wait is a random 50 to 100% of the computed one
     std::vector<RetryOverride> overrides; // the first one naming a test decides its count
+    // [groups.NAME] retry_count, by group name: a group's tests get it instead of count.
+    std::map<std::string, unsigned, std::less<>> group_counts;
 
-    // The retries the test gets: the first override that names it, else count.
-    unsigned retries_for(std::string_view id) const;
+    // The retries the test (of that group, "" for none) gets: the first override that names it,
+    // else its group's count, else count.
+    unsigned retries_for(std::string_view id, std::string_view group = {}) const;
     // Seconds to wait before the test's retry-th retry (1 for the first). random01, in [0, 1),
     // is jitter's draw (unused without jitter), so that the policy stays deterministic to test.
     double delay_before(unsigned retry, double random01) const;

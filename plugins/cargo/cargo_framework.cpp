@@ -165,21 +165,74 @@ size_t max_batch_size(const offload_framework_instance *)
     return 0;
 }
 
+// What [discovery] selects: --workspace, --package, --bin.
+std::vector<std::string> configured_targets(const offload_framework_instance &instance)
+{
+    std::vector<std::string> args;
+    if (instance.workspace)
+        args.emplace_back("--workspace");
+    if (!instance.package.empty())
+        args.insert(args.end(), {"--package", instance.package});
+    for (const std::string &bin : instance.bins)
+        args.insert(args.end(), {"--bin", bin});
+    return args;
+}
+
+// The listing of every test binary, each given `filters` (libtest's own: name substrings,
+// --exact, --skip).
+std::string listing_command(const offload_framework_instance &instance,
+                            const std::vector<std::string> &filters)
+{
+    std::vector<std::string> args = common_args(instance);
+    args.emplace_back("--message-format=json-render-diagnostics");
+    const std::vector<std::string> targets = configured_targets(instance);
+    args.insert(args.end(), targets.begin(), targets.end());
+    args.insert(args.end(), {"--", "--list", "--format", "terse"});
+    args.insert(args.end(), filters.begin(), filters.end());
+    // One stream: cargo's headers (stderr) stay in front of the listings they introduce.
+    return instance.cargo + shell_args(instance.host, args) + " 2>&1";
+}
+
+// A group's filters are libtest's selection: words that a test's name must contain (any of them),
+// --exact (the whole name instead), --skip WORD (leave out names containing it). Other options
+// would change what the listing is, and are refused.
+offload_status filtered_discover_command(const offload_framework_instance *instance, const char *filters,
+                                         const offload_text_sink *command, const offload_text_sink *error)
+{
+    return guarded(error, [&]() -> offload_status {
+        const std::optional<std::vector<std::string>> words =
+            filter_words(filters, error, "libtest name filters");
+        if (!words)
+            return OFFLOAD_ERROR;
+        for (size_t i = 0; i < words->size(); ++i) {
+            const std::string &word = (*words)[i];
+            if (word == "--skip" && i + 1 == words->size()) {
+                append_text(error, "--skip needs the text of the names to leave out: --skip slow_");
+                return OFFLOAD_ERROR;
+            }
+            if (word == "--skip") {
+                ++i;
+                continue;
+            }
+            if (!word.empty() && word[0] == '-' && word != "--exact" && word.rfind("--skip=", 0) != 0) {
+                offload_text_printf(
+                    error,
+                    "%s is not a libtest name filter: a group of cargo tests takes words its "
+                    "tests' names contain, --exact and --skip WORD (e.g. \"net:: --skip slow_\")",
+                    word.c_str());
+                return OFFLOAD_ERROR;
+            }
+        }
+        append_text(command, listing_command(*instance, *words));
+        return OFFLOAD_OK;
+    });
+}
+
 offload_status discover_command(const offload_framework_instance *instance, const offload_text_sink *command,
                                 const offload_text_sink *error)
 {
     return guarded(error, [&]() -> offload_status {
-        std::vector<std::string> args = common_args(*instance);
-        args.emplace_back("--message-format=json-render-diagnostics");
-        if (instance->workspace)
-            args.emplace_back("--workspace");
-        if (!instance->package.empty())
-            args.insert(args.end(), {"--package", instance->package});
-        for (const std::string &bin : instance->bins)
-            args.insert(args.end(), {"--bin", bin});
-        args.insert(args.end(), {"--", "--list", "--format", "terse"});
-        // One stream: cargo's headers (stderr) stay in front of the listings they introduce.
-        append_text(command, instance->cargo + shell_args(instance->host, args) + " 2>&1");
+        append_text(command, listing_command(*instance, {}));
         return OFFLOAD_OK;
     });
 }
@@ -311,15 +364,8 @@ std::optional<std::vector<std::string>> worker_build_selection(const offload_fra
                                                                const offload_worker_request *request)
 {
     std::vector<std::string> args;
-    if (!request || !request->test_ids) {
-        if (instance.workspace)
-            args.emplace_back("--workspace");
-        if (!instance.package.empty())
-            args.insert(args.end(), {"--package", instance.package});
-        for (const std::string &bin : instance.bins)
-            args.insert(args.end(), {"--bin", bin});
-        return args;
-    }
+    if (!request || !request->test_ids)
+        return configured_targets(instance);
     // cargo applies each target option to every selected package that has the target.
     std::set<std::vector<std::string>> packages, targets;
     for (const Group &group : group_by_target(request->test_ids, request->test_count).groups) {
@@ -411,6 +457,11 @@ const offload_framework_discovery_inputs_v1 discovery_inputs_interface = {
     .inputs = discovery_inputs,
 };
 
+const offload_framework_filters_v1 filters_interface = {
+    .struct_size = sizeof(offload_framework_filters_v1),
+    .discover_command = filtered_discover_command,
+};
+
 const offload_framework_live_v1 live_interface = {
     .struct_size = sizeof(offload_framework_live_v1),
     .capabilities = capabilities,
@@ -425,4 +476,5 @@ constexpr offload::sdk::PluginInfo plugin_info{
 
 } // namespace
 
-OFFLOAD_PLUGIN(plugin_info, framework_interface, live_interface, discovery_inputs_interface)
+OFFLOAD_PLUGIN(plugin_info, framework_interface, live_interface, discovery_inputs_interface,
+               filters_interface)

@@ -49,8 +49,10 @@ std::string glob_word(const offload_host *host, const std::string &glob)
 
 } // namespace
 
-std::string BinaryFramework::discover_command() const
+std::string BinaryFramework::discover_command(const std::vector<std::string> &filters) const
 {
+    std::vector<std::string> listing_args = m_settings.extra_args;
+    listing_args.insert(listing_args.end(), filters.begin(), filters.end());
     std::string script;
     if (!m_settings.build_command.empty())
         script +=
@@ -64,7 +66,7 @@ std::string BinaryFramework::discover_command() const
               "  offload_text binary \"$1\"\n"
               "  case $1 in */*) offload_b=$1 ;; *) offload_b=./$1 ;; esac\n"
               "  rm -rf \"$offload_t\"/*\n" +
-              m_tool->listing_script(shell_words(m_host, m_settings.extra_args)) + "}\n";
+              m_tool->listing_script(shell_words(m_host, listing_args)) + "}\n";
     for (size_t i = 0; i < m_settings.binaries.size(); ++i)
         script += "offload_found=0\nfor offload_f in " + glob_word(m_host, m_settings.binaries[i]) +
                   "; do\n"
@@ -139,7 +141,11 @@ void BinaryFramework::parse_discovery(const offload_discovery_output &output,
     }
     list(binary, parts);
     std::lock_guard lock(m_mutex);
-    m_binaries = std::move(learned);
+    for (auto &[path, state] : learned) {
+        Binary &kept = m_binaries[path];
+        kept.variant = state.variant;
+        kept.skipped.insert(state.skipped.begin(), state.skipped.end());
+    }
 }
 
 BinaryFramework::Binary BinaryFramework::binary(const std::string &path) const

@@ -56,9 +56,11 @@ class BinaryFramework {
     {
     }
 
-    // [main-thread]
-    std::string discover_command() const;
-    // [main-thread] Throws ToolError with what to tell the user.
+    // [main-thread] The listing of every binary; filters (a group's, the tool's own options) after
+    // extra_args.
+    std::string discover_command(const std::vector<std::string> &filters = {}) const;
+    // [main-thread] Throws ToolError with what to tell the user. Called once per group: what it
+    // learns of the binaries adds up over the calls.
     void parse_discovery(const offload_discovery_output &output, const offload_test_sink &tests) const;
     // [worker-thread]
     std::string batch_command(const offload_batch &batch) const;

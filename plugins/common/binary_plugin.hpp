@@ -4,6 +4,7 @@
 #pragma once
 
 #include "common/binary_framework.hpp"
+#include "common/command.hpp"
 
 #include <offload/plugin.hpp>
 
@@ -36,6 +37,25 @@ template <typename Tool> struct BinaryPlugin {
             return OFFLOAD_OK;
         });
     }
+    // A group's filters, for a Tool with a static filter_problem(words): what is wrong with them, or
+    // "" (see filters_table()).
+    static offload_status filtered_discover_command(const offload_framework_instance *instance,
+                                                    const char *filters, const offload_text_sink *command,
+                                                    const offload_text_sink *error)
+    {
+        return offload::sdk::guarded(error, [&]() -> offload_status {
+            const std::optional<std::vector<std::string>> words =
+                filter_words(filters, error, Tool::filter_syntax());
+            if (!words)
+                return OFFLOAD_ERROR;
+            if (const std::string problem = Tool::filter_problem(*words); !problem.empty()) {
+                offload::sdk::append_text(error, problem);
+                return OFFLOAD_ERROR;
+            }
+            offload::sdk::append_text(command, instance->framework.discover_command(*words));
+            return OFFLOAD_OK;
+        });
+    }
     static offload_status parse_discovery(const offload_framework_instance *instance,
                                           const offload_discovery_output *output,
                                           const offload_test_sink *tests, const offload_text_sink *error)
@@ -62,6 +82,11 @@ template <typename Tool> struct BinaryPlugin {
             instance->framework.parse_results(*run, *results);
             return OFFLOAD_OK;
         });
+    }
+    static offload_framework_filters_v1 filters_table()
+    {
+        return {.struct_size = sizeof(offload_framework_filters_v1),
+                .discover_command = filtered_discover_command};
     }
     static offload_framework_v1 table(void (*config_template)(const offload_text_sink *))
     {

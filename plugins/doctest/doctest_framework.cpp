@@ -25,6 +25,7 @@ void config_template(const offload_text_sink *toml)
 
 using Plugin = BinaryPlugin<offload::doctest_plugin::DoctestTool>;
 const offload_framework_v1 framework_interface = Plugin::table(config_template);
+const offload_framework_filters_v1 filters_interface = Plugin::filters_table();
 
 constexpr offload::sdk::PluginInfo plugin_info{
     .id = "doctest",
@@ -34,4 +35,4 @@ constexpr offload::sdk::PluginInfo plugin_info{
 
 } // namespace
 
-OFFLOAD_PLUGIN(plugin_info, framework_interface)
+OFFLOAD_PLUGIN(plugin_info, framework_interface, filters_interface)

@@ -3,7 +3,9 @@
 #include "common/text.hpp"
 #include "common/xml.hpp"
 
+#include <algorithm>
 #include <cstring>
+#include <iterator>
 
 using namespace offload::common;
 
@@ -73,6 +75,25 @@ std::vector<std::pair<std::string, std::string>> DoctestTool::forbidden_args()
     return {{"--test-case", chooses}, {"-tc", chooses},    {"--reporters", reads},        {"-r", reads},
             {"--out", reads},         {"-o", reads},       {"--list-test-cases", reads},  {"-ltc", reads},
             {"--exit", reads},        {"--no-run", reads}, {"--case-sensitive", chooses}, {"-cs", chooses}};
+}
+
+std::string DoctestTool::filter_problem(const std::vector<std::string> &words)
+{
+    static const char *const options[] = {"-tc", "--test-case",   "-tce", "--test-case-exclude",
+                                          "-ts", "--test-suite",  "-tse", "--test-suite-exclude",
+                                          "-sf", "--source-file", "-sfe", "--source-file-exclude"};
+    for (const std::string &word : words) {
+        std::string option = word.substr(0, word.find('='));
+        if (option.rfind("--dt-", 0) == 0)
+            option = "-" + option.substr(5);
+        const bool known = std::any_of(std::begin(options), std::end(options), [&](const char *name) {
+            return option == name || option == "-" + std::string(name);
+        });
+        if (!known || word.find('=') == std::string::npos || word.size() == option.size() + 1)
+            return word + " is not one of doctest's filters: a group of doctest cases takes -tc=, -tce=, "
+                          "-ts=, -tse=, -sf= and -sfe= with their patterns (e.g. \"-ts=fast -tce=*slow*\")";
+    }
+    return {};
 }
 
 std::string DoctestTool::listing_script(const std::string &extra_args) const

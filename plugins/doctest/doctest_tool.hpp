@@ -26,6 +26,10 @@ class DoctestTool : public offload::common::BinaryTool {
 
     // Options offload sets itself, with why (read_binary_settings).
     static std::vector<std::pair<std::string, std::string>> forbidden_args();
+    // A group's filters: doctest's options that choose cases (-tc=, -tce=, -ts=, -tse=, -sf=, -sfe=
+    // and their long forms). What is wrong with words, or "".
+    static std::string filter_problem(const std::vector<std::string> &words);
+    static const char *filter_syntax() { return "doctest filter options"; }
 };
 
 // A name as one item of doctest's comma-separated filters: "\" and "," escaped with "\".

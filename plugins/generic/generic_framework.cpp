@@ -1,5 +1,6 @@
 // The generic framework: any test tool, described by commands in offload.toml.
-//   discover_command  prints one test id per line
+//   discover_command  prints one test id per line; {filters} (optional) becomes a group's filters,
+//                     each word quoted for sh ([groups.NAME] filters), and nothing without
 //   run_command       runs a batch; {tests} becomes the batch's ids, each quoted for sh, and
 //                     {result_file} (optional) a path where the command writes JUnit XML
 //   events = true     run_command reports each test with test-protocol records
@@ -12,6 +13,7 @@
 // With records, results come from them (and from a result file too, the worse winning); with a
 // result file alone, JUnit <testcase>s are matched to the ids; without either, the exit code
 // decides, and a batch holds one test unless batch_size says otherwise.
+#include "common/command.hpp"
 #include "common/discovery_inputs.hpp"
 #include "common/text.hpp"
 
@@ -51,6 +53,7 @@ namespace {
 
 constexpr std::string_view tests_placeholder = "{tests}";
 constexpr std::string_view result_placeholder = "{result_file}";
+constexpr std::string_view filters_placeholder = "{filters}";
 
 offload_status create(const offload_host *host, const offload_config *config,
                       offload_framework_instance **out, const offload_text_sink *error)
@@ -174,10 +177,31 @@ size_t max_batch_size(const offload_framework_instance *instance)
 }
 
 offload_status discover_command(const offload_framework_instance *instance, const offload_text_sink *command,
-                                const offload_text_sink *)
+                                const offload_text_sink *error)
 {
-    append_text(command, instance->discover_command);
-    return OFFLOAD_OK;
+    return guarded(error, [&]() -> offload_status {
+        append_text(command, replace_all(instance->discover_command, filters_placeholder, ""));
+        return OFFLOAD_OK;
+    });
+}
+
+// A group's filters: its words (split as sh would), each quoted for sh, at {filters}.
+offload_status filtered_discover_command(const offload_framework_instance *instance, const char *filters,
+                                         const offload_text_sink *command, const offload_text_sink *error)
+{
+    return guarded(error, [&]() -> offload_status {
+        if (instance->discover_command.find(filters_placeholder) == std::string::npos) {
+            append_text(error, "discover_command has no {filters}: put {filters} where the group's filters "
+                               "go, e.g. discover_command = \"./list-tests {filters}\"");
+            return OFFLOAD_ERROR;
+        }
+        const std::optional<std::vector<std::string>> words = filter_words(filters, error, "words");
+        if (!words)
+            return OFFLOAD_ERROR;
+        append_text(command, replace_all(instance->discover_command, filters_placeholder,
+                                         shell_words(instance->host, *words)));
+        return OFFLOAD_OK;
+    });
 }
 
 offload_status parse_discovery(const offload_framework_instance *instance,
@@ -203,7 +227,8 @@ offload_status parse_discovery(const offload_framework_instance *instance,
             offload_discovered_test test{sizeof(offload_discovered_test), id.c_str(), nullptr};
             tests->add(tests->context, &test);
         });
-        instance->longest_quoted_id = longest;
+        // One discovery per group: the longest id of any of them bounds the batches.
+        instance->longest_quoted_id = std::max(longest, instance->longest_quoted_id.load());
         return OFFLOAD_OK;
     });
 }
@@ -419,6 +444,11 @@ const offload_framework_discovery_inputs_v1 discovery_inputs_interface = {
     .inputs = discovery_inputs,
 };
 
+const offload_framework_filters_v1 filters_interface = {
+    .struct_size = sizeof(offload_framework_filters_v1),
+    .discover_command = filtered_discover_command,
+};
+
 const offload_framework_live_v1 live_interface = {
     .struct_size = sizeof(offload_framework_live_v1),
     .capabilities = live_capabilities,
@@ -433,4 +463,5 @@ constexpr offload::sdk::PluginInfo plugin_info{
 
 } // namespace
 
-OFFLOAD_PLUGIN(plugin_info, framework_interface, live_interface, discovery_inputs_interface)
+OFFLOAD_PLUGIN(plugin_info, framework_interface, live_interface, discovery_inputs_interface,
+               filters_interface)

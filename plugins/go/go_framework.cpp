@@ -18,6 +18,7 @@
 
 #include <map>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -135,14 +136,37 @@ size_t max_batch_size(const offload_framework_instance *)
     return 0;
 }
 
+// go test -list of the top-level tests `pattern` (a regular expression, as -run takes it) matches.
+std::string listing_command(const offload_framework_instance &instance, const std::string &pattern)
+{
+    std::vector<std::string> args = {"test", "-list", pattern, "-json"};
+    args.insert(args.end(), instance.extra_args.begin(), instance.extra_args.end());
+    args.insert(args.end(), instance.packages.begin(), instance.packages.end());
+    return go_command(instance) + shell_args(instance.host, args);
+}
+
 offload_status discover_command(const offload_framework_instance *instance, const offload_text_sink *command,
                                 const offload_text_sink *error)
 {
     return guarded(error, [&]() -> offload_status {
-        std::vector<std::string> args = {"test", "-list", ".", "-json"};
-        args.insert(args.end(), instance->extra_args.begin(), instance->extra_args.end());
-        args.insert(args.end(), instance->packages.begin(), instance->packages.end());
-        append_text(command, go_command(*instance) + shell_args(instance->host, args));
+        append_text(command, listing_command(*instance, "."));
+        return OFFLOAD_OK;
+    });
+}
+
+// A group's filters: the regular expression of `go test -run` (top-level names: a subtest is part
+// of its test), which the listing takes as its own.
+offload_status filtered_discover_command(const offload_framework_instance *instance, const char *filters,
+                                         const offload_text_sink *command, const offload_text_sink *error)
+{
+    return guarded(error, [&]() -> offload_status {
+        try {
+            append_text(command,
+                        listing_command(*instance, single_pattern_filter(filters, "-run", "^TestNet")));
+        } catch (const std::invalid_argument &e) {
+            append_text(error, e.what());
+            return OFFLOAD_ERROR;
+        }
         return OFFLOAD_OK;
     });
 }
@@ -266,6 +290,11 @@ const offload_framework_v1 framework_interface = {
     .parse_results = parse_results,
 };
 
+const offload_framework_filters_v1 filters_interface = {
+    .struct_size = sizeof(offload_framework_filters_v1),
+    .discover_command = filtered_discover_command,
+};
+
 const offload_framework_live_v1 live_interface = {
     .struct_size = sizeof(offload_framework_live_v1),
     .capabilities = capabilities,
@@ -304,4 +333,5 @@ constexpr offload::sdk::PluginInfo plugin_info{
 
 } // namespace
 
-OFFLOAD_PLUGIN(plugin_info, framework_interface, live_interface, discovery_inputs_interface)
+OFFLOAD_PLUGIN(plugin_info, framework_interface, live_interface, discovery_inputs_interface,
+               filters_interface)

@@ -142,19 +142,44 @@ std::string extra_words(const offload_framework_instance &instance)
                                        : " " + shell_words(instance.host, instance.extra_args);
 }
 
+// The listing of every binary; `more` (quoted words) after the configured arguments.
+std::string listing_command(const offload_framework_instance &instance, const std::string &more)
+{
+    std::string text;
+    // The build's output goes to stderr: stdout holds the frames alone.
+    if (!instance.build_command.empty())
+        text += "{ " + instance.build_command + "\n} >&2 || exit $?\n";
+    text += without_comments(gtest_common_script);
+    for (const std::string &glob : instance.binaries)
+        text += "for offload_path in " + shell_glob(instance.host, glob) +
+                "; do offload_list \"$offload_path\"" + extra_words(instance) + more + "; done\n";
+    return text;
+}
+
 offload_status discover_command(const offload_framework_instance *instance, const offload_text_sink *command,
                                 const offload_text_sink *error)
 {
     return guarded(error, [&]() -> offload_status {
-        std::string text;
-        // The build's output goes to stderr: stdout holds the frames alone.
-        if (!instance->build_command.empty())
-            text += "{ " + instance->build_command + "\n} >&2 || exit $?\n";
-        text += without_comments(gtest_common_script);
-        for (const std::string &glob : instance->binaries)
-            text += "for offload_path in " + shell_glob(instance->host, glob) +
-                    "; do offload_list \"$offload_path\"" + extra_words(*instance) + "; done\n";
-        append_text(command, text);
+        append_text(command, listing_command(*instance, ""));
+        return OFFLOAD_OK;
+    });
+}
+
+// A group's filters: a GoogleTest filter (--gtest_filter's POSITIVE[-NEGATIVE] patterns), given to
+// the listing of every binary.
+offload_status filtered_discover_command(const offload_framework_instance *instance, const char *filters,
+                                         const offload_text_sink *command, const offload_text_sink *error)
+{
+    return guarded(error, [&]() -> offload_status {
+        std::string pattern;
+        try {
+            pattern = single_pattern_filter(filters, "--gtest_filter", "Net*.*-*Slow*");
+        } catch (const std::invalid_argument &e) {
+            append_text(error, e.what());
+            return OFFLOAD_ERROR;
+        }
+        append_text(command, listing_command(*instance,
+                                             " " + shell_quote(instance->host, "--gtest_filter=" + pattern)));
         return OFFLOAD_OK;
     });
 }
@@ -229,7 +254,8 @@ offload_status parse_discovery(const offload_framework_instance *instance,
                 return OFFLOAD_ERROR;
             }
         }
-        instance->longest_pattern = longest;
+        // One discovery per group: the longest case of any of them bounds the batches.
+        instance->longest_pattern = std::max(longest, instance->longest_pattern.load());
         return OFFLOAD_OK;
     });
 }
@@ -344,6 +370,11 @@ const offload_framework_v1 framework_interface = {
     .parse_results = parse_results,
 };
 
+const offload_framework_filters_v1 filters_interface = {
+    .struct_size = sizeof(offload_framework_filters_v1),
+    .discover_command = filtered_discover_command,
+};
+
 const offload_framework_live_v1 live_interface = {
     .struct_size = sizeof(offload_framework_live_v1),
     .capabilities = capabilities,
@@ -380,4 +411,5 @@ constexpr offload::sdk::PluginInfo plugin_info{
 
 } // namespace
 
-OFFLOAD_PLUGIN(plugin_info, framework_interface, live_interface, discovery_inputs_interface)
+OFFLOAD_PLUGIN(plugin_info, framework_interface, live_interface, discovery_inputs_interface,
+               filters_interface)

@@ -29,6 +29,7 @@
 
 using namespace offload::sdk;
 using offload::common::DiscoveryInputs;
+using offload::common::filter_words;
 using offload::common::shell_words;
 
 // Where the node ids of the last discovery are rooted, and how long the longest one is.
@@ -149,21 +150,45 @@ size_t max_batch_size(const offload_framework_instance *instance)
     return std::max<size_t>(1, id_bytes_per_batch / (layout->longest_argument + 1));
 }
 
+// pytest's collection, with `filters` (a group's pytest arguments, e.g. -m and -k) after the
+// configured ones.
+std::string collection_command(const offload_framework_instance &instance,
+                               const std::vector<std::string> &filters)
+{
+    std::vector<std::string> words = instance.python;
+    words.insert(words.end(),
+                 {"-c", std::string(collect_program), "--collect-only", "-q", "-p", "no:cacheprovider"});
+    words.insert(words.end(), instance.extra_args.begin(), instance.extra_args.end());
+    if (!instance.markers.empty())
+        words.insert(words.end(), {"-m", instance.markers});
+    words.insert(words.end(), filters.begin(), filters.end());
+    if (!instance.paths.empty()) {
+        words.push_back("--");
+        words.insert(words.end(), instance.paths.begin(), instance.paths.end());
+    }
+    return shell_words(instance.host, words);
+}
+
 offload_status discover_command(const offload_framework_instance *instance, const offload_text_sink *command,
                                 const offload_text_sink *error)
 {
     return guarded(error, [&]() -> offload_status {
-        std::vector<std::string> words = instance->python;
-        words.insert(words.end(),
-                     {"-c", std::string(collect_program), "--collect-only", "-q", "-p", "no:cacheprovider"});
-        words.insert(words.end(), instance->extra_args.begin(), instance->extra_args.end());
-        if (!instance->markers.empty())
-            words.insert(words.end(), {"-m", instance->markers});
-        if (!instance->paths.empty()) {
-            words.push_back("--");
-            words.insert(words.end(), instance->paths.begin(), instance->paths.end());
-        }
-        append_text(command, shell_words(instance->host, words));
+        append_text(command, collection_command(*instance, {}));
+        return OFFLOAD_OK;
+    });
+}
+
+// A group's filters are pytest arguments, split as sh would ("-m 'not slow' -k 'not flaky'"):
+// pytest itself says what it cannot take, when the collection runs.
+offload_status filtered_discover_command(const offload_framework_instance *instance, const char *filters,
+                                         const offload_text_sink *command, const offload_text_sink *error)
+{
+    return guarded(error, [&]() -> offload_status {
+        const std::optional<std::vector<std::string>> words =
+            filter_words(filters, error, "pytest arguments");
+        if (!words)
+            return OFFLOAD_ERROR;
+        append_text(command, collection_command(*instance, *words));
         return OFFLOAD_OK;
     });
 }
@@ -194,6 +219,9 @@ offload_status parse_discovery(const offload_framework_instance *instance,
             tests->add(tests->context, &test);
         }
         std::lock_guard lock(instance->layout_mutex);
+        // One discovery per group: the longest id of any of them bounds the batches.
+        if (instance->layout)
+            layout.longest_argument = std::max(layout.longest_argument, instance->layout->longest_argument);
         instance->layout = std::move(layout);
         return OFFLOAD_OK;
     });
@@ -398,6 +426,11 @@ const offload_framework_discovery_inputs_v1 discovery_inputs_interface = {
     .inputs = discovery_inputs,
 };
 
+const offload_framework_filters_v1 filters_interface = {
+    .struct_size = sizeof(offload_framework_filters_v1),
+    .discover_command = filtered_discover_command,
+};
+
 const offload_framework_live_v1 live_interface = {
     .struct_size = sizeof(offload_framework_live_v1),
     .capabilities = capabilities,
@@ -412,4 +445,5 @@ constexpr offload::sdk::PluginInfo plugin_info{
 
 } // namespace
 
-OFFLOAD_PLUGIN(plugin_info, framework_interface, live_interface, discovery_inputs_interface)
+OFFLOAD_PLUGIN(plugin_info, framework_interface, live_interface, discovery_inputs_interface,
+               filters_interface)

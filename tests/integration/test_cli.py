@@ -31,7 +31,7 @@ class CliTest(ProjectTest):
     def test_version(self):
         r = self.run_offload("--version")
         self.assertEqual(r.code, 0, r)
-        self.assertRegex(r.out, r"^offload \d+\.\d+\.\d+ \(plugin ABI 1\.2\)\n$")
+        self.assertRegex(r.out, r"^offload \d+\.\d+\.\d+ \(plugin ABI 1\.3\)\n$")
 
     def test_usage_errors_exit_64_and_point_to_help(self):
         for args, message in [

@@ -26,7 +26,7 @@ class InstallTest(ProjectTest):
         binary = moved / "bin" / "offload"
         r = subprocess.run([str(binary), "plugins"], cwd=self.project, capture_output=True, text=True)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertRegex(r.stdout, rf"process +provider +\S+ +1\.2 +{moved}/\S+/offload-process\.so")
+        self.assertRegex(r.stdout, rf"process +provider +\S+ +1\.3 +{moved}/\S+/offload-process\.so")
         self.write({"offload.toml": generic_config("printf 'a\\nb\\n'", "true {tests}")})
         r = subprocess.run([str(binary), "run"], cwd=self.project, capture_output=True, text=True)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)

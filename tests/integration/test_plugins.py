@@ -23,7 +23,7 @@ class PluginTest(ProjectTest):
         directory = self.plugin_dir("plugins", "fixture_good.so", *BAD)
         r = self.run_offload("--plugin-path", directory, "plugins")
         self.assertEqual(r.code, 0, r)
-        self.assertRegex(r.out, r"fixture-good +framework +1\.2\.3 +1\.2 +\S+/fixture_good\.so")
+        self.assertRegex(r.out, r"fixture-good +framework +1\.2\.3 +1\.3 +\S+/fixture_good\.so")
         self.assertRegex(r.out, r"generic +framework")
         self.assertRegex(r.out, r"process +provider")
         for file, reason in BAD.items():
@@ -55,7 +55,7 @@ class PluginTest(ProjectTest):
         self.assertIn(f"{config_dir}  (plugin_paths in offload.toml)", r.out)
         self.assertIn(f"{project_dir}  (the project's .offload/plugins)", r.out)
         # The first one wins; the later copies are listed as shadowed.
-        self.assertRegex(r.out, rf"fixture-good +framework +1\.2\.3 +1\.2 +{env_dir}/fixture_good\.so")
+        self.assertRegex(r.out, rf"fixture-good +framework +1\.2\.3 +1\.3 +{env_dir}/fixture_good\.so")
         self.assertIn(f"{project_dir}/fixture_good.so: shadowed", r.out)
 
     def test_a_refused_plugin_does_not_stop_a_run_that_does_not_need_it(self):

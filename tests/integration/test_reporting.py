@@ -200,7 +200,7 @@ class ReportingTest(ProjectTest):
     def test_plugins_check_reports_what_is_wrong(self):
         r = self.run_offload("plugins", "check", FIXTURE_PLUGINS / "fixture_good.so")
         self.assertEqual(r.code, 0, r)
-        self.assertIn('descriptor: id "fixture-good", version "1.2.3", ABI 1.2', r.out)
+        self.assertIn('descriptor: id "fixture-good", version "1.2.3", ABI 1.3', r.out)
         self.assertIn("implements offload.framework.v1", r.out)
         self.assertIn("The plugin is usable.", r.out)
         r = self.run_offload("plugins", "check", FIXTURE_PLUGINS / "fixture_wrong_abi.so")

@@ -40,7 +40,7 @@ class ThirdPartyPluginTest(ProjectTest):
         env = {"OFFLOAD_PLUGIN_PATH": str(self.build)}
         r = offload("plugins", cwd=self.project, env=env)
         self.assertEqual(r.code, 0, r)
-        self.assertRegex(r.out, rf"bwrap +provider +1\.0\.0 +1\.2 +{self.build}/offload-bwrap\.so")
+        self.assertRegex(r.out, rf"bwrap +provider +1\.0\.0 +1\.3 +{self.build}/offload-bwrap\.so")
         r = offload("plugins", "check", self.build / "offload-bwrap.so", cwd=self.project)
         self.assertEqual(r.code, 0, r)
         self.assertIn("The plugin is usable.", r.out)

@@ -6,13 +6,14 @@
  * (LP64) only. C11 for _Static_assert: the headers themselves stay C99. */
 #include <offload/offload.h>
 
-#if OFFLOAD_ABI_MAJOR != 1 || OFFLOAD_ABI_MINOR > 2
-#error "layout.h knows ABI 1.0 to 1.2: add a size column for the new minor"
+#if OFFLOAD_ABI_MAJOR != 1 || OFFLOAD_ABI_MINOR > 3
+#error "layout.h knows ABI 1.0 to 1.3: add a size column for the new minor"
 #endif
 
 #define LAYOUT_CHECK(condition, what) _Static_assert(condition, what);
 
-/* The size of a 1.0 struct in the minor of the headers this file is compiled against. */
+/* The size of a 1.0 struct in the minor of the headers this file is compiled against. From 1.2 on
+ * no struct grows (abi.h): later minors have 1.2's sizes. */
 #if OFFLOAD_ABI_MINOR == 0
 #define LAYOUT_SIZE_NOW(s10, s11, s12) (s10)
 #elif OFFLOAD_ABI_MINOR == 1
@@ -60,6 +61,13 @@
 #define LAYOUT_STRUCT_1_2(type, minimum, s12)
 #define LAYOUT_FIELD_1_2(type, field, offset)
 #define LAYOUT_APPENDED_1_2(type, field, offset, before)
+#endif
+#if OFFLOAD_ABI_MINOR >= 3
+#define LAYOUT_STRUCT_1_3(type, minimum, s13) LAYOUT_STRUCT_SIZE(type, s13) LAYOUT_MINIMUM(type, minimum, s13)
+#define LAYOUT_FIELD_1_3(type, field, offset) LAYOUT_FIELD(type, field, offset)
+#else
+#define LAYOUT_STRUCT_1_3(type, minimum, s13)
+#define LAYOUT_FIELD_1_3(type, field, offset)
 #endif
 
 #include "layout.h"

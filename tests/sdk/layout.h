@@ -6,7 +6,8 @@
  * with its fields; a new minor adds a size column.
  *
  * LAYOUT_STRUCT_1_0(type, minimum size (sizes.h), size in 1.0, in 1.1, in 1.2)
- * LAYOUT_STRUCT_1_2(type, minimum size, size in 1.2)
+ * LAYOUT_STRUCT_1_2(type, minimum size, size in 1.2)   (and in every later minor: no struct grows)
+ * LAYOUT_STRUCT_1_3(type, minimum size, size in 1.3)
  * LAYOUT_FIELD_1_x(type, field, offset)                     a field of the struct's first version
  * LAYOUT_APPENDED_1_x(type, field, offset, size before)     a field appended in 1.x
  * offload_host.project_dir was appended in offload 0.1 without a minor bump: the 1.0 headers
@@ -217,3 +218,6 @@ LAYOUT_FIELD_1_2(offload_discovery_input_sink, add, 16)
 LAYOUT_STRUCT_1_2(offload_framework_discovery_inputs_v1, 16, 16)
 LAYOUT_FIELD_1_2(offload_framework_discovery_inputs_v1, struct_size, 0)
 LAYOUT_FIELD_1_2(offload_framework_discovery_inputs_v1, inputs, 8)
+LAYOUT_STRUCT_1_3(offload_framework_filters_v1, 16, 16)
+LAYOUT_FIELD_1_3(offload_framework_filters_v1, struct_size, 0)
+LAYOUT_FIELD_1_3(offload_framework_filters_v1, discover_command, 8)

@@ -18,7 +18,7 @@ int main(void)
     sink.context = buffer;
     sink.append = append;
     offload_text_printf(&sink, "abi %d.%d", OFFLOAD_ABI_MAJOR, OFFLOAD_ABI_MINOR);
-    if (strcmp(buffer, "abi 1.2") != 0)
+    if (strcmp(buffer, "abi 1.3") != 0)
         return 1;
     /* The first field of every boundary struct is its size. */
     if (offsetof(offload_plugin_descriptor, struct_size) != 0 || offsetof(offload_host, struct_size) != 0 ||

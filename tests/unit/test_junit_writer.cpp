@@ -391,3 +391,27 @@ TEST_CASE("write_junit: a quarantined failure stays a failure, with the quaranti
     CHECK(cases[0].outcome == Outcome::Failed);
     CHECK(cases[0].message == "flaky socket");
 }
+
+TEST_CASE("write_junit: a test of a group says so in a property, beside a quarantine; without groups nothing")
+{
+    RunReport report;
+    TestReport fine = test("t_fine", {attempt(Outcome::Passed)});
+    fine.group = "unit";
+    report.tests.push_back(fine);
+    TestReport known = test("t_known", {attempt(Outcome::Failed, "flaky socket", "trace")});
+    known.group = "net";
+    known.quarantined = "listed";
+    report.tests.push_back(known);
+    report.tests.push_back(test("t_plain", {attempt(Outcome::Passed)}));
+    const std::string xml = to_xml(report);
+    CHECK(contains(xml, "<testcase name=\"t_fine\" classname=\"offload\" time=\"0.500\">\n"
+                        "      <properties><property name=\"offload.group\" value=\"unit\"/></properties>\n"
+                        "    </testcase>\n"));
+    CHECK(contains(xml, "      <properties><property name=\"offload.group\" value=\"net\"/>"
+                        "<property name=\"offload.quarantined\" value=\"listed\"/></properties>\n"
+                        "      <failure message=\"flaky socket\""));
+    CHECK(contains(xml, "<testcase name=\"t_plain\" classname=\"offload\" time=\"0.500\"/>"));
+    const std::vector<JunitCase> cases = read_back(xml);
+    CHECK(cases[0].outcome == Outcome::Passed);
+    CHECK(cases[1].outcome == Outcome::Failed);
+}

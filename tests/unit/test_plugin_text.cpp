@@ -1,9 +1,11 @@
 // plugins/common: the helpers the shipped plugins share.
+#include "common/command.hpp"
 #include "common/text.hpp"
 
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -63,4 +65,33 @@ TEST_CASE("edit distance, bounded")
     CHECK(edit_distance("test_a", "test_b") == 1);
     CHECK(edit_distance("kitten", "sitting") == 3);
     CHECK(edit_distance(std::string(1000, 'a'), std::string(1000, 'b'), 10) == 10);
+}
+
+TEST_CASE("filters split as sh splits words, and nothing in them is expanded")
+{
+    CHECK(split_shell_words("-m 'not slow' -k \"not test_flaky\"") ==
+          std::vector<std::string>{"-m", "not slow", "-k", "not test_flaky"});
+    CHECK(split_shell_words("  a\tb\n") == std::vector<std::string>{"a", "b"});
+    CHECK(split_shell_words("'' x") == std::vector<std::string>{"", "x"});
+    CHECK(split_shell_words("it\\'s \"say \\\"hi\\\" \\n\" $HOME *") ==
+          std::vector<std::string>{"it's", "say \"hi\" \\n", "$HOME", "*"});
+    CHECK(split_shell_words("a'b c'd") == std::vector<std::string>{"ab cd"});
+    CHECK(split_shell_words("").empty());
+    CHECK_THROWS_WITH_AS(split_shell_words("-k 'oops"), "the ' at character 4 is never closed",
+                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(split_shell_words("\"x"), "the \" at character 1 is never closed",
+                         std::invalid_argument);
+    CHECK_THROWS_AS(split_shell_words("x \\"), std::invalid_argument);
+}
+
+TEST_CASE("a one-pattern filter: the pattern alone, or with its option")
+{
+    CHECK(single_pattern_filter("Net*.*", "--gtest_filter", "x") == "Net*.*");
+    CHECK(single_pattern_filter("-Slow*", "--gtest_filter", "x") == "-Slow*");
+    CHECK(single_pattern_filter("--gtest_filter=A.*:B.*", "--gtest_filter", "x") == "A.*:B.*");
+    CHECK(single_pattern_filter("-run '^Test(A|B)$'", "-run", "x") == "^Test(A|B)$");
+    CHECK(single_pattern_filter("-run=Rect", "-run", "x") == "Rect");
+    for (const char *bad : {"-run", "a b", "--gtest_repeat=3", "--gtest_filter=", "-run ''", "'oops"})
+        CHECK_THROWS_AS(single_pattern_filter(bad, bad[1] == 'r' ? "-run" : "--gtest_filter", "x"),
+                        std::invalid_argument);
 }

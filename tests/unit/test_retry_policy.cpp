@@ -56,3 +56,16 @@ TEST_CASE("overrides: the first that names a test decides its retries, else the 
     CHECK(policy.retries_for("tests/db.py::test_flaky_lock") == 4);
     CHECK(policy.retries_for("tests/db.py::test_lock") == 1);
 }
+
+TEST_CASE("a group's retry_count is its tests', over the run's; a matching override still wins")
+{
+    RetryPolicy policy;
+    policy.count = 1;
+    policy.overrides = {{{IdPattern("tests/net/*")}, 0}};
+    policy.group_counts = {{"flaky", 3}, {"unit", 0}};
+    CHECK(policy.retries_for("tests/db.py::test_lock", "flaky") == 3);
+    CHECK(policy.retries_for("tests/db.py::test_lock", "unit") == 0);
+    CHECK(policy.retries_for("tests/db.py::test_lock", "slow") == 1); // a group that gives none
+    CHECK(policy.retries_for("tests/db.py::test_lock") == 1);         // no group
+    CHECK(policy.retries_for("tests/net/test_dns.py::test_a", "flaky") == 0);
+}

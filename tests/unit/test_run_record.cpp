@@ -72,6 +72,7 @@ TEST_CASE("a record reads back as written: run, settings, timeline, tests and ev
                          attempt(Outcome::Passed, "", "/elsewhere/batch.log")};
     tests[1].id = "tests/a.py::test_quarantined";
     tests[1].quarantined = "listed in [flaky] quarantine";
+    tests[1].group = "net";
     tests[1].attempts = {attempt(Outcome::Error, "crashed")};
     tests[2].id = "never";
     tests[2].not_run_reason = "the run was interrupted before it ran";
@@ -115,6 +116,8 @@ TEST_CASE("a record reads back as written: run, settings, timeline, tests and ev
     CHECK(record.tests[0].attempts[1].log_path == "/elsewhere/batch.log");
     CHECK(record.tests[1].final_outcome() == Outcome::Error);
     CHECK(record.tests[1].quarantined == "listed in [flaky] quarantine");
+    CHECK(record.tests[1].group == "net");
+    CHECK(record.tests[0].group.empty());
     CHECK(record.tests[2].final_outcome() == Outcome::NotRun);
     CHECK(record.tests[2].not_run_reason == "the run was interrupted before it ran");
     // A quarantined failure and a test not run never count as passed.

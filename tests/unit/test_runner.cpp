@@ -699,6 +699,50 @@ TEST_CASE("files kept together: each file's tests run in one command, in order, 
     }
 }
 
+TEST_CASE("groups: each test's group retries it; an individual entry runs each of its tests alone")
+{
+    for (bool feeds_input : {true, false}) {
+        CAPTURE(feeds_input);
+        Script script;
+        script.tests["flaky-net"] = {Behaviour::Fail};
+        script.tests["unsteady"] = {Behaviour::FailThenPass};
+        std::vector<DiscoveredTest> tests = {{"a", "", "unit"},      {"unsteady", "", "unit"},
+                                             {"slow-1", "", "slow"}, {"slow-2", "", "slow"},
+                                             {"slow-3", "", "slow"}, {"flaky-net", "", "flaky"},
+                                             {"b", "", "unit"}};
+        const std::vector<size_t> entry_of = {0, 0, 1, 1, 1, 0, 0};
+        RunOptions options;
+        options.parallel = 1; // one sandbox: only the individual entry keeps tests apart
+        options.retry.count = 1;
+        options.retry.group_counts = {{"unit", 0}, {"flaky", 2}};
+        options.output_dir = scratch();
+        FakeExecutor executor(script, feeds_input);
+        FakeCommands workers(TestCommandStyle::Worker);
+        Runner runner(options, {{&workers, ""}, {&workers, "", false, true}}, executor, tests, entry_of);
+        const RunOutcome outcome = runner.run();
+        std::map<std::string, const TestReport *> report;
+        std::map<std::string, std::set<std::string>> tests_of_log;
+        for (const TestReport &test : outcome.report.tests) {
+            report[test.id] = &test;
+            for (const Attempt &attempt : test.attempts)
+                tests_of_log[attempt.log_path].insert(test.id);
+        }
+        CHECK(report["unsteady"]->group == "unit");
+        CHECK(report["unsteady"]->attempts.size() == 1); // its group: no retry, over the run's 1
+        CHECK(report["unsteady"]->final_outcome() == Outcome::Failed);
+        CHECK(report["flaky-net"]->attempts.size() == 3); // its group: 2 retries
+        CHECK(report["slow-1"]->attempts.size() == 1);
+        for (const char *id : {"slow-1", "slow-2", "slow-3"}) {
+            CAPTURE(id);
+            CHECK(report[id]->final_outcome() == Outcome::Passed);
+            CHECK(tests_of_log[report[id]->attempts.front().log_path] == std::set<std::string>{id});
+        }
+        // The other entry still puts several tests in one command.
+        CHECK(tests_of_log[report["a"]->attempts.front().log_path].size() >= 2);
+        CHECK(outcome.report.suites.empty());
+    }
+}
+
 TEST_CASE("a command that leaves a process running is a LEAK incident naming its last test")
 {
     Script script;

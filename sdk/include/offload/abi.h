@@ -55,7 +55,7 @@
 #include <stdlib.h>
 
 #define OFFLOAD_ABI_MAJOR 1
-#define OFFLOAD_ABI_MINOR 2
+#define OFFLOAD_ABI_MINOR 3
 
 #ifdef __cplusplus
 #define OFFLOAD_EXTERN_C extern "C"

@@ -13,7 +13,8 @@
  * borrowed for the call; what a function produces goes into the caller's sinks.
  *
  * Extensions of this interface (answer them from get_interface too): OFFLOAD_FRAMEWORK_LIVE_V1
- * (framework_live.h), OFFLOAD_FRAMEWORK_DISCOVERY_INPUTS_V1 (framework_discovery.h).
+ * (framework_live.h), OFFLOAD_FRAMEWORK_DISCOVERY_INPUTS_V1 (framework_discovery.h),
+ * OFFLOAD_FRAMEWORK_FILTERS_V1 (framework_filters.h).
  */
 #pragma once
 

@@ -5,6 +5,7 @@
 #include "cancel.h"
 #include "framework.h"
 #include "framework_discovery.h"
+#include "framework_filters.h"
 #include "framework_live.h"
 #include "host.h"
 #include "host_process.h"

@@ -19,6 +19,7 @@
 #include "cancel.h"
 #include "framework.h"
 #include "framework_discovery.h"
+#include "framework_filters.h"
 #include "framework_live.h"
 #include "host.h"
 #include "host_process.h"
@@ -80,3 +81,8 @@
     OFFLOAD_END_OF(offload_framework_discovery_inputs_v1, inputs)
 #define OFFLOAD_MIN_SIZE_offload_discovery_input OFFLOAD_END_OF(offload_discovery_input, value)
 #define OFFLOAD_MIN_SIZE_offload_discovery_input_sink OFFLOAD_END_OF(offload_discovery_input_sink, add)
+
+/* --- Published in ABI 1.3 ------------------------------------------------------------------ */
+/* framework_filters.h: framework extension offload.framework.filters/1 */
+#define OFFLOAD_MIN_SIZE_offload_framework_filters_v1                                                        \
+    OFFLOAD_END_OF(offload_framework_filters_v1, discover_command)
