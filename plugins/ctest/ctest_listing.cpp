@@ -163,12 +163,25 @@ std::set<std::string> CTestSuite::with_fixtures(const std::vector<std::string> &
     return run;
 }
 
+std::string fixture_lock(const std::string &fixture)
+{
+    // A RESOURCE_LOCK name cannot hold a newline (ctest's properties are ;-lists of lines).
+    return "fixture\n" + fixture;
+}
+
 std::set<std::string> CTestSuite::locks(const std::vector<std::string> &names) const
 {
     std::set<std::string> held;
     for (const std::string &name : with_fixtures(names))
-        if (const CTestTest *test = find(name))
+        if (const CTestTest *test = find(name)) {
             held.insert(test->resource_locks.begin(), test->resource_locks.end());
+            // A fixture is one setup, its tests, one cleanup: two runs that share it at once would
+            // have one's cleanup undo the other's setup under its tests.
+            for (const auto *fixtures :
+                 {&test->fixtures_required, &test->fixtures_setup, &test->fixtures_cleanup})
+                for (const std::string &fixture : *fixtures)
+                    held.insert(fixture_lock(fixture));
+        }
     return held;
 }
 

@@ -44,6 +44,9 @@ std::string regex_literal(std::string_view name);
 // The -R expression that selects exactly names: ^(a|b|...)$.
 std::string names_regex(const std::vector<std::string> &names);
 
+// The lock name of a fixture: apart from every RESOURCE_LOCK name.
+std::string fixture_lock(const std::string &fixture);
+
 // What a batch of tests needs of the suite.
 class CTestSuite {
   public:
@@ -54,7 +57,9 @@ class CTestSuite {
     // names and every test ctest adds to a run of them for their fixtures (the setup and cleanup
     // tests of each fixture they require, and of the fixtures those require in turn).
     std::set<std::string> with_fixtures(const std::vector<std::string> &names) const;
-    // The RESOURCE_LOCKs that the tests of a run of names hold (those ctest adds included), sorted.
+    // The locks that a run of names holds, sorted: the RESOURCE_LOCKs of its tests (those ctest
+    // adds included) and one per fixture they set up, require or clean up (fixture_lock), so that
+    // two runs never share a fixture at once.
     std::set<std::string> locks(const std::vector<std::string> &names) const;
     // Whether such a run holds a RUN_SERIAL test; any_run_serial(): whether the suite has one.
     bool run_serial(const std::vector<std::string> &names) const;

@@ -161,7 +161,11 @@ TEST_CASE("the listing's properties, and the fixtures and locks of a run")
     const CTestSuite suite(listing);
     CHECK(suite.with_fixtures({"db.query"}) == std::set<std::string>{"db.setup", "db.query", "db.cleanup"});
     CHECK(suite.with_fixtures({"other"}) == std::set<std::string>{"other"});
-    CHECK(suite.locks({"db.query"}) == std::set<std::string>{"disk"});
+    // Its RESOURCE_LOCKs, and the fixture itself: two runs sharing "db" at once would have one's
+    // cleanup remove what the other's query reads.
+    CHECK(suite.locks({"db.query"}) == std::set<std::string>{"disk", fixture_lock("db")});
+    CHECK(suite.locks({"other"}).empty());
+    CHECK(fixture_lock("db") != "db");
     CHECK(suite.run_serial({"db.query"}));
     CHECK_FALSE(suite.run_serial({"other"}));
     CHECK_THROWS(read_listing("{\"kind\": \"something else\"}"));
