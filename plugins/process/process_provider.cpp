@@ -28,6 +28,7 @@ struct offload_provider_instance {
     std::string working_dir; // relative to the project; "sandbox" for the sandbox's dir
     uint64_t kill_grace_ms = 5000;
     std::vector<std::string> env; // NAME=value
+    bool private_tmpdir = true;   // TMPDIR is the sandbox's directory (else it is left as it is)
     fs::path scratch_root;        // where run directories are created
     fs::path run_dir;             // this run's directory, made by prepare()
     fs::path project_dir;
@@ -142,6 +143,7 @@ offload_status create(const offload_host *host, const offload_config *config, of
                 instance->env.push_back(name + "=" + value);
             }
         }
+        instance->private_tmpdir = settings.boolean("private_tmpdir").value_or(true);
         const char *tmp = std::getenv("TMPDIR");
         instance->scratch_root = settings.string("scratch_dir").value_or(tmp && *tmp ? tmp : "/tmp");
         // A relative scratch_dir is relative to offload.toml, like every path of the file: tests
@@ -178,7 +180,10 @@ void config_template(const offload_text_sink *toml)
                 "# Extra environment variables for every batch.\n"
                 "# env = { PYTHONHASHSEED = \"0\" }\n"
                 "# Where sandbox scratch directories are created (default: $TMPDIR, else /tmp).\n"
-                "# scratch_dir = \"/tmp\"\n");
+                "# scratch_dir = \"/tmp\"\n"
+                "# false: tests keep offload's TMPDIR instead of their sandbox's directory (tests that\n"
+                "# meet through files there, in any sandbox, as under the Rust offload's local provider).\n"
+                "# private_tmpdir = true\n");
 }
 
 offload_status prepare(offload_provider_instance *instance, const offload_prepare_request *request,
@@ -274,7 +279,8 @@ offload_status prepare_command(const offload_sandbox &sandbox, const char *comma
     }
     out.env = provider.env;
     out.env.push_back("OFFLOAD_SANDBOX_DIR=" + sandbox.dir.string());
-    out.env.push_back("TMPDIR=" + sandbox.dir.string());
+    if (provider.private_tmpdir)
+        out.env.push_back("TMPDIR=" + sandbox.dir.string());
     for (size_t i = 0; request_env && request_env[i]; ++i)
         out.env.emplace_back(request_env[i]);
     out.env_list = offload::common::c_strings(out.env);

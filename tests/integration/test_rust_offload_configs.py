@@ -6,6 +6,7 @@ pytest project of the tests' own (a flaky test passes on retry, a failing suite 
 (tests/fixtures/modal). The fixtures (tests/fixtures/rust-offload) are written in their forms for
 these tests and use every key and placeholder of both forms.
 """
+import hashlib
 import json
 import os
 import pathlib
@@ -257,6 +258,25 @@ class LocalRunTest(RustOffloadTest):
         self.assertEqual(cases["tests/test_flaky.py::test_flaky"][0], "passed")
         self.assertEqual(cases["tests/test_math.py::test_add"][0], "passed")
         self.assertNotIn("tests/test_slow.py::test_sleepy", cases)   # markers = "not slow"
+
+    def test_local_retries_meet_their_first_attempt_through_the_shared_temporary_directory(self):
+        # Their local provider leaves TMPDIR as it is, and their flaky example keeps its marker
+        # there: translated, the retry (on another sandbox) finds it, as under the Rust offload.
+        marker_dir = pathlib.Path(tempfile.gettempdir()) / (
+            "offload-flaky-" + hashlib.sha1(str(self.project).encode()).hexdigest())
+        self.addCleanup(shutil.rmtree, marker_dir, ignore_errors=True)
+        env = self.env({"TMPDIR": tempfile.gettempdir()})
+        del env["FLAKY_MARKER_DIR"]
+        result = self.run_offload("run", "-c", "early-local.toml", env=env)
+        self.assertEqual(result.code, 2, result)
+        cases = junit(self.project / "test-results" / "junit.xml")
+        self.assertEqual(cases["tests/test_flaky.py::test_flaky"][0], "passed")
+        # Passed on its first retry, wherever that ran (not only once a retry came back to the
+        # first attempt's sandbox).
+        record = json.loads((self.project / "test-results" / "run.json").read_text())
+        flaky = next(t for t in record["tests"] if t["id"] == "tests/test_flaky.py::test_flaky")
+        self.assertEqual([a["outcome"] for a in flaky["attempts"]], ["failed", "passed"])
+        self.assertIn("private_tmpdir = false", self.offload("validate", "-c", "early-local.toml").out)
 
     def test_current_failing_suite_fails_through_uv(self):
         result = self.offload("run", "-c", "current-fail-local.toml")

@@ -331,6 +331,9 @@ std::string translate_provider(Translator &t, const OldKey &table, const Sandbox
     const std::string theirs = *type->string();
     if (theirs == "local" || theirs == "process") {
         t.put(provider, "type", "process", *type, "tests run as local processes");
+        t.put_default(provider, "private_tmpdir", false, table, "shared TMPDIR",
+                      "their local provider leaves TMPDIR as it is: tests that meet through files "
+                      "there, a retry reading its first attempt's marker say, keep doing so");
         local_provider(t, keys, sandbox);
         return "process";
     }
