@@ -3,6 +3,7 @@
 #pragma once
 
 #include <offload/abi.h>
+#include <offload/sizes.h>
 
 #include <string>
 #include <string_view>
@@ -43,6 +44,14 @@ class CollectingSink {
     std::string m_text;
     offload_text_sink m_sink;
 };
+
+// Appends text to a plugin's sink. A sink that is NULL, has no append function or is smaller than
+// its first version is treated as absent: the text is dropped.
+inline void append_to_sink(const offload_text_sink *sink, std::string_view text)
+{
+    if (sink && OFFLOAD_SIZE_OK(sink, offload_text_sink) && sink->append)
+        sink->append(sink->context, text.data(), text.size());
+}
 
 // A plugin-owned C string, copied with a bound; NULL becomes "".
 inline std::string copy_bounded(const char *text, size_t limit)

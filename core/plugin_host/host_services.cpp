@@ -2,6 +2,7 @@
 
 #include "offload_build.hpp"
 
+#include "plugin_host/abi_text.hpp"
 #include "plugin_host/host_extensions.hpp"
 #include "plugin_host/plugin_config.hpp"
 #include "plugin_host/process_service.hpp"
@@ -22,13 +23,6 @@ namespace {
 const HostServices &services_of(const offload_host *host)
 {
     return *static_cast<const HostServices *>(host->host_context);
-}
-
-// A sink smaller than its first version is treated as absent, like a NULL one.
-void append(const offload_text_sink *sink, std::string_view text)
-{
-    if (sink && OFFLOAD_SIZE_OK(sink, offload_text_sink) && sink->append)
-        sink->append(sink->context, text.data(), text.size());
 }
 
 void host_log(const offload_host *host, offload_log_level level, const char *message)
@@ -94,14 +88,14 @@ offload_cancel_level host_cancel_level(const offload_host *)
 
 void shell_quote_service(const offload_host *, const char *word, const offload_text_sink *quoted)
 {
-    append(quoted, shell_quote(word ? word : ""));
+    append_to_sink(quoted, shell_quote(word ? word : ""));
 }
 
 offload_status read_junit_service(const offload_host *, const char *path, const offload_junit_sink *sink,
                                   const offload_text_sink *error)
 {
     if (!path) {
-        append(error, "read_junit: path is NULL");
+        append_to_sink(error, "read_junit: path is NULL");
         return OFFLOAD_ERROR;
     }
     try {
@@ -126,16 +120,16 @@ offload_status read_junit_service(const offload_host *, const char *path, const 
             sink->on_case(sink->context, &view);
         });
         if (!cases) {
-            append(error, cases.error());
+            append_to_sink(error, cases.error());
             return OFFLOAD_ERROR;
         }
         if (!*cases) {
-            append(error, std::string(path) + ": no such file");
+            append_to_sink(error, std::string(path) + ": no such file");
             return OFFLOAD_NOT_FOUND;
         }
         return OFFLOAD_OK;
     } catch (const std::exception &e) {
-        append(error, e.what());
+        append_to_sink(error, e.what());
         return OFFLOAD_ERROR;
     }
 }

@@ -1,5 +1,6 @@
 #include "plugin_host/process_service.hpp"
 
+#include "plugin_host/abi_text.hpp"
 #include "plugin_host/host_extensions.hpp"
 #include "plugin_host/host_services.hpp"
 #include "process/cancel_token.hpp"
@@ -17,12 +18,6 @@
 namespace offload {
 
 namespace {
-
-void append(const offload_text_sink *sink, std::string_view text)
-{
-    if (sink && sink->append)
-        sink->append(sink->context, text.data(), text.size());
-}
 
 std::vector<std::string> to_strings(const char *const *list)
 {
@@ -105,7 +100,7 @@ offload_status finish(const Expected<ProcessExit> &exit, offload_process_result 
                       const offload_text_sink *error)
 {
     if (!exit) {
-        append(error, exit.error());
+        append_to_sink(error, exit.error());
         return OFFLOAD_ERROR;
     }
     const ProcessExit &outcome = *exit;
@@ -124,8 +119,9 @@ offload_status run_process_v2(const offload_host *host, const offload_process_re
     try {
         if (!host || !request || !OFFLOAD_SIZE_OK(request, offload_process_request_v2) || !request->argv ||
             !request->argv[0]) {
-            append(error, "run_process (offload.host.process/2): the request is NULL, smaller than its first "
-                          "version, or has no argv[0]");
+            append_to_sink(
+                error, "run_process (offload.host.process/2): the request is NULL, smaller than its first "
+                       "version, or has no argv[0]");
             return OFFLOAD_ERROR;
         }
         ProcessSpec spec = base_spec(host, request->argv, request->working_dir, request->env,
@@ -138,7 +134,7 @@ offload_status run_process_v2(const offload_host *host, const offload_process_re
             report_leaks(spec, *exit);
         return finish(exit, result, error);
     } catch (const std::exception &e) {
-        append(error, e.what());
+        append_to_sink(error, e.what());
         return OFFLOAD_ERROR;
     }
 }
@@ -156,7 +152,7 @@ offload_status run_process_v1(const offload_host *host, const offload_process_re
     try {
         if (!host || !request || !OFFLOAD_SIZE_OK(request, offload_process_request) || !request->argv ||
             !request->argv[0]) {
-            append(error, "run_process: the request is NULL, too small for ABI 1, or has no argv[0]");
+            append_to_sink(error, "run_process: the request is NULL, too small for ABI 1, or has no argv[0]");
             return OFFLOAD_ERROR;
         }
         ProcessSpec spec = base_spec(host, request->argv, request->working_dir, request->env,
@@ -172,7 +168,7 @@ offload_status run_process_v1(const offload_host *host, const offload_process_re
             CancelToken::note_handled(cancel_level(spec.cancel));
         return finish(exit, result, error);
     } catch (const std::exception &e) {
-        append(error, e.what());
+        append_to_sink(error, e.what());
         return OFFLOAD_ERROR;
     }
 }

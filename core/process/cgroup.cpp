@@ -1,6 +1,7 @@
 #include "process/cgroup.hpp"
 
 #include "process/proc_info.hpp"
+#include "util/error.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -18,11 +19,6 @@ namespace offload {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string errno_text(int error)
-{
-    return std::generic_category().message(error);
-}
 
 // Close-on-exec, as every descriptor offload opens: another thread may be starting a command.
 std::string read_text(const fs::path &path)

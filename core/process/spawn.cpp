@@ -1,5 +1,6 @@
 #include "process/spawn.hpp"
 
+#include "util/error.hpp"
 #include "util/fd.hpp"
 
 #include <cerrno>
@@ -19,11 +20,6 @@
 namespace offload {
 
 namespace {
-
-std::string errno_text(int error)
-{
-    return std::generic_category().message(error);
-}
 
 // Signals whose disposition offload changes (it ignores SIGPIPE, handles the stop signals, blocks
 // SIGCHLD for its reaper): an exec keeps ignored dispositions, so they are reset explicitly.

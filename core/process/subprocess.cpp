@@ -5,6 +5,7 @@
 #include "process/orphan_reaper.hpp"
 #include "process/process_tree.hpp"
 #include "process/spawn.hpp"
+#include "util/error.hpp"
 #include "util/fd.hpp"
 
 #include <algorithm>
@@ -42,11 +43,6 @@ constexpr milliseconds group_tick_max{50};
 constexpr int max_uncertain_scans = 5;
 // Without a pidfd the leader is polled with waitpid(WNOHANG) this often.
 constexpr milliseconds leader_tick{10};
-
-std::string errno_text(int error)
-{
-    return std::generic_category().message(error);
-}
 
 // Both ends close-on-exec (the spawn dup2()s the child's end onto 0, 1 or 2, which clears the flag
 // only there). The end offload keeps is non-blocking for the poll loop: the read end of an output

@@ -1,6 +1,7 @@
 #include "report/summary.hpp"
 
 #include "util/error.hpp"
+#include "util/split.hpp"
 #include "util/terminal_text.hpp"
 
 #include <fmt/format.h>
@@ -12,12 +13,6 @@ namespace offload {
 namespace {
 
 constexpr size_t max_listed = 30;
-
-std::string first_line(const std::string &text)
-{
-    size_t end = text.find('\n');
-    return end == std::string::npos ? text : text.substr(0, end);
-}
 
 // "id", "id: reason" with the reason cut to one line.
 std::string describe(const std::string &id, const std::string &reason)

@@ -2,6 +2,7 @@
 
 #include "runner/runner.hpp"
 #include "util/log.hpp"
+#include "util/split.hpp"
 #include "util/terminal_text.hpp"
 
 #include <fmt/format.h>
@@ -18,12 +19,6 @@ constexpr size_t max_not_run_lines = 5;    // "not run" lines per batch
 constexpr double plain_line_interval = 10; // seconds between progress lines without a terminal
 
 const char *const red = "1;31", *const yellow = "33", *const magenta = "35", *const dim = "2";
-
-std::string first_line(const std::string &text)
-{
-    size_t end = text.find('\n');
-    return end == std::string::npos ? text : text.substr(0, end);
-}
 
 // The last lines of a test's output, indented, for the failure report.
 std::string indented_tail(const std::string &text, size_t max_lines)

@@ -1,5 +1,7 @@
 #include "util/atomic_file.hpp"
 
+#include "util/error.hpp"
+
 #include <cerrno>
 #include <cstring>
 #include <random>
@@ -13,11 +15,6 @@
 namespace offload {
 
 namespace {
-
-std::string errno_text(int error)
-{
-    return std::generic_category().message(error);
-}
 
 const char *kind_of(mode_t mode)
 {

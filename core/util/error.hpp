@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <system_error>
 
 namespace offload {
 
@@ -29,5 +30,11 @@ class Error : public std::runtime_error {
   private:
     int m_exit_code;
 };
+
+// The text of an errno value, as strerror() gives it but safe to call from any thread.
+inline std::string errno_text(int error)
+{
+    return std::generic_category().message(error);
+}
 
 } // namespace offload

@@ -16,4 +16,10 @@ std::vector<std::string_view> split(std::string_view text, char separator)
     }
 }
 
+std::string first_line(const std::string &text)
+{
+    const size_t end = text.find('\n');
+    return end == std::string::npos ? text : text.substr(0, end);
+}
+
 } // namespace offload

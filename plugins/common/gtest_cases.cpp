@@ -155,7 +155,7 @@ std::string summary(const std::string &message)
     return text.size() > 300 ? text.substr(0, 297) + "..." : text;
 }
 
-struct CaseResult {
+struct GtestCaseResult {
     offload_outcome outcome;
     double secs;
     std::string message, details;
@@ -174,7 +174,7 @@ void report_gtest_cases(const offload_host *host, const GtestRun &run, const Gte
     }
     // Each case's result from the report that has it, with the output of its process.
     struct Found {
-        CaseResult result;
+        GtestCaseResult result;
         std::string_view output;
     };
     std::map<std::string, Found> found_cases;
@@ -205,7 +205,7 @@ void report_gtest_cases(const offload_host *host, const GtestRun &run, const Gte
             continue;
         auto found = found_cases.find(name);
         if (found != found_cases.end()) {
-            const CaseResult &c = found->second.result;
+            const GtestCaseResult &c = found->second.result;
             std::string output = c.details;
             if (c.outcome != OFFLOAD_OUTCOME_PASSED && c.outcome != OFFLOAD_OUTCOME_SKIPPED) {
                 const std::string printed = output_of(found->second.output, name);
