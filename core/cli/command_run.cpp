@@ -176,7 +176,7 @@ DiscoveryRequest discovery_request(Session &session, bool rediscover)
             place.working_dir = std::filesystem::absolute(settings.project_dir / local->working_dir);
         place.env = std::move(local->env);
     }
-    DiscoveryRequest request{place, batch_timeout(settings), {}, rediscover, settings.discovery_cache_inputs};
+    DiscoveryRequest request{place, batch_timeout(settings), {}, rediscover, settings.discovery_cache_inputs, {}};
     if (settings.discovery_cache)
         request.cache_dir = settings.discovery_cache_dir;
     return request;
@@ -289,7 +289,7 @@ TestPlan plan_with_history(std::vector<DiscoveredTest> tests, const History &his
     TestPlan plan;
     std::vector<TestReport> reports;
     for (const DiscoveredTest &test : tests)
-        reports.push_back({test.id, test.file, {}, {}, {}});
+        reports.push_back({test.id, test.file, {}, {}, {}, {}});
     plan.estimated_secs = estimate_durations(reports, history);
     plan.estimates_known = std::any_of(tests.begin(), tests.end(),
                                        [&](const DiscoveredTest &test) { return history.find(test.id); });

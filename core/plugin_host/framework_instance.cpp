@@ -189,7 +189,7 @@ std::vector<DiscoveredTest> FrameworkInstance::parse_discovery(const std::string
                     c.first_duplicate = id;
                 return;
             }
-            c.tests.push_back({std::move(id), copy_bounded(test->file, 4096)});
+            c.tests.push_back({std::move(id), copy_bounded(test->file, 4096), {}});
         }};
     offload_discovery_output output{};
     output.struct_size = sizeof output;

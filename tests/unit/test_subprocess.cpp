@@ -276,10 +276,12 @@ TEST_CASE("a process that left the group and holds stdout is ended with the comm
 {
     TempDir dir;
     const std::string pidfile = dir.file("pid");
-    // The leader waits until the escapee has called setsid, so that it surely outlives the group.
+    // The leader waits until the escapee has called setsid, so that it surely outlives the group,
+    // and has reaped its mv (the .ready file is written by the shell itself, after mv), so that
+    // the escapee is the one process left: an mv still exiting when the leader ends is a second.
     Captured escaped = run_shell("setsid sh -c 'echo $$ > " + pidfile + ".tmp; mv " + pidfile + ".tmp " +
-                                     pidfile + "; exec sleep 30' & while [ ! -s " + pidfile +
-                                     " ]; do sleep 0.01; done; echo hi; echo ho >&2",
+                                     pidfile + "; : > " + pidfile + ".ready; exec sleep 30' & while [ ! -e " +
+                                     pidfile + ".ready ]; do sleep 0.01; done; echo hi; echo ho >&2",
                                  0ms, 10s);
     const pid_t escapee = read_pid(pidfile);
     CHECK_FALSE(process_running(escapee));
