@@ -176,7 +176,8 @@ DiscoveryRequest discovery_request(Session &session, bool rediscover)
             place.working_dir = std::filesystem::absolute(settings.project_dir / local->working_dir);
         place.env = std::move(local->env);
     }
-    DiscoveryRequest request{place, batch_timeout(settings), {}, rediscover, settings.discovery_cache_inputs, {}};
+    DiscoveryRequest request{place,      batch_timeout(settings),         {},
+                             rediscover, settings.discovery_cache_inputs, {}};
     if (settings.discovery_cache)
         request.cache_dir = settings.discovery_cache_dir;
     return request;
