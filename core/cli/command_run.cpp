@@ -54,6 +54,13 @@ std::chrono::milliseconds batch_timeout(const Settings &settings)
     return seconds(settings.test_timeout_secs);
 }
 
+// Discovery often builds the tests first (cargo test --no-run, go test -list, an npm install), which
+// takes longer than one test may: its limit is test_timeout_secs, but never less than 30 minutes.
+std::chrono::milliseconds discovery_timeout(const Settings &settings)
+{
+    return std::max<std::chrono::milliseconds>(batch_timeout(settings), std::chrono::minutes(30));
+}
+
 // batch-<digits>.log or batch-<digits>.junit.xml: a file name offload gives a batch's log or result.
 bool is_batch_log_name(std::string_view name)
 {
@@ -176,7 +183,7 @@ DiscoveryRequest discovery_request(Session &session, bool rediscover)
             place.working_dir = std::filesystem::absolute(settings.project_dir / local->working_dir);
         place.env = std::move(local->env);
     }
-    DiscoveryRequest request{place,      batch_timeout(settings),         {},
+    DiscoveryRequest request{place,      discovery_timeout(settings),     {},
                              rediscover, settings.discovery_cache_inputs, {}};
     if (settings.discovery_cache)
         request.cache_dir = settings.discovery_cache_dir;

@@ -48,6 +48,14 @@ class TimeoutTest(ProjectTest):
         outcomes = {k: v[0] for k, v in junit(self.project / "test-results" / "junit.xml").items()}
         self.assertEqual(outcomes, {"first": "passed", "hang": "failed", "last": "passed"})
 
+    def test_discovery_may_take_longer_than_a_test(self):
+        # Discovery that builds first (cargo test --no-run...) outlasts a short per-test limit; it
+        # was killed at test_timeout_secs, so the run ended without a report.
+        self.write({"offload.toml": generic_config("sleep 3; echo one", "echo {tests}", timeout=1)})
+        r = self.run_offload("run", timeout=60)
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(junit(self.project / "test-results" / "junit.xml")["one"][0], "passed")
+
 
 if __name__ == "__main__":
     main()
