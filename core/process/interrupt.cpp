@@ -7,7 +7,6 @@
 #include <cerrno>
 #include <csignal>
 #include <string>
-#include <system_error>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -34,7 +33,7 @@ const SelfPipe &self_pipe()
     static const SelfPipe pipe = [] {
         int fds[2];
         if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0)
-            throw Error("cannot create the interruption pipe: " + std::generic_category().message(errno));
+            throw Error("cannot create the interruption pipe: " + errno_text(errno));
         g_write_fd.store(fds[1]);
         return SelfPipe{fds[0], fds[1]};
     }();
